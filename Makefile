@@ -1,0 +1,67 @@
+# spi-engine: `make help` lists the targets. Every target installs what is missing first.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ADDR ?= localhost:50051
+PROTO_FILES := $(wildcard protos/spi/v1/*.proto)
+
+.PHONY: help install run test pytest lint format typecheck proto check-generated breaking bench clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,plot]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the package with its dev tools (only when missing or stale)
+
+run: $(STAMP) ## Start the gRPC service on $(ADDR) with the bundled rulesets
+	$(BIN)/spi-server --address $(ADDR)
+
+test: $(STAMP) check-generated lint typecheck pytest ## Run every check: generated code, lint, types, all tests
+
+pytest: $(STAMP) ## Run the test suite only
+	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## ruff (lint + format check), buf lint and the breaking-change check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/buf lint protos
+	$(BIN)/buf breaking protos --against protos/released/spi-v1.binpb
+
+format: $(STAMP) ## Format the code with ruff
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: $(STAMP) ## mypy --strict on our code (generated code excluded)
+	$(BIN)/mypy
+
+proto: $(STAMP) ## Regenerate the Python code from protos/
+	$(BIN)/python -m grpc_tools.protoc -Iprotos --python_out=protos --pyi_out=protos $(PROTO_FILES)
+	$(BIN)/python -m grpc_tools.protoc -Iprotos --grpc_python_out=protos protos/spi/v1/engine.proto
+
+check-generated: $(STAMP) ## Fail when the committed generated code differs from what protos/ generates
+	@tmp=$$(mktemp -d) && \
+	$(BIN)/python -m grpc_tools.protoc -Iprotos --python_out=$$tmp --pyi_out=$$tmp $(PROTO_FILES) && \
+	$(BIN)/python -m grpc_tools.protoc -Iprotos --grpc_python_out=$$tmp protos/spi/v1/engine.proto && \
+	for f in $$(cd $$tmp && find . -name '*.py*'); do \
+	  cmp -s $$tmp/$$f protos/$$f || { echo "stale generated code: protos/$$f (run 'make proto')"; rm -rf $$tmp; exit 1; }; \
+	done; \
+	for f in $$(cd protos && find spi -name '*_pb2*.py*'); do \
+	  test -f $$tmp/$$f || { echo "generated file without a source: protos/$$f"; rm -rf $$tmp; exit 1; }; \
+	done; rm -rf $$tmp; echo "generated code is up to date"
+
+release-descriptor: $(STAMP) ## Record protos/ as the released API for the breaking-change check
+	$(BIN)/buf build protos -o protos/released/spi-v1.binpb
+
+bench: $(STAMP) ## Run the benchmarks (figures and ratios against baselines measured in the same run)
+	$(BIN)/python -m bench
+
+clean: ## Remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info

@@ -1,0 +1,1 @@
+"""spi_client: the Python client and the `spi` command."""

@@ -1,0 +1,1 @@
+"""spi_server: the gRPC adapter around spi_engine."""

@@ -1,0 +1,130 @@
+"""Conversion between spi.v1 messages and engine values: pure named functions, one per direction.
+
+The server uses these; so does the CLI in-process, which is why its output is byte-identical
+with and without ``--server``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from spi.v1 import engine_pb2, scoring_pb2
+
+from .errors import InvalidInputError, Violation
+from .numeric import steps_to_float
+from .scoring import NO_MARGIN, Scores
+from .summary import GroupSummary, Summary
+from .units import COMPONENTS, MAX_VIOLATIONS, Units, units_from_columns
+
+_OPTIONAL = ("correction_integrity", "correction_prevalence", "correction")
+
+
+def units_from_pb(units: Sequence[scoring_pb2.UnitInput], prefix: str = "units") -> Units:
+    """Validated Units from UnitInput messages; absent components are errors, not zeros."""
+    missing = [
+        Violation(
+            f"{prefix}[{row}].{name}",
+            "expected a number from 0 to 100; got nothing (the field is absent)",
+        )
+        for row, unit in enumerate(units)
+        for name in COMPONENTS
+        if not unit.HasField(name)
+    ]
+    if missing:
+        raise InvalidInputError(missing[:MAX_VIOLATIONS])
+    columns = {name: [getattr(u, name) for u in units] for name in COMPONENTS}
+    optional = {
+        name: [getattr(u, name) if u.HasField(name) else np.nan for u in units]
+        for name in _OPTIONAL
+    }
+    return units_from_columns(
+        **columns,
+        **optional,
+        ids=[u.unit_id for u in units],
+        groups=[u.group for u in units],
+        where=lambda row, field: f"{prefix}[{row}].{field}",
+    )
+
+
+def provenance_to_pb(scores: Scores) -> scoring_pb2.Provenance:
+    return scoring_pb2.Provenance(
+        ruleset_id=scores.ruleset.id,
+        ruleset_sha256=scores.ruleset.sha256,
+        engine_version=scores.engine_version,
+    )
+
+
+def results_to_pb(scores: Scores) -> list[scoring_pb2.UnitResult]:
+    """One UnitResult per unit, in batch order."""
+    rules = scores.ruleset
+    index = steps_to_float(scores.index_steps, rules.decimals)
+    columns = zip(
+        scores.units.ids,
+        scores.units.groups,
+        scores.index_raw.tolist(),
+        index.tolist(),
+        scores.category_codes.tolist(),
+        scores.contribution_internal.tolist(),
+        scores.contribution_external.tolist(),
+        scores.contribution_expert.tolist(),
+        scores.contribution_correction.tolist(),
+        scores.margin_up_steps.tolist(),
+        scores.margin_down_steps.tolist(),
+        strict=True,
+    )
+    results = []
+    for unit_id, group, raw, idx, code, c_int, c_ext, c_exp, c_cor, up, down in columns:
+        result = scoring_pb2.UnitResult(
+            unit_id=unit_id,
+            group=group,
+            index_raw=raw,
+            index=idx,
+            category=rules.category_ids[code],
+            contributions=scoring_pb2.Contributions(
+                internal=c_int, external=c_ext, expert=c_exp, correction=c_cor
+            ),
+        )
+        if up != NO_MARGIN:
+            result.margin_up.category = rules.category_ids[code + 1]
+            result.margin_up.points = up / 10**rules.decimals
+        if down != NO_MARGIN:
+            result.margin_down.category = rules.category_ids[code - 1]
+            result.margin_down.points = down / 10**rules.decimals
+        results.append(result)
+    return results
+
+
+def score_response_to_pb(scores: Scores, decision_id: str = "") -> engine_pb2.ScoreResponse:
+    return engine_pb2.ScoreResponse(
+        results=results_to_pb(scores), provenance=provenance_to_pb(scores), decision_id=decision_id
+    )
+
+
+def group_summary_to_pb(summary: GroupSummary, scores: Scores) -> engine_pb2.GroupSummary:
+    rules = scores.ruleset
+    return engine_pb2.GroupSummary(
+        group=summary.group,
+        units=summary.units,
+        mean_index=float(steps_to_float(np.array([summary.mean_steps]), rules.decimals)[0]),
+        categories=[
+            engine_pb2.CategoryCount(category=cid, count=count)
+            for cid, count in zip(rules.category_ids, summary.category_counts, strict=True)
+        ],
+    )
+
+
+def summary_to_pb(summary: Summary, decision_id: str = "") -> engine_pb2.SummarizeResponse:
+    scores = summary.scores
+    results = results_to_pb(scores)
+    ranking = [
+        engine_pb2.RankedUnit(rank=int(summary.ranks[i]), result=results[i])
+        for i in summary.order.tolist()
+    ]
+    return engine_pb2.SummarizeResponse(
+        ranking=ranking,
+        overall=group_summary_to_pb(summary.overall, scores),
+        groups=[group_summary_to_pb(g, scores) for g in summary.groups],
+        provenance=provenance_to_pb(scores),
+        decision_id=decision_id,
+    )

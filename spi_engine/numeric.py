@@ -1,0 +1,94 @@
+"""Dtypes and rounding: the one place that decides how numbers are held and rounded.
+
+Everything is float64 until the output edge. A published value is held as an integer count of
+its precision step (``7166`` hundredths for 71.66), so comparisons with category bounds, means
+and margins are exact integer arithmetic, and formatting never shows binary-float artefacts.
+
+Before rounding half up, a value is snapped to 9 decimals. SPI inputs have 2 decimals and the
+weights at most 4, so an exact index has at most 6 decimals; float64 error is about 1e-14. The
+snap removes that error (71.655 is held as 71.65499999999999758) without changing any value the
+inputs can express.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+FLOAT = np.float64
+INT = np.int64
+SNAP_DECIMALS = 9
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+def as_float_array(values: Any) -> FloatArray:
+    """A read-only 1-D float64 copy of ``values``."""
+    array = np.array(values, dtype=FLOAT, copy=True).reshape(-1)
+    array.flags.writeable = False
+    return array
+
+
+def round_half_up_steps(values: FloatArray, decimals: int) -> IntArray:
+    """Round half up to ``decimals`` places; return integer counts of ``10**-decimals``.
+
+    >>> round_half_up_steps(np.array([71.655, 77.994999999, 0.0, 73.0]), 2).tolist()
+    [7166, 7799, 0, 7300]
+    >>> round_half_up_steps(np.array([0.3046 * 75.0 + 0.3279 * 80.0 + 0.3675 * 70.0]), 2).tolist()
+    [7470]
+    """
+    if not 0 <= decimals <= SNAP_DECIMALS:
+        raise ValueError(f"decimals must be from 0 to {SNAP_DECIMALS}; got {decimals}")
+    snapped = np.rint(np.asarray(values, dtype=FLOAT) * 10.0**SNAP_DECIMALS).astype(INT)
+    step = 10 ** (SNAP_DECIMALS - decimals)
+    result: IntArray = (snapped + step // 2) // step
+    return result
+
+
+def steps_to_float(steps: IntArray, decimals: int) -> FloatArray:
+    """The float64 nearest to each ``steps * 10**-decimals`` (prints as the exact decimal).
+
+    >>> steps_to_float(np.array([7166, 7799]), 2).tolist()
+    [71.66, 77.99]
+    """
+    result: FloatArray = np.asarray(steps, dtype=INT) / FLOAT(10**decimals)
+    return result
+
+
+def value_to_steps(value: float, decimals: int) -> int | None:
+    """``value`` as an exact count of ``10**-decimals``, or None when it has more decimals.
+
+    >>> value_to_steps(77.5, 2), value_to_steps(77.505, 2)
+    (7750, None)
+    """
+    steps = round(value * 10**decimals)
+    return steps if abs(steps - value * 10**decimals) < 1e-6 else None
+
+
+def mean_steps(steps: IntArray) -> int:
+    """The mean of integer step counts, rounded half up, computed exactly in integers.
+
+    >>> mean_steps(np.array([7165, 7166])), mean_steps(np.array([1, 1, 2]))
+    (7166, 1)
+    """
+    count = int(steps.size)
+    if count == 0:
+        raise ValueError("the mean of no values is undefined")
+    total = int(np.sum(steps, dtype=INT))
+    return (2 * total + count) // (2 * count)
+
+
+def format_steps(steps: int, decimals: int) -> str:
+    """Fixed-point text of a step count: ``format_steps(7166, 2) == '71.66'``.
+
+    >>> format_steps(7166, 2), format_steps(5, 2), format_steps(-5, 2), format_steps(42, 0)
+    ('71.66', '0.05', '-0.05', '42')
+    """
+    if decimals == 0:
+        return str(steps)
+    sign = "-" if steps < 0 else ""
+    whole, frac = divmod(abs(steps), 10**decimals)
+    return f"{sign}{whole}.{frac:0{decimals}d}"

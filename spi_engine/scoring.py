@@ -1,0 +1,131 @@
+"""Scoring: units and a ruleset in, one vectorised pass, published indexes and categories out.
+
+    index_raw = w_int·internal + w_ext·external + w_exp·expert
+                - f_int·correction_integrity - f_prev·correction_prevalence
+    index     = round_half_up(clamp(index_raw, min, max), decimals)
+    category  = the last category whose lower bound is <= index
+
+The four contributions are computed first and added in a fixed order, so they add up to
+``index_raw`` exactly, and a unit's result never depends on the other units in the batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from . import __version__
+from .errors import InvalidInputError, Violation
+from .numeric import FloatArray, IntArray, round_half_up_steps, steps_to_float
+from .ruleset import Ruleset
+from .units import Units, Where, api_where
+
+NO_MARGIN = -1
+"""Margin value where there is no category in that direction."""
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Columnar results of one batch under one ruleset, in the order of ``units``."""
+
+    units: Units
+    ruleset: Ruleset
+    engine_version: str
+    index_raw: FloatArray
+    index_steps: IntArray
+    """the published index as integer counts of 10**-decimals"""
+    category_codes: IntArray
+    """position of each unit's category in ``ruleset.category_ids``"""
+    contribution_internal: FloatArray
+    contribution_external: FloatArray
+    contribution_expert: FloatArray
+    contribution_correction: FloatArray
+    margin_up_steps: IntArray
+    """smallest rise of the published index that reaches the next category; NO_MARGIN at the top"""
+    margin_down_steps: IntArray
+    """smallest fall that drops into the category below; NO_MARGIN at the bottom"""
+
+    def __len__(self) -> int:
+        return len(self.units)
+
+    @property
+    def index(self) -> FloatArray:
+        """The published index as float64 (the nearest double to each 2-decimal value)."""
+        return steps_to_float(self.index_steps, self.ruleset.decimals)
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        ids = self.ruleset.category_ids
+        return tuple(ids[code] for code in self.category_codes)
+
+
+def score(ruleset: Ruleset, units: Units, *, where: Where = api_where) -> Scores:
+    """Score every unit of ``units`` under ``ruleset`` in one vectorised pass."""
+    w_int, w_ext, w_exp = ruleset.weights
+    f_int, f_prev = ruleset.correction_factors
+    unsplit_factor = _unsplit_factor(ruleset, units, where)
+    c_int = w_int * units.internal
+    c_ext = w_ext * units.external
+    c_exp = w_exp * units.expert
+    c_cor = -(
+        f_int * units.correction_integrity
+        + f_prev * units.correction_prevalence
+        + unsplit_factor * units.correction_unsplit
+    )
+    raw = ((c_int + c_ext) + c_exp) + c_cor
+    low, high = ruleset.bounds
+    steps = round_half_up_steps(np.clip(raw, low, high), ruleset.decimals)
+    bounds = np.asarray(ruleset.lower_bound_steps, dtype=np.int64)
+    codes = np.searchsorted(bounds, steps, side="right").astype(np.int64) - 1
+    up, down = _margins(bounds, codes, steps)
+    return Scores(
+        units=units,
+        ruleset=ruleset,
+        engine_version=__version__,
+        index_raw=_frozen(raw),
+        index_steps=_frozen(steps),
+        category_codes=_frozen(codes),
+        contribution_internal=_frozen(c_int),
+        contribution_external=_frozen(c_ext),
+        contribution_expert=_frozen(c_exp),
+        contribution_correction=_frozen(c_cor),
+        margin_up_steps=_frozen(up),
+        margin_down_steps=_frozen(down),
+    )
+
+
+def _unsplit_factor(ruleset: Ruleset, units: Units, where: Where) -> float:
+    """The factor of a correction given only as a total: the parts' common factor."""
+    f_int, f_prev = ruleset.correction_factors
+    if f_int == f_prev:
+        return f_int
+    rows = np.flatnonzero(units.correction_unsplit > 0)
+    if rows.size:
+        raise InvalidInputError(
+            [
+                Violation(
+                    where(int(row), "correction"),
+                    f"ruleset {ruleset.id!r} weighs the correction parts differently (integrity "
+                    f"{f_int!r}, prevalence {f_prev!r}); expected correction_integrity and "
+                    "correction_prevalence instead of a total",
+                )
+                for row in rows[:20]
+            ]
+        )
+    return 0.0
+
+
+def _margins(bounds: IntArray, codes: IntArray, steps: IntArray) -> tuple[IntArray, IntArray]:
+    top = bounds.size - 1
+    next_bound = bounds[np.minimum(codes + 1, top)]
+    up = np.where(codes < top, next_bound - steps, NO_MARGIN)
+    down = np.where(codes > 0, steps - bounds[codes] + 1, NO_MARGIN)
+    return up.astype(np.int64), down.astype(np.int64)
+
+
+def _frozen(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    array.flags.writeable = False
+    return array

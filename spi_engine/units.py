@@ -1,0 +1,198 @@
+"""Units: the validated, columnar inputs of a batch (one row per institution or internal unit).
+
+Columns are read-only float64 arrays. Validation is vectorised and reports every bad value with
+its place, named by a ``where(row, field)`` function so that each adapter names rows its own way
+(``units[3].external`` for the API, ``line 5, column 'external'`` for a CSV file).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .errors import InvalidInputError, Violation
+from .numeric import FloatArray, as_float_array
+
+COMPONENTS = ("internal", "external", "expert")
+CORRECTION_PARTS = ("correction_integrity", "correction_prevalence")
+SCORE_RANGE = (0.0, 100.0)
+TOTAL_TOLERANCE = 0.01 + 1e-9
+"""How far a given correction total may differ from the sum of its parts (both are rounded)."""
+MAX_VIOLATIONS = 20
+"""Violations reported at most per error, so that messages and gRPC trailers stay small."""
+
+Where = Callable[[int, str], str]
+BoolArray = npt.NDArray[np.bool_]
+
+
+def api_where(row: int, field: str) -> str:
+    """``units[3].external``: how the library and the API name a value."""
+    return f"units[{row}].{field}"
+
+
+@dataclass(frozen=True)
+class Units:
+    """A validated batch. Build it with :func:`units_from_columns`, never directly."""
+
+    ids: tuple[str, ...]
+    groups: tuple[str, ...]
+    internal: FloatArray
+    external: FloatArray
+    expert: FloatArray
+    correction_integrity: FloatArray
+    correction_prevalence: FloatArray
+    correction_unsplit: FloatArray
+    """a correction given only as a total (0 where the parts were given)"""
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def take(self, rows: npt.NDArray[np.intp] | Sequence[int]) -> Units:
+        """The units at ``rows``, in that order."""
+        index = np.asarray(rows, dtype=np.intp)
+        return Units(
+            ids=tuple(self.ids[i] for i in index),
+            groups=tuple(self.groups[i] for i in index),
+            **{name: as_float_array(getattr(self, name)[index]) for name in NUMERIC_COLUMNS},
+        )
+
+
+NUMERIC_COLUMNS = (*COMPONENTS, *CORRECTION_PARTS, "correction_unsplit")
+
+
+def units_from_columns(
+    internal: Any,
+    external: Any,
+    expert: Any,
+    *,
+    ids: Sequence[str] | None = None,
+    groups: Sequence[str] | None = None,
+    correction_integrity: Any = None,
+    correction_prevalence: Any = None,
+    correction: Any = None,
+    where: Where = api_where,
+) -> Units:
+    """Validate columns and return Units.
+
+    Components must be finite numbers from 0 to 100, corrections finite and >= 0. A correction
+    column may be None (absent for every row) or contain NaN (absent for that row). Each row
+    needs its parts, its total, or neither (meaning no correction); when it has both, they must
+    agree within 0.01.
+    """
+    columns = {
+        "internal": _column(internal),
+        "external": _column(external),
+        "expert": _column(expert),
+    }
+    size = columns["internal"].size
+    optional = {
+        "correction_integrity": _column(correction_integrity, size),
+        "correction_prevalence": _column(correction_prevalence, size),
+        "correction": _column(correction, size),
+    }
+    ids_tuple = tuple(str(i) for i in ids) if ids is not None else ("",) * size
+    groups_tuple = tuple(str(g) for g in groups) if groups is not None else ("",) * size
+    _check_lengths({**columns, **optional}, len(ids_tuple), len(groups_tuple), size)
+    problems = _check_values(columns, optional, where)
+    if problems:
+        raise InvalidInputError(problems[:MAX_VIOLATIONS])
+    parts = {name: np.nan_to_num(optional[name], nan=0.0) for name in CORRECTION_PARTS}
+    has_parts = ~(
+        np.isnan(optional["correction_integrity"]) & np.isnan(optional["correction_prevalence"])
+    )
+    unsplit = np.where(has_parts, 0.0, np.nan_to_num(optional["correction"], nan=0.0))
+    return Units(
+        ids=ids_tuple,
+        groups=groups_tuple,
+        **{name: as_float_array(values) for name, values in columns.items()},
+        **{name: as_float_array(values) for name, values in parts.items()},
+        correction_unsplit=as_float_array(unsplit),
+    )
+
+
+def _column(values: Any, size: int | None = None) -> FloatArray:
+    if values is None:
+        return np.full(size or 0, np.nan)
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise InvalidInputError([Violation("", f"expected numbers; {error}")]) from None
+    if array.ndim != 1:
+        array = array.reshape(-1)
+    return array
+
+
+def _check_lengths(columns: dict[str, FloatArray], n_ids: int, n_groups: int, size: int) -> None:
+    lengths = {name: col.size for name, col in columns.items()} | {"ids": n_ids, "groups": n_groups}
+    wrong = {name: n for name, n in lengths.items() if n != size}
+    if wrong:
+        listed = ", ".join(f"{name} has {n}" for name, n in wrong.items())
+        raise InvalidInputError(
+            [Violation("", f"expected {size} values in every column; {listed}")]
+        )
+
+
+def _check_values(
+    columns: dict[str, FloatArray], optional: dict[str, FloatArray], where: Where
+) -> list[Violation]:
+    flagged: list[tuple[int, int, Violation]] = []
+    low, high = SCORE_RANGE
+    for order, (name, values) in enumerate(columns.items()):
+        bad = ~(np.isfinite(values) & (values >= low) & (values <= high))
+        for row in np.flatnonzero(bad)[:MAX_VIOLATIONS]:
+            got = _describe(values[row])
+            flagged.append(
+                (
+                    row,
+                    order,
+                    Violation(where(int(row), name), f"expected a number from 0 to 100; got {got}"),
+                )
+            )
+    for order, (name, values) in enumerate(optional.items(), start=len(columns)):
+        bad = ~np.isnan(values) & ~(np.isfinite(values) & (values >= 0))
+        for row in np.flatnonzero(bad)[:MAX_VIOLATIONS]:
+            got = _describe(values[row])
+            flagged.append(
+                (row, order, Violation(where(int(row), name), f"expected points >= 0; got {got}"))
+            )
+    flagged.extend(_check_totals(optional, where))
+    flagged.sort(key=lambda item: (item[0], item[1]))
+    return [violation for _, _, violation in flagged]
+
+
+def _check_totals(
+    optional: dict[str, FloatArray], where: Where
+) -> list[tuple[int, int, Violation]]:
+    total = optional["correction"]
+    parts = np.nan_to_num(optional["correction_integrity"], nan=0.0) + np.nan_to_num(
+        optional["correction_prevalence"], nan=0.0
+    )
+    has_parts = ~(
+        np.isnan(optional["correction_integrity"]) & np.isnan(optional["correction_prevalence"])
+    )
+    with np.errstate(invalid="ignore"):
+        bad = has_parts & ~np.isnan(total) & (np.abs(total - parts) > TOTAL_TOLERANCE)
+    return [
+        (
+            int(row),
+            len(COMPONENTS) + 3,
+            Violation(
+                where(int(row), "correction"),
+                f"expected the total to equal correction_integrity + correction_prevalence "
+                f"({parts[row]:.2f}) within 0.01; got {total[row]!r}",
+            ),
+        )
+        for row in np.flatnonzero(bad)[:MAX_VIOLATIONS]
+    ]
+
+
+def _describe(value: float) -> str:
+    if np.isnan(value):
+        return "NaN"
+    if np.isinf(value):
+        return "infinity" if value > 0 else "-infinity"
+    return repr(float(value))
