@@ -15,7 +15,7 @@ from .errors import InvalidInputError, Violation
 from .numeric import steps_to_float
 from .scoring import NO_MARGIN, Scores
 from .summary import GroupSummary, Summary
-from .units import COMPONENTS, MAX_VIOLATIONS, Units, units_from_columns
+from .units import COMPONENTS, MAX_VIOLATIONS, NUMERIC_COLUMNS, Units, units_from_columns
 
 _OPTIONAL = ("correction_integrity", "correction_prevalence", "correction")
 
@@ -47,11 +47,37 @@ def units_from_pb(units: Sequence[scoring_pb2.UnitInput], prefix: str = "units")
     )
 
 
+def units_to_pb(units: Units) -> list[scoring_pb2.UnitInput]:
+    """UnitInput messages for ``units``: the inverse of :func:`units_from_pb`.
+
+    A correction given only as a total travels as ``correction``; otherwise as its two parts.
+    """
+    columns = zip(
+        units.ids,
+        units.groups,
+        *(getattr(units, name).tolist() for name in NUMERIC_COLUMNS),
+        strict=True,
+    )
+    messages = []
+    for unit_id, group, internal, external, expert, integrity, prevalence, unsplit in columns:
+        message = scoring_pb2.UnitInput(
+            unit_id=unit_id, group=group, internal=internal, external=external, expert=expert
+        )
+        if unsplit > 0:
+            message.correction = unsplit
+        else:
+            message.correction_integrity = integrity
+            message.correction_prevalence = prevalence
+        messages.append(message)
+    return messages
+
+
 def provenance_to_pb(scores: Scores) -> scoring_pb2.Provenance:
     return scoring_pb2.Provenance(
         ruleset_id=scores.ruleset.id,
         ruleset_sha256=scores.ruleset.sha256,
         engine_version=scores.engine_version,
+        index_decimals=scores.ruleset.decimals,
     )
 
 

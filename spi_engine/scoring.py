@@ -27,7 +27,7 @@ NO_MARGIN = -1
 """Margin value where there is no category in that direction."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Scores:
     """Columnar results of one batch under one ruleset, in the order of ``units``."""
 

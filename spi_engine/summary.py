@@ -29,7 +29,7 @@ class GroupSummary:
     """units per category, in the ruleset's order (lowest first)"""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Summary:
     """Ranks of every unit, and summaries overall and per group."""
 

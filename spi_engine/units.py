@@ -34,7 +34,7 @@ def api_where(row: int, field: str) -> str:
     return f"units[{row}].{field}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Units:
     """A validated batch. Build it with :func:`units_from_columns`, never directly."""
 

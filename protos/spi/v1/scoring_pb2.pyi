@@ -67,14 +67,16 @@ class UnitResult(_message.Message):
     def __init__(self, unit_id: _Optional[str] = ..., group: _Optional[str] = ..., index_raw: _Optional[float] = ..., index: _Optional[float] = ..., category: _Optional[str] = ..., contributions: _Optional[_Union[Contributions, _Mapping]] = ..., margin_up: _Optional[_Union[Margin, _Mapping]] = ..., margin_down: _Optional[_Union[Margin, _Mapping]] = ...) -> None: ...
 
 class Provenance(_message.Message):
-    __slots__ = ("ruleset_id", "ruleset_sha256", "engine_version")
+    __slots__ = ("ruleset_id", "ruleset_sha256", "engine_version", "index_decimals")
     RULESET_ID_FIELD_NUMBER: _ClassVar[int]
     RULESET_SHA256_FIELD_NUMBER: _ClassVar[int]
     ENGINE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    INDEX_DECIMALS_FIELD_NUMBER: _ClassVar[int]
     ruleset_id: str
     ruleset_sha256: str
     engine_version: str
-    def __init__(self, ruleset_id: _Optional[str] = ..., ruleset_sha256: _Optional[str] = ..., engine_version: _Optional[str] = ...) -> None: ...
+    index_decimals: int
+    def __init__(self, ruleset_id: _Optional[str] = ..., ruleset_sha256: _Optional[str] = ..., engine_version: _Optional[str] = ..., index_decimals: _Optional[int] = ...) -> None: ...
 
 class GoldenCase(_message.Message):
     __slots__ = ("name", "source", "input", "expected_index", "tolerance", "expected_category")
