@@ -30,6 +30,8 @@ class Table:
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     origin: str = ""
+    from_options: bool = False
+    """a one-row table made of command-line options: values are named ``--external``"""
 
     def column(self, name: str) -> tuple[str, ...]:
         position = self.header.index(name)
@@ -37,10 +39,12 @@ class Table:
 
     def where(self, row: int, field: str) -> str:
         """How a value is named in messages: ``line 5, column 'external'`` (line 1 is the header)."""
+        if self.from_options:
+            return "--" + field.replace("_", "-")
         return f"line {row + 2}, column {field!r}"
 
     def take(self, rows: Sequence[int]) -> Table:
-        return Table(self.header, tuple(self.rows[i] for i in rows), self.origin)
+        return Table(self.header, tuple(self.rows[i] for i in rows), self.origin, self.from_options)
 
 
 def _error(origin: str, where: str, description: str) -> InvalidInputError:
