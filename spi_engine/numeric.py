@@ -38,7 +38,7 @@ def round_half_up_steps(values: FloatArray, decimals: int) -> IntArray:
     >>> round_half_up_steps(np.array([71.655, 77.994999999, 0.0, 73.0]), 2).tolist()
     [7166, 7799, 0, 7300]
     >>> round_half_up_steps(np.array([0.3046 * 75.0 + 0.3279 * 80.0 + 0.3675 * 70.0]), 2).tolist()
-    [7470]
+    [7480]
     """
     if not 0 <= decimals <= SNAP_DECIMALS:
         raise ValueError(f"decimals must be from 0 to {SNAP_DECIMALS}; got {decimals}")
