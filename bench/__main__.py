@@ -11,11 +11,16 @@ from pathlib import Path
 
 def main(argv: list[str]) -> int:
     here = Path(__file__).parent
-    available = sorted(m.name for m in pkgutil.iter_modules([str(here)]) if not m.name.startswith("_"))
+    available = sorted(
+        m.name for m in pkgutil.iter_modules([str(here)]) if not m.name.startswith("_")
+    )
     chosen = argv or available
     unknown = sorted(set(chosen) - set(available))
     if unknown:
-        print(f"unknown benchmark(s): {', '.join(unknown)}; available: {', '.join(available)}", file=sys.stderr)
+        print(
+            f"unknown benchmark(s): {', '.join(unknown)}; available: {', '.join(available)}",
+            file=sys.stderr,
+        )
         return 2
     for name in chosen:
         started = time.perf_counter()

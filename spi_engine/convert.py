@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+
 from spi.v1 import engine_pb2, scoring_pb2
 
 from .errors import InvalidInputError, Violation

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from google.protobuf import text_format
+
 from spi.v1 import scoring_pb2
 
 from .convert import units_from_pb

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from google.protobuf import text_format
 from google.protobuf.message import DecodeError
+
 from spi.v1 import ruleset_pb2
 
 from .errors import InvalidRulesetError, Violation

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from spi.v1 import engine_pb2
-
 from spi_engine import Catalog, Ruleset, Units, bundled, load_file, score, summarize
 from spi_engine.convert import score_response_to_pb, summary_to_pb, units_to_pb
 from spi_engine.errors import InvalidInputError, Violation
