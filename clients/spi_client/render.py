@@ -213,13 +213,13 @@ def summary_to_text(response: engine_pb2.SummarizeResponse, top: int) -> str:
         (str(u.rank), u.result.unit_id, u.result.group, fixed(u.result.index, d), u.result.category)
         for u in response.ranking[:top]
     ]
-    shown = f"top {len(ranking)} of {len(response.ranking)}"
-    return (
-        f"ruleset {p.ruleset_id}  sha256 {p.ruleset_sha256}  engine {p.engine_version}\n\n"
-        + _table(header, body)
-        + f"\nranking ({shown}; ties broken by the unrounded index)\n"
-        + _table(("rank", "unit_id", "group", "index", "category"), ranking)
-    )
+    head = f"ruleset {p.ruleset_id}  sha256 {p.ruleset_sha256}  engine {p.engine_version}\n\n"
+    text = head + _table(header, body)
+    if ranking:
+        shown = f"top {len(ranking)} of {len(response.ranking)}"
+        text += f"\nranking ({shown}; ties broken by the unrounded index)\n"
+        text += _table(("rank", "unit_id", "group", "index", "category"), ranking)
+    return text
 
 
 def summary_to_csv(response: engine_pb2.SummarizeResponse) -> str:
