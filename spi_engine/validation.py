@@ -15,7 +15,8 @@ from spi.v1 import ruleset_pb2
 from .errors import Violation
 from .numeric import value_to_steps
 
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+"""Matched in full (``fullmatch``): ``$`` would let a trailing newline through."""
 WEIGHT_SUM_TOLERANCE = 1e-9
 MAX_DECIMALS = 6
 
@@ -34,7 +35,7 @@ def validate(rules: ruleset_pb2.Ruleset) -> list[Violation]:
 
 
 def _identity(rules: ruleset_pb2.Ruleset) -> Iterator[Violation]:
-    if not ID_PATTERN.match(rules.id):
+    if not ID_PATTERN.fullmatch(rules.id):
         yield Violation(
             "id",
             "expected 1-64 lower-case letters, digits, '.', '_' or '-' starting with a letter "
@@ -150,7 +151,7 @@ def _categories(rules: ruleset_pb2.Ruleset) -> Iterator[Violation]:
     previous: float | None = None
     for i, category in enumerate(scheme.categories):
         path = f"categories.categories[{i}]"
-        if not ID_PATTERN.match(category.id):
+        if not ID_PATTERN.fullmatch(category.id):
             yield Violation(f"{path}.id", f"expected a lower-case id; got {category.id!r}")
         elif category.id in seen:
             yield Violation(f"{path}.id", f"expected a unique id; {category.id!r} is repeated")
