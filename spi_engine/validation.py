@@ -185,6 +185,19 @@ def _lower_bound(rules: ruleset_pb2.Ruleset, i: int, previous: float | None) -> 
             f"expected a multiple of the output precision ({rules.rounding.decimals} decimals), "
             f"since categories are decided on the rounded index; got {bound!r}",
         )
+    elif previous is not None and _same_step(previous, bound, rules.rounding.decimals):
+        yield Violation(
+            path,
+            f"expected a bound above the previous one ({previous!r}) at the output precision "
+            f"({rules.rounding.decimals} decimals); got {bound!r}",
+        )
+
+
+def _same_step(a: float, b: float, decimals: int) -> bool:
+    """Whether two bounds fall on the same step of the output precision (73 and 73.000000001)."""
+    return 0 <= decimals <= MAX_DECIMALS and value_to_steps(a, decimals) == value_to_steps(
+        b, decimals
+    )
 
 
 def _notes(rules: ruleset_pb2.Ruleset) -> Iterator[Violation]:
