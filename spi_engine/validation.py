@@ -19,6 +19,7 @@ ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 """Matched in full (``fullmatch``): ``$`` would let a trailing newline through."""
 WEIGHT_SUM_TOLERANCE = 1e-9
 MAX_DECIMALS = 6
+DEFAULT_SCALE = (0.0, 100.0)
 
 
 def validate(rules: ruleset_pb2.Ruleset) -> list[Violation]:
@@ -121,11 +122,18 @@ def _bounds(rules: ruleset_pb2.Ruleset) -> Iterator[Violation]:
         yield Violation("bounds", "expected the index bounds (min, max)")
         return
     b = rules.bounds
-    if not (math.isfinite(b.min) and math.isfinite(b.max) and 0 <= b.min < b.max <= 100):
+    if not _valid_bounds(rules):
         yield Violation(
             "bounds", f"expected 0 <= min < max <= 100; got min {b.min!r}, max {b.max!r}"
         )
     yield from _reference("bounds.reference", b.HasField("reference"), b.reference)
+
+
+def _valid_bounds(rules: ruleset_pb2.Ruleset) -> bool:
+    b = rules.bounds
+    return rules.HasField("bounds") and (
+        math.isfinite(b.min) and math.isfinite(b.max) and 0 <= b.min < b.max <= 100
+    )
 
 
 def _rounding(rules: ruleset_pb2.Ruleset) -> Iterator[Violation]:
@@ -157,14 +165,17 @@ def _categories(rules: ruleset_pb2.Ruleset) -> Iterator[Violation]:
             yield Violation(f"{path}.id", f"expected a unique id; {category.id!r} is repeated")
         seen.add(category.id)
         yield from _lower_bound(rules, i, previous)
-        previous = category.lower_bound
+        if math.isfinite(category.lower_bound):
+            previous = category.lower_bound
     yield from _reference("categories.reference", scheme.HasField("reference"), scheme.reference)
 
 
 def _lower_bound(rules: ruleset_pb2.Ruleset, i: int, previous: float | None) -> Iterator[Violation]:
     path = f"categories.categories[{i}].lower_bound"
     bound = rules.categories.categories[i].lower_bound
-    low, high = rules.bounds.min, rules.bounds.max
+    # Invalid bounds are reported once, under "bounds"; the categories are then checked
+    # against the default scale rather than against the invalid numbers.
+    low, high = (rules.bounds.min, rules.bounds.max) if _valid_bounds(rules) else DEFAULT_SCALE
     if not math.isfinite(bound):
         yield Violation(path, f"expected a finite number; got {bound!r}")
     elif i == 0 and bound != low:
