@@ -84,15 +84,15 @@ def units_from_columns(
     agree within 0.01.
     """
     columns = {
-        "internal": _column(internal),
-        "external": _column(external),
-        "expert": _column(expert),
+        "internal": _column("internal", internal),
+        "external": _column("external", external),
+        "expert": _column("expert", expert),
     }
     size = columns["internal"].size
     optional = {
-        "correction_integrity": _column(correction_integrity, size),
-        "correction_prevalence": _column(correction_prevalence, size),
-        "correction": _column(correction, size),
+        "correction_integrity": _column("correction_integrity", correction_integrity, size),
+        "correction_prevalence": _column("correction_prevalence", correction_prevalence, size),
+        "correction": _column("correction", correction, size),
     }
     ids_tuple = tuple(str(i) for i in ids) if ids is not None else ("",) * size
     groups_tuple = tuple(str(g) for g in groups) if groups is not None else ("",) * size
@@ -114,13 +114,13 @@ def units_from_columns(
     )
 
 
-def _column(values: Any, size: int | None = None) -> FloatArray:
+def _column(name: str, values: Any, size: int | None = None) -> FloatArray:
     if values is None:
         return np.full(size or 0, np.nan)
     try:
         array = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as error:
-        raise InvalidInputError([Violation("", f"expected numbers; {error}")]) from None
+        raise InvalidInputError([Violation(name, f"expected numbers; {error}")]) from None
     if array.ndim != 1:
         array = array.reshape(-1)
     return array
