@@ -183,7 +183,7 @@ def _check_totals(
             Violation(
                 where(int(row), "correction"),
                 f"expected the total to equal correction_integrity + correction_prevalence "
-                f"({parts[row]:.2f}) within 0.01; got {total[row]!r}",
+                f"({parts[row]:.2f}) within 0.01; got {_describe(total[row])}",
             ),
         )
         for row in np.flatnonzero(bad)[:MAX_VIOLATIONS]
