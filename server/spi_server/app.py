@@ -1,0 +1,215 @@
+"""Build, start, reload and stop the server: the one place that wires the parts together.
+
+Start order: metrics, decision log (refuses to start when unwritable or short of space), tokens,
+TLS files, the gRPC server with health NOT_SERVING, the rulesets, then health SERVING. Stop
+order: health NOT_SERVING, refuse new calls, let calls in flight finish within the grace period,
+stop the transport.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from concurrent import futures
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from spi.v1 import engine_pb2
+from spi_engine import Catalog, bundled
+
+from . import logs, metrics
+from .auth import load_tokens
+from .config import Config, ConfigError, split_address
+from .decisions import DecisionLog
+from .pipeline import Gate, Pipeline
+from .service import SpiEngineService
+
+SERVICE_NAME = engine_pb2.DESCRIPTOR.services_by_name["SpiEngine"].full_name
+HEALTH_NAMES = ("", SERVICE_NAME)
+
+
+def load_catalog(directory: str) -> Catalog:
+    """The bundled rulesets plus those in ``directory``; the first bad file raises."""
+    return bundled().with_directory(directory) if directory else bundled()
+
+
+class Rulesets:
+    """The active catalog. A reload builds a whole new catalog, then swaps it in one assignment."""
+
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+        self._catalog = load_catalog(directory)
+
+    def current(self) -> Catalog:
+        return self._catalog
+
+    def reload(self) -> Catalog:
+        """Load the directory again; on error the active catalog stays and the error is raised."""
+        self._catalog = load_catalog(self.directory)
+        return self._catalog
+
+
+@dataclass
+class Server:
+    """A started server and what it needs to reload and stop."""
+
+    config: Config
+    grpc_server: grpc.Server
+    port: int
+    health: health.HealthServicer
+    gate: Gate
+    rulesets: Rulesets
+    metrics: metrics.Metrics
+    metrics_http: Any = None
+    metrics_port: int | None = None
+    decision_log: DecisionLog | None = None
+
+    @property
+    def target(self) -> str:
+        host, _ = split_address(self.config.address, "--address")
+        return f"{'localhost' if host in ('0.0.0.0', '::') else host}:{self.port}"
+
+    def reload(self) -> bool:
+        """Reload ``--rulesets``; a bad file is logged and the previous rulesets stay."""
+        try:
+            catalog = self.rulesets.reload()
+        except Exception as error:
+            self.metrics.reloads.labels("failed").inc()
+            logs.event(
+                "reload_failed", 40, error=str(error), kept=list(self.rulesets.current().ids)
+            )
+            return False
+        self.metrics.reloads.labels("ok").inc()
+        logs.event("reloaded", rulesets=list(catalog.ids))
+        return True
+
+    def stop(self, grace: float | None = None) -> bool:
+        """Drain and stop; True when every call in flight finished within the grace period."""
+        grace = self.config.grace if grace is None else grace
+        deadline = time.monotonic() + grace
+        self.health.enter_graceful_shutdown()
+        self.gate.close()
+        finished = self.gate.wait_idle(grace)
+        self.grpc_server.stop(min(1.0, max(0.0, deadline - time.monotonic()))).wait()
+        if self.metrics_http is not None:
+            self.metrics_http.shutdown()
+            self.metrics_http.server_close()
+        if self.decision_log is not None:
+            self.decision_log.close()
+        return finished
+
+
+def start(config: Config) -> Server:
+    """Start serving ``config``; raise ConfigError, DecisionLogError or InvalidRulesetError."""
+    registry = metrics.create()
+    decision_log = _decision_log(config)
+    tokens = load_tokens(config.tokens) if config.tokens else None
+    gate = Gate()
+    registry.in_flight.set_function(lambda: gate.busy)
+    server = _grpc_server(config)
+    health_servicer = health.HealthServicer()
+    for name in HEALTH_NAMES:
+        health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    holder: list[Rulesets] = []
+    service = SpiEngineService(lambda: holder[0].current(), config.max_units)
+    pipeline = Pipeline(
+        gate, registry, tokens, bool(config.client_ca), decision_log, config.access_log
+    )
+    _add_service(server, pipeline, service)
+    if config.reflection:
+        reflection.enable_server_reflection(
+            (*HEALTH_NAMES[1:], health.SERVICE_NAME, reflection.SERVICE_NAME), server
+        )
+    port = _bind(server, config)
+    server.start()
+    try:
+        holder.append(Rulesets(config.rulesets))
+    except Exception:
+        server.stop(0)
+        raise
+    registry.rulesets.set_function(lambda: len(holder[0].current()))
+    running = Server(
+        config, server, port, health_servicer, gate, holder[0], registry, decision_log=decision_log
+    )
+    if config.metrics_address:
+        host, metrics_port = split_address(config.metrics_address, "--metrics-address")
+        running.metrics_http, running.metrics_port = metrics.serve(registry, host, metrics_port)
+    for name in HEALTH_NAMES:
+        health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    if config.port_file:
+        write_port_file(config.port_file, port, running.metrics_port)
+    return running
+
+
+def _decision_log(config: Config) -> DecisionLog | None:
+    if not config.decision_log:
+        return None
+    return DecisionLog(config.decision_log, config.decision_log_min_free_mb * 2**20)
+
+
+def _grpc_server(config: Config) -> grpc.Server:
+    options = [
+        ("grpc.max_receive_message_length", config.max_message_bytes),
+        ("grpc.max_send_message_length", -1),
+        # One process alone must own its port: a second server on the same port fails to bind
+        # instead of silently taking half the calls. Worker processes share it on purpose.
+        ("grpc.so_reuseport", 1 if config.processes > 1 else 0),
+    ]
+    return grpc.server(
+        futures.ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="spi-call"),
+        options=options,
+        maximum_concurrent_rpcs=config.max_concurrent_rpcs or None,
+    )
+
+
+def _add_service(server: grpc.Server, pipeline: Pipeline, service: SpiEngineService) -> None:
+    handlers = {
+        method.name: grpc.unary_unary_rpc_method_handler(pipeline.wrap(method))
+        for method in service.methods()
+    }
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE_NAME, handlers),))
+    server.add_registered_method_handlers(SERVICE_NAME, handlers)
+
+
+def _bind(server: grpc.Server, config: Config) -> int:
+    try:
+        if config.tls_cert:
+            port = server.add_secure_port(config.address, _credentials(config))
+        else:
+            port = server.add_insecure_port(config.address)
+    except RuntimeError as error:
+        raise ConfigError(f"--address {config.address}: cannot listen there ({error})") from None
+    if not port:
+        raise ConfigError(f"--address {config.address}: cannot listen there")
+    return int(port)
+
+
+def _credentials(config: Config) -> grpc.ServerCredentials:
+    key, cert = _read(config.tls_key, "--tls-key"), _read(config.tls_cert, "--tls-cert")
+    client_ca = _read(config.client_ca, "--client-ca") if config.client_ca else None
+    return grpc.ssl_server_credentials(
+        [(key, cert)], root_certificates=client_ca, require_client_auth=client_ca is not None
+    )
+
+
+def _read(path: str, flag: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as error:
+        raise ConfigError(f"{flag} {path}: cannot read the file ({error.strerror})") from None
+
+
+def write_port_file(path: str, port: int, metrics_port: int | None) -> None:
+    """Write the bound ports as JSON, atomically (readers never see half a file)."""
+    text = json.dumps({"port": port, "metrics_port": metrics_port, "pid": os.getpid()})
+    temporary = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+    Path(temporary).write_text(text + "\n", "utf-8")
+    os.replace(temporary, path)

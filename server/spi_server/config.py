@@ -1,0 +1,239 @@
+"""The server's configuration: command-line flags, each with an environment variable.
+
+A flag wins over its environment variable, which wins over the default. ``spi-server --help``
+lists them all; :func:`parse` turns argv and an environment into an immutable :class:`Config`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+DEFAULT_ADDRESS = "localhost:50051"
+MIB = 1024 * 1024
+
+
+class ConfigError(ValueError):
+    """A flag or environment variable with a value the server cannot use."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the server is started with. Paths are strings; empty means "not set"."""
+
+    address: str = DEFAULT_ADDRESS
+    port_file: str = ""
+    workers: int = 8
+    processes: int = 1
+    max_units: int = 100_000
+    max_message_bytes: int = 16 * MIB
+    max_concurrent_rpcs: int = 0
+    rulesets: str = ""
+    tls_cert: str = ""
+    tls_key: str = ""
+    client_ca: str = ""
+    tokens: str = ""
+    metrics_address: str = ""
+    decision_log: str = ""
+    decision_log_min_free_mb: int = 64
+    grace: float = 10.0
+    reflection: bool = True
+    access_log: bool = True
+    log_level: str = "INFO"
+
+
+@dataclass(frozen=True)
+class _Flag:
+    name: str
+    env: str
+    kind: type
+    help: str
+    metavar: str | None = None
+
+
+_FLAGS = (
+    _Flag("address", "SPI_ADDRESS", str, "host:port to listen on", "HOST:PORT"),
+    _Flag(
+        "port_file",
+        "SPI_PORT_FILE",
+        str,
+        'write {"port": ..., "metrics_port": ..., "pid": ...} as JSON to this file once serving '
+        "(useful with port 0)",
+        "FILE",
+    ),
+    _Flag("workers", "SPI_WORKERS", int, "handler threads per process", "N"),
+    _Flag(
+        "processes",
+        "SPI_PROCESSES",
+        int,
+        "server processes sharing the port (SO_REUSEPORT); 1 = a single process",
+        "N",
+    ),
+    _Flag(
+        "max_units",
+        "SPI_MAX_UNITS",
+        int,
+        "most units in one request (RESOURCE_EXHAUSTED past it)",
+        "N",
+    ),
+    _Flag(
+        "max_message_bytes",
+        "SPI_MAX_MESSAGE_BYTES",
+        int,
+        "largest request message in bytes (RESOURCE_EXHAUSTED past it)",
+        "BYTES",
+    ),
+    _Flag(
+        "max_concurrent_rpcs",
+        "SPI_MAX_CONCURRENT_RPCS",
+        int,
+        "most calls in progress per process, 0 = no limit (RESOURCE_EXHAUSTED past it)",
+        "N",
+    ),
+    _Flag(
+        "rulesets",
+        "SPI_RULESETS",
+        str,
+        "directory of extra .txtpb rulesets, added to the bundled ones; reloaded on SIGHUP",
+        "DIR",
+    ),
+    _Flag("tls_cert", "SPI_TLS_CERT", str, "server certificate chain (PEM): turns TLS on", "FILE"),
+    _Flag("tls_key", "SPI_TLS_KEY", str, "server private key (PEM), with --tls-cert", "FILE"),
+    _Flag(
+        "client_ca",
+        "SPI_CLIENT_CA",
+        str,
+        "CA certificate(s) (PEM) for client certificates: turns mutual TLS on (required)",
+        "FILE",
+    ),
+    _Flag(
+        "tokens",
+        "SPI_TOKENS",
+        str,
+        "file of bearer tokens, one 'NAME TOKEN [METHODS]' per line: turns token auth on",
+        "FILE",
+    ),
+    _Flag(
+        "metrics_address",
+        "SPI_METRICS_ADDRESS",
+        str,
+        "host:port of the Prometheus /metrics endpoint (off when empty)",
+        "HOST:PORT",
+    ),
+    _Flag(
+        "decision_log",
+        "SPI_DECISION_LOG",
+        str,
+        "append-only JSONL file recording every Score and Summarize call (off when empty)",
+        "FILE",
+    ),
+    _Flag(
+        "decision_log_min_free_mb",
+        "SPI_DECISION_LOG_MIN_FREE_MB",
+        int,
+        "refuse to start when the decision log's disk has less free space than this",
+        "MIB",
+    ),
+    _Flag(
+        "grace",
+        "SPI_GRACE",
+        float,
+        "seconds calls in flight may take to finish after SIGTERM/SIGINT",
+        "SECONDS",
+    ),
+    _Flag("log_level", "SPI_LOG_LEVEL", str, "DEBUG, INFO, WARNING or ERROR", "LEVEL"),
+)
+_SWITCHES = (
+    ("reflection", "SPI_REFLECTION", "server reflection (grpc.reflection.v1alpha)"),
+    ("access_log", "SPI_ACCESS_LOG", "one INFO log line per call, with the caller's name"),
+)
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="spi-server",
+        description="Serve spi.v1.SpiEngine over gRPC, with health checking, reflection, "
+        "metrics and a decision log. Every flag can also be set by the environment variable "
+        "shown; a flag wins over its variable.",
+    )
+    defaults = Config()
+    for flag in _FLAGS:
+        default = getattr(defaults, flag.name)
+        parser.add_argument(
+            "--" + flag.name.replace("_", "-"),
+            dest=flag.name,
+            type=flag.kind,
+            metavar=flag.metavar,
+            default=flag.kind(env[flag.env]) if env.get(flag.env) else default,
+            help=f"{flag.help} [env {flag.env}; default {default!r}]",
+        )
+    for name, variable, text in _SWITCHES:
+        parser.add_argument(
+            "--" + name.replace("_", "-"),
+            dest=name,
+            action=argparse.BooleanOptionalAction,
+            default=_switch(env, variable, getattr(defaults, name)),
+            help=f"{text} [env {variable}=on|off; default on]",
+        )
+    return parser
+
+
+def _switch(env: Mapping[str, str], variable: str, default: bool) -> bool:
+    value = env.get(variable, "").strip().lower()
+    if not value:
+        return default
+    if value in _TRUE | _FALSE:
+        return value in _TRUE
+    raise ConfigError(f"{variable}: expected on or off; got {value!r}")
+
+
+def parse(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """A checked Config from flags and environment; ConfigError names the bad setting."""
+    environment = os.environ if env is None else env
+    try:
+        parser = build_parser(environment)
+    except ValueError as error:  # a number-valued variable that is not a number
+        raise ConfigError(f"environment: {error}") from None
+    args = parser.parse_args(argv)
+    config = Config(**{k: v for k, v in vars(args).items()})
+    check(config)
+    return config
+
+
+def check(config: Config) -> None:
+    """Raise ConfigError on the first setting that cannot work."""
+    positive = ("workers", "processes", "max_units", "max_message_bytes")
+    for name in positive:
+        if getattr(config, name) < 1:
+            raise ConfigError(
+                f"--{name.replace('_', '-')}: expected 1 or more; got {getattr(config, name)}"
+            )
+    if config.max_concurrent_rpcs < 0 or config.decision_log_min_free_mb < 0 or config.grace < 0:
+        raise ConfigError(
+            "--max-concurrent-rpcs, --decision-log-min-free-mb and --grace must be >= 0"
+        )
+    if bool(config.tls_cert) != bool(config.tls_key):
+        raise ConfigError("--tls-cert and --tls-key go together; got only one of them")
+    if config.client_ca and not config.tls_cert:
+        raise ConfigError("--client-ca (mutual TLS) needs --tls-cert and --tls-key")
+    if config.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ConfigError(
+            f"--log-level: expected DEBUG, INFO, WARNING or ERROR; got {config.log_level!r}"
+        )
+    split_address(config.address, "--address")
+    if config.metrics_address:
+        split_address(config.metrics_address, "--metrics-address")
+
+
+def split_address(address: str, what: str) -> tuple[str, int]:
+    """('localhost', 50051) from 'localhost:50051'; '[::1]:80' keeps its brackets off."""
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit() or int(port) > 65535:
+        raise ConfigError(
+            f"{what}: expected HOST:PORT with a port from 0 to 65535; got {address!r}"
+        )
+    return host.strip("[]") or "0.0.0.0", int(port)

@@ -1,0 +1,149 @@
+"""The decision log: an append-only JSONL file with one line per Score or Summarize call.
+
+Each line is written by ONE ``os.write`` on a file descriptor opened with O_APPEND, then the file
+is fsynced before the answer leaves the server. Appends never interleave, and a crash (of the
+process or the machine) can at worst leave the LAST line cut short: earlier lines are never
+touched. When the file is opened and its last line is cut, a newline is added first, so the cut
+line stays alone and readers can skip it.
+
+Problems are found at start, not later: a path that cannot be opened for appending, or a disk
+with less free space than asked for, raises DecisionLogError and the server refuses to start.
+
+A line::
+
+    {"decision_id": "...", "time": "2026-...Z", "method": "Score", "caller": "planning-bot",
+     "ruleset_id": "spi-2024", "ruleset_sha256": "...", "engine_version": "0.1.0", "units": 1,
+     "request_sha256": "...", "response_sha256": "...", "status": "OK"}
+
+A failed call is recorded too: its ``status`` is the code name, ``response_sha256`` is null and
+``message`` says why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from .errors import DecisionLogError
+
+FIELDS = (
+    "decision_id",
+    "time",
+    "method",
+    "caller",
+    "ruleset_id",
+    "ruleset_sha256",
+    "engine_version",
+    "units",
+    "request_sha256",
+    "response_sha256",
+    "status",
+)
+
+
+class DecisionLog:
+    """An open decision log. Thread-safe: each line is one atomic append."""
+
+    def __init__(self, path: str, min_free_bytes: int = 0) -> None:
+        self.path = path
+        self._fd = _open(path, min_free_bytes)
+        self._cut_line = threading.Event()
+
+    def record(self, entry: Mapping[str, Any]) -> None:
+        """Append one line and fsync it; DecisionLogError when the disk refuses."""
+        line = json.dumps(entry, separators=(",", ":"), ensure_ascii=False) + "\n"
+        data = line.encode("utf-8")
+        if self._cut_line.is_set():
+            data = b"\n" + data
+            self._cut_line.clear()
+        try:
+            written = os.write(self._fd, data)
+            os.fsync(self._fd)
+        except OSError as error:
+            raise DecisionLogError(
+                f"decision log {self.path}: cannot append ({error.strerror})"
+            ) from None
+        if written != len(data):
+            self._cut_line.set()
+            raise DecisionLogError(
+                f"decision log {self.path}: wrote {written} of {len(data)} bytes"
+            )
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
+def _open(path: str, min_free_bytes: int) -> int:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o640)
+    except OSError as error:
+        raise DecisionLogError(
+            f"decision log {path}: cannot open for appending ({error.strerror})"
+        ) from None
+    try:
+        _check_free_space(fd, path, min_free_bytes)
+        _end_cut_line(fd, path)
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _check_free_space(fd: int, path: str, min_free_bytes: int) -> None:
+    stats = os.fstatvfs(fd)
+    free = stats.f_bavail * stats.f_frsize
+    if free < min_free_bytes:
+        raise DecisionLogError(
+            f"decision log {path}: expected at least {min_free_bytes // 2**20} MiB free on its disk; "
+            f"got {free // 2**20} MiB (free some space or lower --decision-log-min-free-mb)"
+        )
+
+
+def _end_cut_line(fd: int, path: str) -> None:
+    """Add a newline when the file ends in a line a crash cut short."""
+    size = os.fstat(fd).st_size
+    if size == 0:
+        return
+    with open(path, "rb") as reader:
+        reader.seek(size - 1)
+        last = reader.read(1)
+    if last != b"\n":
+        os.write(fd, b"\n")
+
+
+def entry(
+    *,
+    decision_id: str,
+    method: str,
+    caller: str,
+    ruleset: tuple[str, str],
+    engine_version: str,
+    units: int,
+    request: bytes,
+    response: bytes | None,
+    status: str,
+    message: str = "",
+) -> dict[str, Any]:
+    """One decision line as a dict (``ruleset`` is (id, sha256); sha256 may be empty)."""
+    line: dict[str, Any] = {
+        "decision_id": decision_id,
+        "time": datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),
+        "method": method,
+        "caller": caller,
+        "ruleset_id": ruleset[0],
+        "ruleset_sha256": ruleset[1] or None,
+        "engine_version": engine_version,
+        "units": units,
+        "request_sha256": hashlib.sha256(request).hexdigest(),
+        "response_sha256": hashlib.sha256(response).hexdigest() if response is not None else None,
+        "status": status,
+    }
+    if message:
+        line["message"] = message
+    return line
