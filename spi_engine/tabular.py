@@ -12,12 +12,16 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .errors import InvalidInputError, Violation
 from .numeric import FloatArray
 from .units import COMPONENTS, CORRECTION_PARTS, Units, units_from_columns
+
+if TYPE_CHECKING:
+    from _csv import Reader
 
 ID_COLUMNS = ("unit_id", "institution_id", "id")
 GROUP_COLUMNS = ("group", "type")
@@ -32,6 +36,9 @@ class Table:
     origin: str = ""
     from_options: bool = False
     """a one-row table made of command-line options: values are named ``--external``"""
+    lines: tuple[int, ...] = ()
+    """the file line each row starts on (blank lines and quoted line breaks move it); empty when
+    the rows are lines 2, 3, ..."""
 
     def column(self, name: str) -> tuple[str, ...]:
         position = self.header.index(name)
@@ -41,10 +48,14 @@ class Table:
         """How a value is named in messages: ``line 5, column 'external'`` (line 1 is the header)."""
         if self.from_options:
             return "--" + field.replace("_", "-")
-        return f"line {row + 2}, column {field!r}"
+        line = self.lines[row] if self.lines else row + 2
+        return f"line {line}, column {field!r}"
 
     def take(self, rows: Sequence[int]) -> Table:
-        return Table(self.header, tuple(self.rows[i] for i in rows), self.origin, self.from_options)
+        lines = tuple(self.lines[i] for i in rows) if self.lines else tuple(i + 2 for i in rows)
+        return Table(
+            self.header, tuple(self.rows[i] for i in rows), self.origin, self.from_options, lines
+        )
 
 
 def _error(origin: str, where: str, description: str) -> InvalidInputError:
@@ -66,20 +77,31 @@ def parse_csv(text: str, origin: str = "") -> Table:
             raise _error(
                 origin, "line 1", f"expected unique column names; repeated: {', '.join(repeated)}"
             )
-        rows = []
-        for number, row in enumerate(reader, start=2):
-            if not row:
-                continue
-            if len(row) != len(names):
-                raise _error(
-                    origin,
-                    f"line {number}",
-                    f"expected {len(names)} fields as in the header; got {len(row)}",
-                )
-            rows.append(tuple(row))
+        rows, lines = _records(reader, len(names), origin)
     except csv.Error as error:
         raise _error(origin, f"line {reader.line_num}", f"not valid CSV ({error})") from None
-    return Table(names, tuple(rows), origin)
+    return Table(names, rows, origin, lines=lines)
+
+
+def _records(
+    reader: Reader, width: int, origin: str
+) -> tuple[tuple[tuple[str, ...], ...], tuple[int, ...]]:
+    """The non-blank records after the header, and the line each starts on."""
+    rows: list[tuple[str, ...]] = []
+    lines: list[int] = []
+    while True:
+        line = reader.line_num + 1
+        row = next(reader, None)
+        if row is None:
+            return tuple(rows), tuple(lines)
+        if not row:
+            continue
+        if len(row) != width:
+            raise _error(
+                origin, f"line {line}", f"expected {width} fields as in the header; got {len(row)}"
+            )
+        rows.append(tuple(row))
+        lines.append(line)
 
 
 def read_csv(path: str | Path) -> Table:
