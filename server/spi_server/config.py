@@ -25,7 +25,7 @@ class Config:
 
     address: str = DEFAULT_ADDRESS
     port_file: str = ""
-    workers: int = 8
+    workers: int = 4
     processes: int = 1
     max_units: int = 100_000
     max_message_bytes: int = 16 * MIB

@@ -1,0 +1,257 @@
+"""Serving throughput and latency, against the transport floor and the in-process engine.
+
+In one run, on loopback:
+
+- the transport floor: a trivial echo service (a generic handler returning the request bytes)
+  on the same gRPC stack and server settings, in its own process, called with the same bytes;
+- ``spi-server`` as ``make run`` starts it (defaults), then with a decision log (fsync per
+  call), and with ``--processes 2``;
+- single-unit ``Score``: calls/s and p50/p99 latency with 1 and 32 concurrent callers;
+- 641-unit batches: units/s and p50/p99 latency with 1 caller;
+- the in-process engine on the same request bytes (parse, convert, score, convert, serialise).
+
+The load generator is one grpc.aio process with N concurrent callers, the same for every server.
+Each measurement runs a fixed time (``--seconds``, default 3) after a short warm-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from concurrent import futures
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+import numpy as np
+from spi.v1 import engine_pb2, scoring_pb2
+
+from spi_engine import bundled, score
+from spi_engine.convert import score_response_to_pb, units_from_pb
+
+SCORE = "/spi.v1.SpiEngine/Score"
+ECHO = "/bench.Echo/Echo"
+BATCH = 641
+
+
+@dataclass(frozen=True)
+class Run:
+    """One measurement: calls, seconds, per-call latencies (s), units per call."""
+
+    label: str
+    calls: int
+    seconds: float
+    latencies: np.ndarray
+    units: int
+
+    @property
+    def rate(self) -> float:
+        return self.calls / self.seconds
+
+    def line(self, floor: Run | None = None, engine: float | None = None) -> str:
+        p50, p99 = np.percentile(self.latencies, [50, 99]) * 1000
+        text = f"{self.label:<44} {self.rate:9,.0f} calls/s"
+        if self.units > 1:
+            text += f" {self.rate * self.units:11,.0f} units/s"
+        text += f"   p50 {p50:7.3f} ms   p99 {p99:7.3f} ms"
+        if floor is not None:
+            text += f"   {self.rate / floor.rate:6.1%} of echo"
+        if engine is not None:
+            text += f"   {self.rate / engine:6.1%} of in-process"
+        return text
+
+
+def request_bytes(n: int, seed: int = 11) -> bytes:
+    """A ScoreRequest of ``n`` units under spi-2024, serialised."""
+    rng = np.random.default_rng(seed)
+    values = np.round(rng.uniform(40, 100, (n, 3)), 2)
+    corrections = np.round(rng.uniform(0, 8, n), 2)
+    units = [
+        scoring_pb2.UnitInput(
+            unit_id=f"u{i}", internal=a, external=b, expert=c, correction=float(d)
+        )
+        for i, ((a, b, c), d) in enumerate(zip(values.tolist(), corrections.tolist(), strict=True))
+    ]
+    return engine_pb2.ScoreRequest(ruleset_id="spi-2024", units=units).SerializeToString()
+
+
+async def _drive(
+    target: str, method: str, payload: bytes, callers: int, seconds: float
+) -> tuple[int, float, list[float]]:
+    async with grpc.aio.insecure_channel(
+        target, options=[("grpc.max_receive_message_length", 64 << 20)]
+    ) as channel:
+        call = channel.unary_unary(method)
+        for _ in range(50):
+            await call(payload)
+        latencies: list[float] = []
+        stop_at = time.perf_counter() + seconds
+
+        async def caller() -> None:
+            while time.perf_counter() < stop_at:
+                started = time.perf_counter()
+                await call(payload)
+                latencies.append(time.perf_counter() - started)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(caller() for _ in range(callers)))
+        return len(latencies), time.perf_counter() - started, latencies
+
+
+def measure(
+    label: str, target: str, method: str, payload: bytes, callers: int, seconds: float, units: int
+) -> Run:
+    calls, elapsed, latencies = asyncio.run(_drive(target, method, payload, callers, seconds))
+    return Run(label, calls, elapsed, np.asarray(latencies), units)
+
+
+def in_process_rate(payload: bytes, seconds: float) -> float:
+    """Calls/s of the engine on these request bytes, as the server does it, minus the transport."""
+    rules = bundled().get("spi-2024")
+
+    def once() -> bytes:
+        request = engine_pb2.ScoreRequest.FromString(payload)
+        scores = score(rules, units_from_pb(request.units))
+        return score_response_to_pb(
+            scores, "00000000-0000-0000-0000-000000000000"
+        ).SerializeToString()
+
+    for _ in range(20):
+        once()
+    calls, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        once()
+        calls += 1
+    return calls / (time.perf_counter() - started)
+
+
+def serve_echo(port_file: str) -> None:
+    """The transport floor: returns the request bytes; same pool size and limits as spi-server."""
+    handler = grpc.method_handlers_generic_handler(
+        "bench.Echo",
+        {"Echo": grpc.unary_unary_rpc_method_handler(lambda request, context: request)},
+    )
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=4),
+        options=[("grpc.max_receive_message_length", 16 << 20), ("grpc.so_reuseport", 0)],
+    )
+    server.add_generic_rpc_handlers((handler,))
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    Path(port_file).write_text(json.dumps({"port": port}))
+    signal.sigwait({signal.SIGTERM, signal.SIGINT})
+    server.stop(0)
+
+
+def start(command: Sequence[str], folder: Path, name: str) -> tuple[subprocess.Popen[bytes], str]:
+    port_file = folder / f"{name}.json"
+    log = open(folder / f"{name}.log", "wb")  # noqa: SIM115 - kept open while the server runs
+    process = subprocess.Popen([*command, "--port-file", str(port_file)], stdout=log, stderr=log)
+    deadline = time.monotonic() + 60
+    while not port_file.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{name} did not start; see {folder / (name + '.log')}")
+        time.sleep(0.05)
+    time.sleep(0.2)
+    return process, f"127.0.0.1:{json.loads(port_file.read_text())['port']}"
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def spi_server(*args: str) -> list[str]:
+    script = Path(sys.executable).with_name("spi-server")
+    base = [str(script)] if script.exists() else [sys.executable, "-m", "spi_server.main"]
+    return [*base, "--address", "127.0.0.1:0", *args]
+
+
+def suite(
+    label: str,
+    target: str,
+    single: bytes,
+    batch: bytes,
+    seconds: float,
+    floor: dict[str, Run] | None,
+    engine: dict[str, float],
+) -> dict[str, Run]:
+    method = ECHO if floor is None else SCORE
+    runs = {
+        "1": measure(f"{label}: 1 unit, 1 caller", target, method, single, 1, seconds, 1),
+        "32": measure(f"{label}: 1 unit, 32 callers", target, method, single, 32, seconds, 1),
+        "batch": measure(
+            f"{label}: {BATCH} units, 1 caller", target, method, batch, 1, seconds, BATCH
+        ),
+    }
+    for key, run in runs.items():
+        if floor is None:
+            print(run.line(), flush=True)
+        else:
+            print(run.line(floor[key], engine["batch" if key == "batch" else "single"]), flush=True)
+    return runs
+
+
+def main(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.serving", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--seconds", type=float, default=3.0, help="seconds per measurement")
+    parser.add_argument("--echo-server", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--port-file", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.echo_server:
+        serve_echo(args.port_file)
+        return 0
+    single, batch = request_bytes(1), request_bytes(BATCH)
+    engine = {
+        "single": in_process_rate(single, args.seconds),
+        "batch": in_process_rate(batch, args.seconds),
+    }
+    print(f"{'in-process engine: 1 unit':<44} {engine['single']:9,.0f} calls/s")
+    print(
+        f"{'in-process engine: ' + str(BATCH) + ' units':<44} {engine['batch']:9,.0f} calls/s {engine['batch'] * BATCH:11,.0f} units/s"
+    )
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(temporary)
+        servers = [
+            ("spi-server (defaults)", spi_server()),
+            ("spi-server --no-access-log", spi_server("--no-access-log")),
+            (
+                "spi-server --decision-log (fsync)",
+                spi_server("--decision-log", str(folder / "decisions.jsonl")),
+            ),
+            ("spi-server --processes 2", spi_server("--processes", "2")),
+        ]
+        process, target = start(
+            [sys.executable, "-m", "bench.serving", "--echo-server"], folder, "echo"
+        )
+        try:
+            floor = suite(
+                "echo (transport floor)", target, single, batch, args.seconds, None, engine
+            )
+        finally:
+            stop(process)
+        for index, (label, command) in enumerate(servers):
+            process, target = start(command, folder, f"spi-{index}")
+            try:
+                suite(label, target, single, batch, args.seconds, floor, engine)
+            finally:
+                stop(process)
+    print(f"(loopback, {os.cpu_count()} cores shared by the load generator and the server)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
