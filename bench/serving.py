@@ -25,15 +25,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent import futures
 from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
 import numpy as np
-from spi.v1 import engine_pb2, scoring_pb2
 
+from spi.v1 import engine_pb2, scoring_pb2
 from spi_engine import bundled, score
 from spi_engine.convert import score_response_to_pb, units_from_pb
 
