@@ -191,7 +191,8 @@ def exact_steps(ruleset_id: str, row: dict[str, float]) -> int:
     )
     low, high = (Fraction(Decimal(repr(b))) for b in rules.bounds)
     clamped = min(max(value, low), high) * 10**rules.decimals
-    return int(math.floor(clamped + Fraction(1, 2)))
+    halfway_up = clamped + Fraction(1, 2)
+    return halfway_up.numerator // halfway_up.denominator
 
 
 @each_ruleset
