@@ -176,22 +176,22 @@ def test_units_round_trip_through_messages(ruleset_id: str, rows: list[dict[str,
     )
 
 
+def exact(value: float) -> Fraction:
+    """The decimal a float was written as (0.305 -> 305/1000), as an exact fraction."""
+    return Fraction(Decimal(repr(value)))
+
+
 def exact_steps(ruleset_id: str, row: dict[str, float]) -> int:
     """The published index computed in exact decimal arithmetic, rounded half up."""
     rules = ruleset_of(ruleset_id)
-    weights = [Fraction(Decimal(repr(w))) for w in rules.weights]
-    factors = [Fraction(Decimal(repr(f))) for f in rules.correction_factors]
-    value = sum(
-        (w * Fraction(Decimal(repr(row[c]))) for w, c in zip(weights, COMPONENTS, strict=True)),
-        start=Fraction(0),
-    )
-    value -= sum(
-        (f * Fraction(Decimal(repr(row[p]))) for f, p in zip(factors, PARTS, strict=True)),
-        start=Fraction(0),
-    )
-    low, high = (Fraction(Decimal(repr(b))) for b in rules.bounds)
-    clamped = min(max(value, low), high) * 10**rules.decimals
-    halfway_up = clamped + Fraction(1, 2)
+    value = Fraction(0)
+    for weight, name in zip(rules.weights, COMPONENTS, strict=True):
+        value += exact(weight) * exact(row[name])
+    for factor, name in zip(rules.correction_factors, PARTS, strict=True):
+        value -= exact(factor) * exact(row[name])
+    low, high = (exact(bound) for bound in rules.bounds)
+    scale: int = 10**rules.decimals
+    halfway_up = min(max(value, low), high) * scale + Fraction(1, 2)
     return halfway_up.numerator // halfway_up.denominator
 
 
