@@ -4,6 +4,7 @@
     ├── InvalidInputError(SpiError, ValueError)      bad unit inputs; carries field violations
     ├── InvalidRulesetError(SpiError, ValueError)    a ruleset that does not parse or validate
     ├── UnknownRulesetError(SpiError, LookupError)   no ruleset with that id is loaded
+    ├── UnknownDatasetError(SpiError, LookupError)   no reference dataset with that name is loaded
     └── LimitExceededError(SpiError, ValueError)     a request larger than a configured limit
 
 Messages say what was wrong, where, what was expected and what was got. Adapters (server, CLI)
@@ -61,6 +62,17 @@ class UnknownRulesetError(SpiError, LookupError):
         self.known = tuple(known)
         super().__init__(
             f"unknown ruleset {ruleset_id!r}; known rulesets: {', '.join(self.known) or 'none'}"
+        )
+
+
+class UnknownDatasetError(SpiError, LookupError):
+    """No reference dataset with this name is loaded."""
+
+    def __init__(self, name: str, known: Sequence[str]) -> None:
+        self.name = name
+        self.known = tuple(known)
+        super().__init__(
+            f"unknown dataset {name!r}; known datasets: {', '.join(self.known) or 'none'}"
         )
 
 

@@ -84,14 +84,19 @@ class Simulation:
 def simulate(ruleset: Ruleset, units: Units, scenario: Scenario) -> Simulation:
     """Baseline (``ruleset``, ``units``) beside the scenario, in one vectorised pass per ruleset."""
     applied = apply(units, scenario.interventions)
-    if scenario.variant is None:
-        both = score(ruleset, levers.concat([units, applied.units]), where=_where(len(units)))
-        before, after = _split(both, len(units))
-    else:
-        after_rules = derive(ruleset, scenario.variant)
-        before = score(ruleset, units)
-        after = score(after_rules, applied.units, where=_where(0))
-    return Simulation(scenario=scenario, comparison=compare(before, after), capped=applied.capped)
+    variant = None if scenario.variant is None else derive(ruleset, scenario.variant)
+    comparison = side_by_side(ruleset, units, applied.units, variant)
+    return Simulation(scenario=scenario, comparison=comparison, capped=applied.capped)
+
+
+def side_by_side(
+    ruleset: Ruleset, before: Units, after: Units, after_ruleset: Ruleset | None = None
+) -> Comparison:
+    """``before`` beside ``after`` (same units, changed inputs): one scoring pass per ruleset."""
+    if after_ruleset is None:
+        both = score(ruleset, levers.concat([before, after]), where=_where(len(before)))
+        return compare(*_split(both, len(before)))
+    return compare(score(ruleset, before), score(after_ruleset, after, where=_where(0)))
 
 
 def apply(units: Units, interventions: Sequence[Intervention]) -> Applied:
