@@ -6,7 +6,6 @@ Server fixtures live in ``tests/integration/conftest.py``, not here.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,11 +14,6 @@ from hypothesis import settings
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PUBLISHED_ENV = "SPI_PUBLISHED_DIR"
 DEFAULT_PUBLISHED_DIR = REPO_ROOT.parent / "shared" / "data" / "spi-published"
-
-# The test helpers (tests/property/strategies.py) are imported as ``tests.property.strategies``;
-# `python -m pytest` puts the repository root on sys.path, a bare `pytest` does not.
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
 
 # Moderate example counts: the machine is shared. No deadline: timings are not test outcomes.
 settings.register_profile("default", max_examples=60, deadline=None)
