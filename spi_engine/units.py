@@ -121,8 +121,16 @@ def _column(name: str, values: Any, size: int | None = None) -> FloatArray:
         array = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as error:
         raise InvalidInputError([Violation(name, f"expected numbers; {error}")]) from None
+    if array.ndim == 0:
+        array = array.reshape(1)
     if array.ndim != 1:
-        array = array.reshape(-1)
+        raise InvalidInputError(
+            [
+                Violation(
+                    name, f"expected a column (1-D) of numbers; got an array of shape {array.shape}"
+                )
+            ]
+        )
     return array
 
 

@@ -87,6 +87,9 @@ def _fit(path: str, ref: ruleset_pb2.Reference) -> Iterator[Violation]:
 def _non_negative(path: str, value: float) -> Iterator[Violation]:
     if not (math.isfinite(value) and value >= 0):
         yield Violation(path, f"expected a finite number >= 0; got {value!r}")
+    elif math.copysign(1.0, value) < 0:
+        # -0.0 scores like 0 but serialises differently: the same rules would get another sha256.
+        yield Violation(path, "expected 0, not -0 (it would change the ruleset's sha256)")
 
 
 def _weights(rules: ruleset_pb2.Ruleset) -> Iterator[Violation]:
@@ -126,6 +129,14 @@ def _bounds(rules: ruleset_pb2.Ruleset) -> Iterator[Violation]:
         yield Violation(
             "bounds", f"expected 0 <= min < max <= 100; got min {b.min!r}, max {b.max!r}"
         )
+    elif 0 <= rules.rounding.decimals <= MAX_DECIMALS:
+        for name in ("min", "max"):
+            if value_to_steps(getattr(b, name), rules.rounding.decimals) is None:
+                yield Violation(
+                    f"bounds.{name}",
+                    f"expected a multiple of the output precision ({rules.rounding.decimals} "
+                    f"decimals), since the clamped index is then rounded; got {getattr(b, name)!r}",
+                )
     yield from _reference("bounds.reference", b.HasField("reference"), b.reference)
 
 

@@ -239,3 +239,18 @@ def test_take_reorders_every_column() -> None:
     assert taken.correction_integrity.tolist() == [0.0, 1.0]
     assert taken.correction_unsplit.tolist() == [3.0, 0.0]
     assert not taken.external.flags.writeable
+
+
+def test_a_two_dimensional_column_is_an_error() -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        units_from_columns([[70.0, 71.0]], [80.0, 81.0], [75.0, 76.0])
+    assert (
+        str(caught.value)
+        == "internal: expected a column (1-D) of numbers; got an array of shape (1, 2)"
+    )
+
+
+def test_a_scalar_is_one_unit() -> None:
+    units = units_from_columns(70.0, 80.0, 75.0)
+    assert len(units) == 1
+    assert units.internal.tolist() == [70.0]

@@ -187,6 +187,26 @@ INVALID: list[tuple[str, Edit, list[tuple[str, str]]]] = [
         [("correction.integrity", "expected a factor and its reference")],
     ),
     (
+        "negative zero factor",
+        put("correction.prevalence.factor", -0.0),
+        [
+            (
+                "correction.prevalence.factor",
+                "expected 0, not -0 (it would change the ruleset's sha256)",
+            )
+        ],
+    ),
+    (
+        "index maximum finer than the precision",
+        put("bounds.max", 99.995),
+        [
+            (
+                "bounds.max",
+                "expected a multiple of the output precision (2 decimals), since the clamped index is then rounded; got 99.995",
+            )
+        ],
+    ),
+    (
         "negative prevalence factor",
         put("correction.prevalence.factor", -1.0),
         [("correction.prevalence.factor", NON_NEGATIVE + "-1.0")],
