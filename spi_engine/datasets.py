@@ -108,7 +108,8 @@ class Dataset:
             raise InvalidInputError(
                 [
                     Violation(
-                        f"unit_ids[{i}]", f"dataset {self.name!r} has no unit with id {wanted[i]!r}"
+                        f"unit_ids[{i}]",
+                        f"dataset {self.name!r} has no unit with id {str(wanted[i])!r}",
                     )
                 ]
             )
@@ -128,7 +129,11 @@ def dataset_from_table(table: Table, name: str, sha256: str = "") -> Dataset:
     if not np.all(years == np.floor(years)):
         row = int(np.flatnonzero(years != np.floor(years))[0])
         raise InvalidInputError(
-            [Violation(table.where(row, "year"), f"expected a whole year; got {years[row]!r}")]
+            [
+                Violation(
+                    table.where(row, "year"), f"expected a whole year; got {float(years[row])!r}"
+                )
+            ]
         )
     published = (
         numbers(table, "index", optional=True) if "index" in table.header else np.full(size, np.nan)

@@ -194,7 +194,10 @@ def _check_costs(
 
 
 def _non_negative(value: float, field: str, infinite_ok: bool = False) -> float:
-    number = float(value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
     if np.isnan(number) or number < 0 or (np.isinf(number) and not infinite_ok):
         raise InvalidInputError([Violation(field, f"expected a finite number >= 0; got {value!r}")])
     return number

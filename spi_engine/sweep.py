@@ -181,7 +181,7 @@ def _check_values(each: Axis, field: str) -> None:
             [
                 Violation(
                     f"{field}[{row}]",
-                    f"expected a value {span} for {each.lever}; got {values[row]!r}",
+                    f"expected a value {span} for {each.lever}; got {float(values[row])!r}",
                 )
             ]
         )

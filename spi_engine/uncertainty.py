@@ -172,7 +172,7 @@ def _check(ok: Any, values: FloatArray, field: str, expected: str) -> None:
             [
                 Violation(
                     f"{field}[{row}].{COMPONENTS[column]}",
-                    f"expected {expected}; got {values[row, column]!r}",
+                    f"expected {expected}; got {float(values[row, column])!r}",
                 )
             ]
         )

@@ -1,0 +1,142 @@
+"""Reference datasets: loading results files, addressing units, dataset-wide scenarios."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from spi_engine import InvalidInputError, bundled, score
+from spi_engine.datasets import (
+    Datasets,
+    dataset_from_table,
+    load_dataset,
+    load_datasets,
+    simulate_dataset,
+)
+from spi_engine.errors import UnknownDatasetError
+from spi_engine.scenario import Intervention, Scenario
+from spi_engine.tabular import parse_csv
+
+SMALL = """year,institution_id,name,type,internal,external,expert,correction_integrity,correction_prevalence,index,flag
+2023,1,"KOTA A, TIMUR",kota,80.38,88.31,71.02,4.18,0.00,75.36,
+2023,2,KAB B,kabupaten,70.00,72.00,71.00,1.00,0.50,69.9,
+2023,9,KEMENTERIAN X,kementerian,80.00,80.00,80.00,0.00,0.00,,withheld_by_kpk
+2024,3,KAB B,kabupaten,75.61,89.02,73.53,7.59,0.00,71.65,
+2024,4,KOTA A,kota,76.49,87.63,75.02,3.74,0.00,75.86,
+"""
+
+
+def small():
+    return dataset_from_table(parse_csv(SMALL, "small.csv"), "small")
+
+
+def test_metadata_is_kept() -> None:
+    data = small()
+    assert len(data) == 5
+    assert data.year_list == (2023, 2024)
+    assert data.names[0] == "KOTA A, TIMUR"
+    assert data.units.groups == ("kota", "kabupaten", "kementerian", "kabupaten", "kota")
+    assert data.flags[2] == "withheld_by_kpk"
+    assert data.published_index[:2].tolist() == [75.36, 69.9]
+    assert np.isnan(data.published_index[2])
+
+
+def test_units_by_dataset_and_id() -> None:
+    data = small()
+    units = data.units_by_id(["3", "1"])
+    assert units.ids == ("3", "1")
+    assert units.external.tolist() == [89.02, 88.31]
+    with pytest.raises(InvalidInputError) as error:
+        data.units_by_id(["1", "77"])
+    assert error.value.violations[0].field == "unit_ids[1]"
+    assert "dataset 'small' has no unit with id '77'" in str(error.value)
+
+
+def test_year_and_flag_filters() -> None:
+    data = small()
+    assert data.for_year(2024).units.ids == ("3", "4")
+    assert data.without_flags(["withheld_by_kpk"]).units.ids == ("1", "2", "3", "4")
+    with pytest.raises(InvalidInputError, match="no rows for 2020"):
+        data.for_year(2020)
+
+
+def test_a_scenario_over_the_dataset_is_scored_year_by_year() -> None:
+    scenario = Scenario((Intervention("external", "add", 2.0, groups=("kabupaten",)),))
+    run = simulate_dataset(small(), scenario)
+    assert run.years == (2023, 2024)
+    assert run.excluded == 1
+    before_2024 = score(bundled().get("spi-2024"), small().for_year(2024).units)
+    comparison = run.for_year(2024)
+    assert comparison.before.index_steps.tolist() == before_2024.index_steps.tolist()
+    assert comparison.delta_steps.tolist() == [65, 0]
+    assert comparison.before.ruleset.id == "spi-2024"
+    assert run.for_year(2023).before.ruleset.id == "spi-2023"
+    assert [r.tolist() for r in run.rows] == [[0, 1], [2, 3]]
+
+
+def test_an_id_selection_spans_the_whole_dataset() -> None:
+    scenario = Scenario((Intervention("expert", "set", 90.0, unit_ids=("3",)),))
+    run = simulate_dataset(small(), scenario)
+    assert run.for_year(2023).delta_steps.tolist() == [0, 0]
+    assert run.for_year(2024).delta_steps.tolist()[0] > 0
+
+
+def test_one_ruleset_for_every_row() -> None:
+    run = simulate_dataset(small(), Scenario(), ruleset=bundled().get("spi-2024"), exclude_flags=())
+    assert run.years == (0,)
+    assert len(run.for_year(0).before) == 5
+
+
+def test_a_dataset_without_years_needs_a_ruleset() -> None:
+    text = "unit_id,internal,external,expert,correction\nu1,70,70,70,0\n"
+    data = dataset_from_table(parse_csv(text, "plain.csv"), "plain")
+    assert data.years.tolist() == [0]
+    with pytest.raises(InvalidInputError, match="no year column; expected a ruleset"):
+        simulate_dataset(data, Scenario())
+    run = simulate_dataset(data, Scenario(), ruleset=bundled().get("spi-2025"))
+    assert run.for_year(0).before.index.tolist() == [70.0]
+
+
+def test_bad_years_and_bad_rows() -> None:
+    text = "year,unit_id,internal,external,expert,correction\n2024.5,u1,70,70,70,0\n"
+    with pytest.raises(InvalidInputError, match="line 2, column 'year'"):
+        dataset_from_table(parse_csv(text, "x.csv"), "x")
+    with pytest.raises(InvalidInputError, match="line 2, column 'external'"):
+        dataset_from_table(
+            parse_csv("unit_id,internal,external,expert,correction\nu,1,200,1,0\n", "y.csv"), "y"
+        )
+
+
+def test_files_and_named_datasets(tmp_path: Path) -> None:
+    path = tmp_path / "results-2024.csv"
+    path.write_text(SMALL, "utf-8")
+    data = load_dataset(path)
+    assert data.name == "results-2024"
+    assert len(data.sha256) == 64
+    named = load_datasets({"kpk": path})
+    assert isinstance(named, Datasets)
+    assert named.names == ("kpk",)
+    assert named.get("kpk").origin == str(path)
+    with pytest.raises(UnknownDatasetError, match="unknown dataset 'kp'; known datasets: kpk"):
+        named.get("kp")
+    with pytest.raises(InvalidInputError, match="cannot read"):
+        load_dataset(tmp_path / "absent.csv")
+
+
+def test_the_published_results(published_dir: Path) -> None:
+    data = load_dataset(published_dir / "results.csv", "spi-published")
+    assert len(data) == 3187
+    scenario = Scenario((Intervention("external", "add", 2.0, groups=("kabupaten",)),))
+    run = simulate_dataset(data, scenario)
+    assert run.excluded == 3
+    assert sum(len(c.before) for c in run.comparisons) == 3184
+    national = {year: c.mean_before for year, c in zip(run.years, run.comparisons, strict=True)}
+    published = {2021: 72.43, 2023: 70.97, 2024: 71.53, 2025: 72.32}
+    for year, value in published.items():
+        assert abs(national[year] - value) <= 0.03
+    comparison = run.for_year(2024)
+    assert comparison.moved_down == 0
+    assert comparison.mean_after > comparison.mean_before
+    assert all(to != "rentan" or frm == "rentan" for frm, to, _ in comparison.transition_list())
