@@ -97,7 +97,9 @@ class Server:
         self.health.enter_graceful_shutdown()
         self.gate.close()
         finished = self.gate.wait_idle(grace)
-        self.grpc_server.stop(min(1.0, max(0.0, deadline - time.monotonic()))).wait()
+        # Responses already returned by a handler may still be on their way: they get the rest
+        # of the grace period too (health Watch streams are ended by the same stop).
+        self.grpc_server.stop(max(0.0, deadline - time.monotonic())).wait()
         if self.metrics_http is not None:
             self.metrics_http.shutdown()
             self.metrics_http.server_close()

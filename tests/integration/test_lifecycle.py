@@ -193,7 +193,10 @@ def test_sigterm_drains_a_call_in_flight_then_exits_0(
 
     def big_call() -> None:
         with server.client(timeout=120, retries=0) as client:
-            outcome.append(client.rpc("Score", request))
+            try:
+                outcome.append(client.rpc("Score", request))
+            except SpiRpcError as error:
+                outcome.append(error)
 
     caller = threading.Thread(target=big_call)
     caller.start()
@@ -209,7 +212,26 @@ def test_sigterm_drains_a_call_in_flight_then_exits_0(
     assert refused.value.code == grpc.StatusCode.UNAVAILABLE
     caller.join(120)
     (response,) = outcome
+    assert not isinstance(response, SpiRpcError), response
     assert len(response.results) == BIG
     assert {r.index for r in response.results} == {71.66}
     assert server.wait(60) == 0
     assert server.wait_for_log("stopped")["all_calls_finished"] is True
+
+
+def test_processes_share_the_port_reload_and_stop_together(
+    spawn_server: Callable[..., ServerProcess],
+) -> None:
+    server = spawn_server("--processes", "2")
+    workers = {w["pid"] for w in server.extra["workers"]}
+    assert len(workers) == 2
+    for _ in range(20):  # a new connection each time: the kernel spreads them over the workers
+        with server.client() as client:
+            assert client.score("spi-2024", internal=80, external=80, expert=80)[0].index == 80.0
+    served = {line["pid"] for line in server.logs() if line.get("event") == "call"}
+    assert served == workers
+    server.signal(signal.SIGHUP)
+    server.wait_for_log("reloaded", count=2)
+    server.signal(signal.SIGTERM)
+    assert server.wait() == 0
+    assert len([line for line in server.logs() if line.get("event") == "stopped"]) == 2
