@@ -12,7 +12,8 @@ known), so:
 - one component alone (the others as now): ``k_j = A_j / (R_j + C_j)`` with
   ``R_j = se*² - Σ_{i≠j} (A_i - C_i)``, impossible when ``R_j <= 0``.
 
-A unit exactly on a category threshold (``a = 0``) never becomes certain: status ``on_bound``.
+A unit on a category threshold (``a`` below 1e-9, the scoring snap) never becomes certain:
+status ``on_bound``.
 
 >>> from spi_engine import bundled, units_from_columns
 >>> from spi_engine.uncertainty import sampling_from_respondents
@@ -43,6 +44,8 @@ STATUSES = ("certain_now", "more_respondents", "on_bound", "exceeds_population")
 CERTAIN_NOW, MORE_RESPONDENTS, ON_BOUND, EXCEEDS_POPULATION = range(len(STATUSES))
 BISECTION_STEPS = 100
 SMALLEST_SE = 1e-9
+BOUND_TOLERANCE = 1e-9
+"""index_raw closer than this above its threshold counts as on the bound (it is the scoring snap)."""
 FACTOR_SCALE = 1e4
 """Factors are reported rounded up to 4 decimals."""
 
@@ -88,7 +91,7 @@ def respondents_for_certainty(
     spread_now = np.sqrt(np.maximum(high.sum(axis=1) - low.sum(axis=1), 0.0))
     now = _keep(a, b, spread_now)
     target = _largest_spread(a, b, float(certainty), spread_now)
-    on_bound = a <= 0
+    on_bound = a < BOUND_TOLERANCE
     needed = high.sum(axis=1) / (target**2 + low.sum(axis=1))
     factor = np.where(now >= certainty, 1.0, _round_up(needed))
     factor = np.where(on_bound & (now < certainty), np.nan, factor)

@@ -28,12 +28,14 @@ SERIES_TERMS = 60
 FRACTION_LEVELS = 150
 SWITCH = 1.5
 """|z| from which the continued fraction is used instead of the series."""
+LARGEST = 30.0
+"""|z| beyond which erfc is 0 (or 2) in float64: erfc(27.3) is already below the smallest double."""
 
 
 def erfc(z: FloatArray) -> FloatArray:
     """The complementary error function, elementwise."""
     z = np.asarray(z, dtype=np.float64)
-    size = np.abs(z)
+    size = np.minimum(np.abs(z), LARGEST)
     near = np.minimum(size, SWITCH)
     far = np.maximum(size, SWITCH)
     result: FloatArray = np.where(size < SWITCH, 1.0 - _erf_series(near), _erfc_fraction(far))

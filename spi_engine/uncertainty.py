@@ -9,7 +9,7 @@ are taken as known. Then ``index_raw`` is normal (approximately) with
     mean = index_raw of the unit,    se = sqrt(Σ (w_i · se_i)²)
 
 A unit reaches a category bound ``B`` when its *published* index does, that is when
-``index_raw >= B - half a step`` (rounding half up), so the probability of each category is a
+``index_raw >= B - half a step`` (rounding half up; see :func:`category_thresholds`), so the probability of each category is a
 difference of normal CDFs at those points. Monte Carlo draws the components from the same
 normal model and scores every draw exactly as :func:`~spi_engine.scoring.score` does (clamp,
 round half up, categorise): it checks the analytic answer and adds the distribution of the
@@ -29,7 +29,7 @@ import numpy as np
 from .errors import InvalidInputError, LimitExceededError, Violation
 from .levers import frozen
 from .normal import normal_cdf, normal_quantile
-from .numeric import FloatArray, IntArray, round_half_up_steps
+from .numeric import SNAP_DECIMALS, FloatArray, IntArray, round_half_up_steps
 from .ruleset import Ruleset
 from .scoring import Scores, score
 from .units import COMPONENTS, Units
@@ -235,9 +235,18 @@ def _level(level: float) -> float:
 
 
 def category_thresholds(ruleset: Ruleset) -> FloatArray:
-    """The index_raw from which each category is reached (-inf for the lowest)."""
+    """The index_raw from which each category is reached (-inf for the lowest).
+
+    Half a published step below the bound, less half of the 9-decimal snap that scoring applies
+    before rounding (see :mod:`spi_engine.numeric`), so that the analytic answer and scoring
+    agree even for an index_raw within float noise of a threshold.
+
+    >>> from spi_engine import bundled
+    >>> category_thresholds(bundled().get("spi-2024")).tolist()
+    [-inf, 72.99499999950001, 77.99499999950001]
+    """
     bounds = np.asarray(ruleset.lower_bound_steps, dtype=np.float64)
-    points = (bounds - 0.5) / float(10**ruleset.decimals)
+    points = (bounds - 0.5) / float(10**ruleset.decimals) - 0.5 * 10.0**-SNAP_DECIMALS
     points[0] = -np.inf
     return points
 
