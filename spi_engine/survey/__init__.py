@@ -1,0 +1,1 @@
+"""From raw answers to scores: instruments, respondent tables, scoring, monitoring and screening."""

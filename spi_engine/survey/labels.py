@@ -1,0 +1,184 @@
+"""Text columns as codes: sorted distinct names and one integer code per row, found without a loop.
+
+Strings are hashed column-wise (a 64-bit FNV-style hash over their characters), the hashes are
+sorted, and every row is checked against the first row with its hash, so a hash collision can
+never merge two names: when one occurs the column falls back to an exact sort of the strings.
+
+>>> labels = factorize(["b", "a", "b", ""])
+>>> labels.names, labels.codes.tolist()
+(('', 'a', 'b'), [2, 1, 2, 0])
+>>> repeats(["x", "y", "x"]).tolist()
+[2]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..numeric import IntArray
+
+StrArray = npt.NDArray[np.str_]
+FNV_PRIME = np.uint64(1099511628211)
+FNV_OFFSET = np.uint64(14695981039346656037)
+
+
+@dataclass(frozen=True)
+class Labels:
+    """A text column: ``names[codes[i]]`` is row i's value; names are sorted and distinct."""
+
+    names: tuple[str, ...]
+    codes: IntArray
+
+    def __len__(self) -> int:
+        return int(self.codes.size)
+
+    def values(self) -> StrArray:
+        """The column as a numpy string array."""
+        table = np.array(self.names if self.names else [""], dtype=str)
+        result: StrArray = table[self.codes]
+        return result
+
+    def take(self, rows: npt.NDArray[np.intp]) -> Labels:
+        return Labels(self.names, _frozen(self.codes[rows]))
+
+
+def as_strings(values: Any) -> StrArray:
+    """``values`` as a 1-D numpy unicode array (bytes are decoded as UTF-8)."""
+    if isinstance(values, Labels):
+        return values.values()
+    array = np.asarray(values)
+    if array.dtype.kind == "S":
+        array = np.char.decode(array, "utf-8")
+    elif array.dtype.kind != "U":
+        array = array.astype(str)
+    result: StrArray = array.reshape(-1)
+    return result
+
+
+def _hashes(strings: StrArray) -> npt.NDArray[np.uint64]:
+    width = strings.dtype.itemsize // 4
+    chars = np.ascontiguousarray(strings).view(np.uint32).reshape(strings.size, max(width, 1))
+    result = np.full(strings.size, FNV_OFFSET, dtype=np.uint64)
+    for column in range(width):
+        result ^= chars[:, column].astype(np.uint64)
+        result *= FNV_PRIME
+    return result
+
+
+def _first_rows(strings: StrArray) -> tuple[npt.NDArray[np.intp], IntArray]:
+    """(first, inverse): the first row of each distinct value (in hash order), each row's code."""
+    if strings.size == 0:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.int64)
+    _, inverse = np.unique(_hashes(strings), return_inverse=True)
+    inverse = inverse.astype(np.int64).reshape(-1)
+    first = np.full(int(inverse.max()) + 1, strings.size, dtype=np.intp)
+    np.minimum.at(first, inverse, np.arange(strings.size, dtype=np.intp))
+    if bool((strings[first[inverse]] == strings).all()):
+        return first, inverse
+    _, first, inverse = np.unique(strings, return_index=True, return_inverse=True)
+    return first.astype(np.intp), inverse.astype(np.int64).reshape(-1)
+
+
+def factorize(values: Any) -> Labels:
+    """Labels from strings, a Labels (re-sorted, repeated names merged) or a numpy array."""
+    if isinstance(values, Labels):
+        return _normalise(values)
+    strings = as_strings(values)
+    first, inverse = _first_rows(strings)
+    names = strings[first]
+    order = np.argsort(names, kind="stable")
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    return Labels(tuple(names[order].tolist()), _frozen(rank[inverse]))
+
+
+def _normalise(labels: Labels) -> Labels:
+    merged = (
+        factorize(np.array(labels.names, dtype=str)) if labels.names else Labels((), labels.codes)
+    )
+    if not labels.names:
+        return labels
+    return Labels(merged.names, _frozen(merged.codes[labels.codes]))
+
+
+def factorize_pair(first: Any, second: Any) -> tuple[Labels, Labels]:
+    """Labels of two parallel text columns, found with one pass over the rows for both.
+
+    The pairs are factorised once (by a hash of both strings); each column's own labels are then
+    found among the distinct pairs only, which are few (units and their sub-units).
+
+    >>> a, b = factorize_pair(["u2", "u1", "u2"], ["x", "", "x"])
+    >>> a.names, a.codes.tolist(), b.names, b.codes.tolist()
+    (('u1', 'u2'), [1, 0, 1], ('', 'x'), [1, 0, 1])
+    """
+    left, right = as_strings(first), as_strings(second)
+    if left.size == 0:
+        return factorize(left), factorize(right)
+    hashes = _hashes(left) * FNV_PRIME ^ _hashes(right)
+    _, inverse = np.unique(hashes, return_inverse=True)
+    inverse = inverse.astype(np.int64).reshape(-1)
+    rep = np.full(int(inverse.max()) + 1, left.size, dtype=np.intp)
+    np.minimum.at(rep, inverse, np.arange(left.size, dtype=np.intp))
+    rows = rep[inverse]
+    if not (bool((left[rows] == left).all()) and bool((right[rows] == right).all())):
+        return factorize(left), factorize(right)
+    a, b = factorize(left[rep]), factorize(right[rep])
+    return Labels(a.names, _frozen(a.codes[inverse])), Labels(b.names, _frozen(b.codes[inverse]))
+
+
+def repeats(values: Any) -> npt.NDArray[np.intp]:
+    """Rows whose value occurred in an earlier row, in row order."""
+    strings = as_strings(values)
+    hashes = np.sort(_hashes(strings))
+    if not bool((hashes[1:] == hashes[:-1]).any()):
+        return np.zeros(0, dtype=np.intp)
+    first, inverse = _first_rows(strings)
+    rows: npt.NDArray[np.intp] = np.flatnonzero(first[inverse] != np.arange(strings.size))
+    return rows
+
+
+def first_occurrence(values: Any, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
+    """For each of ``rows``, the first row holding the same value."""
+    strings = as_strings(values)
+    first, inverse = _first_rows(strings)
+    result: npt.NDArray[np.intp] = first[inverse[rows]]
+    return result
+
+
+def key_rows(table: Sequence[Any], wanted: Sequence[Any]) -> IntArray:
+    """For each wanted key, the row of ``table`` holding it; -1 where absent.
+
+    ``table`` and ``wanted`` are parallel sequences of key columns (text or integers), e.g.
+    ``(unit_ids, sub_unit_ids, groups)``. The first matching row wins.
+
+    >>> key_rows((["a", "b"], [0, 1]), (["b", "b", "c"], [1, 0, 0])).tolist()
+    [1, -1, -1]
+    """
+    size = len(table[0])
+    keys = np.zeros(size + len(wanted[0]), dtype=np.int64)
+    for mine, theirs in zip(table, wanted, strict=True):
+        both = np.concatenate((np.asarray(mine), np.asarray(theirs)))
+        labels = factorize(both) if both.dtype.kind in "USO" else _int_labels(both)
+        keys = keys * max(len(labels.names), 1) + labels.codes
+    if size == 0:
+        return np.full(keys.size, -1, dtype=np.int64)
+    order = np.argsort(keys[:size], kind="stable")
+    sorted_keys = keys[:size][order]
+    pos = np.minimum(np.searchsorted(sorted_keys, keys[size:]), size - 1)
+    result: IntArray = np.where(sorted_keys[pos] == keys[size:], order[pos], -1).astype(np.int64)
+    return result
+
+
+def _int_labels(values: npt.NDArray[Any]) -> Labels:
+    names, codes = np.unique(values, return_inverse=True)
+    return Labels(tuple(str(n) for n in names.tolist()), codes.astype(np.int64).reshape(-1))
+
+
+def _frozen(array: IntArray) -> IntArray:
+    array.flags.writeable = False
+    return array
