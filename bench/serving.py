@@ -4,6 +4,9 @@ In one run, on loopback:
 
 - the transport floor: a trivial echo service (a generic handler returning the request bytes)
   on the same gRPC stack and server settings, in its own process, called with the same bytes;
+- the bare engine handler: the same process also serves a generic handler that only parses,
+  scores with spi_engine and serialises (no auth, limits, metrics, logs or decision log), so
+  the serving layer's own cost shows as the gap between it and spi-server;
 - ``spi-server`` as ``make run`` starts it (defaults), then with a decision log (fsync per
   call), and with ``--processes 2``;
 - single-unit ``Score``: calls/s and p50/p99 latency with 1 and 32 concurrent callers;
@@ -39,6 +42,7 @@ from spi_engine.convert import score_response_to_pb, units_from_pb
 
 SCORE = "/spi.v1.SpiEngine/Score"
 ECHO = "/bench.Echo/Echo"
+BARE = "/bench.Echo/Engine"
 BATCH = 641
 
 
@@ -56,16 +60,14 @@ class Run:
     def rate(self) -> float:
         return self.calls / self.seconds
 
-    def line(self, floor: Run | None = None, engine: float | None = None) -> str:
+    def line(self, baselines: Sequence[tuple[str, float]] = ()) -> str:
+        """One line: rate, units/s for batches, p50/p99, and the rate as a share of each baseline."""
         p50, p99 = np.percentile(self.latencies, [50, 99]) * 1000
-        text = f"{self.label:<44} {self.rate:9,.0f} calls/s"
-        if self.units > 1:
-            text += f" {self.rate * self.units:11,.0f} units/s"
-        text += f"   p50 {p50:7.3f} ms   p99 {p99:7.3f} ms"
-        if floor is not None:
-            text += f"   {self.rate / floor.rate:6.1%} of echo"
-        if engine is not None:
-            text += f"   {self.rate / engine:6.1%} of in-process"
+        text = f"{self.label:<46} {self.rate:7,.0f} calls/s"
+        text += f" {self.rate * self.units:9,.0f} units/s" if self.units > 1 else " " * 17
+        text += f"  p50 {p50:6.3f} ms  p99 {p99:6.3f} ms"
+        for name, rate in baselines:
+            text += f"  {self.rate / rate:6.1%} of {name}"
         return text
 
 
@@ -133,11 +135,22 @@ def in_process_rate(payload: bytes, seconds: float) -> float:
     return calls / (time.perf_counter() - started)
 
 
+def bare_engine(request: bytes, context: object) -> bytes:
+    """The engine alone in a gRPC handler: parse, score, serialise."""
+    parsed = engine_pb2.ScoreRequest.FromString(request)
+    rules = bundled().get(parsed.ruleset_id)
+    scores = score(rules, units_from_pb(parsed.units))
+    return score_response_to_pb(scores, "bare").SerializeToString()
+
+
 def serve_echo(port_file: str) -> None:
-    """The transport floor: returns the request bytes; same pool size and limits as spi-server."""
+    """Echo and the bare engine handler; same pool size and limits as spi-server's defaults."""
     handler = grpc.method_handlers_generic_handler(
         "bench.Echo",
-        {"Echo": grpc.unary_unary_rpc_method_handler(lambda request, context: request)},
+        {
+            "Echo": grpc.unary_unary_rpc_method_handler(lambda request, context: request),
+            "Engine": grpc.unary_unary_rpc_method_handler(bare_engine),
+        },
     )
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=4),
@@ -178,29 +191,28 @@ def spi_server(*args: str) -> list[str]:
     return [*base, "--address", "127.0.0.1:0", *args]
 
 
+SHAPES = (("1", 1, 1), ("32", 1, 32), ("batch", BATCH, 1))
+"""(key, units per call, concurrent callers)"""
+
+
 def suite(
     label: str,
     target: str,
-    single: bytes,
-    batch: bytes,
+    method: str,
+    payloads: dict[int, bytes],
     seconds: float,
-    floor: dict[str, Run] | None,
-    engine: dict[str, float],
-) -> dict[str, Run]:
-    method = ECHO if floor is None else SCORE
-    runs = {
-        "1": measure(f"{label}: 1 unit, 1 caller", target, method, single, 1, seconds, 1),
-        "32": measure(f"{label}: 1 unit, 32 callers", target, method, single, 32, seconds, 1),
-        "batch": measure(
-            f"{label}: {BATCH} units, 1 caller", target, method, batch, 1, seconds, BATCH
-        ),
-    }
-    for key, run in runs.items():
-        if floor is None:
-            print(run.line(), flush=True)
-        else:
-            print(run.line(floor[key], engine["batch" if key == "batch" else "single"]), flush=True)
-    return runs
+    baselines: dict[str, dict[str, float]],
+) -> dict[str, float]:
+    """Measure every shape; print each against the baselines; return calls/s by shape."""
+    rates = {}
+    for key, units, callers in SHAPES:
+        shape = (
+            f"{units} unit{'s' if units > 1 else ''}, {callers} caller{'s' if callers > 1 else ''}"
+        )
+        run = measure(f"{label}: {shape}", target, method, payloads[units], callers, seconds, units)
+        print(run.line([(name, rates_of[key]) for name, rates_of in baselines.items()]), flush=True)
+        rates[key] = run.rate
+    return rates
 
 
 def main(argv: Sequence[str]) -> int:
@@ -214,39 +226,47 @@ def main(argv: Sequence[str]) -> int:
     if args.echo_server:
         serve_echo(args.port_file)
         return 0
-    single, batch = request_bytes(1), request_bytes(BATCH)
-    engine = {
-        "single": in_process_rate(single, args.seconds),
-        "batch": in_process_rate(batch, args.seconds),
-    }
-    print(f"{'in-process engine: 1 unit':<44} {engine['single']:9,.0f} calls/s")
+    payloads = {1: request_bytes(1), BATCH: request_bytes(BATCH)}
+    single, batch = (
+        in_process_rate(payloads[1], args.seconds),
+        in_process_rate(payloads[BATCH], args.seconds),
+    )
+    in_process = {"1": single, "32": single, "batch": batch}
+    print(f"{'in-process engine: 1 unit':<46} {single:7,.0f} calls/s")
     print(
-        f"{'in-process engine: ' + str(BATCH) + ' units':<44} {engine['batch']:9,.0f} calls/s {engine['batch'] * BATCH:11,.0f} units/s"
+        f"{'in-process engine: ' + str(BATCH) + ' units':<46} {batch:7,.0f} calls/s {batch * BATCH:9,.0f} units/s"
     )
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
-        servers = [
-            ("spi-server (defaults)", spi_server()),
-            ("spi-server --no-access-log", spi_server("--no-access-log")),
-            (
-                "spi-server --decision-log (fsync)",
-                spi_server("--decision-log", str(folder / "decisions.jsonl")),
-            ),
-            ("spi-server --processes 2", spi_server("--processes", "2")),
-        ]
         process, target = start(
             [sys.executable, "-m", "bench.serving", "--echo-server"], folder, "echo"
         )
         try:
-            floor = suite(
-                "echo (transport floor)", target, single, batch, args.seconds, None, engine
+            echo = suite("echo (transport floor)", target, ECHO, payloads, args.seconds, {})
+            bare = suite(
+                "bare engine handler",
+                target,
+                BARE,
+                payloads,
+                args.seconds,
+                {"echo": echo, "in-process": in_process},
             )
         finally:
             stop(process)
+        baselines = {"echo": echo, "bare": bare, "in-process": in_process}
+        servers = [
+            ("spi-server (defaults)", spi_server()),
+            ("spi-server --no-access-log", spi_server("--no-access-log")),
+            (
+                "spi-server --decision-log",
+                spi_server("--decision-log", str(folder / "decisions.jsonl")),
+            ),
+            ("spi-server --processes 2", spi_server("--processes", "2")),
+        ]
         for index, (label, command) in enumerate(servers):
             process, target = start(command, folder, f"spi-{index}")
             try:
-                suite(label, target, single, batch, args.seconds, floor, engine)
+                suite(label, target, SCORE, payloads, args.seconds, baselines)
             finally:
                 stop(process)
     print(f"(loopback, {os.cpu_count()} cores shared by the load generator and the server)")
