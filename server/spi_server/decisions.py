@@ -1,7 +1,7 @@
 """The decision log: an append-only JSONL file with one line per Score or Summarize call.
 
 Each line is written by ONE ``os.write`` on a file descriptor opened with O_APPEND, then the file
-is fsynced before the answer leaves the server. Appends never interleave, and a crash (of the
+is fsynced before the answer leaves the server (concurrent calls share fsyncs: group commit). Appends never interleave, and a crash (of the
 process or the machine) can at worst leave the LAST line cut short: earlier lines are never
 touched. When the file is opened and its last line is cut, a newline is added first, so the cut
 line stays alone and readers can skip it.
@@ -47,32 +47,52 @@ FIELDS = (
 
 
 class DecisionLog:
-    """An open decision log. Thread-safe: each line is one atomic append."""
+    """An open decision log. Thread-safe: each line is one atomic append, durable on return.
+
+    Group commit: a caller whose line was already covered by another thread's fsync (one that
+    started after its write) returns without an fsync of its own, so concurrent calls share
+    fsyncs while every call still returns only once its line is on disk.
+    """
 
     def __init__(self, path: str, min_free_bytes: int = 0) -> None:
         self.path = path
         self._fd = _open(path, min_free_bytes)
-        self._cut_line = threading.Event()
+        self._cut_line = False
+        self._write_lock = threading.Lock()
+        self._sync_lock = threading.Lock()
+        self._written = 0
+        self._synced = 0
 
     def record(self, entry: Mapping[str, Any]) -> None:
-        """Append one line and fsync it; DecisionLogError when the disk refuses."""
-        line = json.dumps(entry, separators=(",", ":"), ensure_ascii=False) + "\n"
-        data = line.encode("utf-8")
-        if self._cut_line.is_set():
-            data = b"\n" + data
-            self._cut_line.clear()
+        """Append one line and make it durable; DecisionLogError when the disk refuses."""
+        data = (json.dumps(entry, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
         try:
-            written = os.write(self._fd, data)
-            os.fsync(self._fd)
+            with self._write_lock:
+                if self._cut_line:
+                    data = b"\n" + data
+                written = os.write(self._fd, data)
+                self._cut_line = written != len(data)
+                self._written += 1
+                mine = self._written
+            if written == len(data):
+                self._sync(mine)
         except OSError as error:
             raise DecisionLogError(
                 f"decision log {self.path}: cannot append ({error.strerror})"
             ) from None
         if written != len(data):
-            self._cut_line.set()
             raise DecisionLogError(
                 f"decision log {self.path}: wrote {written} of {len(data)} bytes"
             )
+
+    def _sync(self, line: int) -> None:
+        """fsync unless a later fsync already covered line number ``line``."""
+        with self._sync_lock:
+            if self._synced >= line:
+                return
+            covered = self._written
+            os.fsync(self._fd)
+            self._synced = covered
 
     def close(self) -> None:
         os.close(self._fd)

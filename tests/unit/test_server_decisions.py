@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,13 @@ def test_too_little_free_space_is_reported_at_start(tmp_path: Path) -> None:
     with pytest.raises(DecisionLogError) as raised:
         DecisionLog(str(tmp_path / "decisions.jsonl"), more_than_free)
     assert "MiB free on its disk" in str(raised.value)
+
+
+def test_concurrent_records_are_whole_lines(tmp_path: Path) -> None:
+    path = tmp_path / "decisions.jsonl"
+    log = DecisionLog(str(path))
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(lambda i: log.record(_line(f"id-{i}")), range(800)))
+    log.close()
+    ids = [json.loads(line)["decision_id"] for line in path.read_text().splitlines()]
+    assert sorted(ids) == sorted(f"id-{i}" for i in range(800))
