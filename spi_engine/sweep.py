@@ -1,6 +1,6 @@
 """Sweeps: one or two levers set over a grid of values, the index and category at every point.
 
-All grid points of all units are scored in one vectorised pass (numpy broadcasting, no Python
+All grid points of all units (and the units as they are) are scored in one vectorised pass (numpy broadcasting, no Python
 loop over points). A grid point is exactly the scenario that *sets* the swept levers to its
 values, so a sweep equals the individual scenarios, bit for bit. The number of points (units x
 grid values) is limited by ``max_points`` (LimitExceededError past it), so a request can never
@@ -45,17 +45,40 @@ class Sweep:
     """Index and category at every grid point: arrays of shape (units, len(x)[, len(y)])."""
 
     ruleset: Ruleset
-    ids: tuple[str, ...]
+    units: Units
     axes: tuple[Axis, ...]
     current: FloatArray
     """(units, axes) each unit's own value of each swept lever"""
+    current_index_steps: IntArray
+    """(units,) each unit's published index now"""
     index_raw: FloatArray
     index_steps: IntArray
     category_codes: IntArray
 
     @property
+    def ids(self) -> tuple[str, ...]:
+        return self.units.ids
+
+    @property
     def index(self) -> FloatArray:
         return steps_to_float(self.index_steps, self.ruleset.decimals)
+
+    def crossings(self, row: int) -> tuple[tuple[float, int], ...]:
+        """Where a one-lever sweep changes category, exact to 0.01: (lever value, new category code).
+
+        Between two grid points whose categories differ, the 0.01 grid is swept too, so the value
+        is the first on that grid with the new category.
+        """
+        codes = self.category_codes[row]
+        found = []
+        for i in (np.flatnonzero(np.diff(codes)) + 1).tolist():
+            low, high = (round(float(v) * GRID) for v in self.axes[0].values[[i - 1, i]])
+            step = 1 if high > low else -1
+            fine = Axis(self.axes[0].lever, np.arange(low + step, high + step, step) / float(GRID))
+            detail = sweep(self.ruleset, self.units.take([row]), [fine])
+            first = int(np.argmax(detail.category_codes[0] != codes[i - 1]))
+            found.append((float(fine.values[first]), int(detail.category_codes[0, first])))
+        return tuple(found)
 
     def categories(self, row: int) -> tuple[str, ...]:
         """Category ids of one unit's grid points, flattened in C order."""
@@ -118,17 +141,18 @@ def sweep(
         view = [1] * len(axes)
         view[i] = each.values.size
         grid[..., column] = np.broadcast_to(each.values.reshape(view), shape)
-    flat = grid.reshape(-1, base.shape[1])
-    blank = ("",) * points
+    flat = np.concatenate([grid.reshape(-1, base.shape[1]), base])
+    blank = ("",) * (points + len(units))
     scored = score(ruleset, levers.from_matrix(flat, blank, blank))
     return Sweep(
         ruleset=ruleset,
-        ids=units.ids,
+        units=units,
         axes=tuple(axes),
         current=frozen(base[:, list(columns)]),
-        index_raw=frozen(scored.index_raw.reshape(shape)),
-        index_steps=frozen(scored.index_steps.reshape(shape)),
-        category_codes=frozen(scored.category_codes.reshape(shape)),
+        current_index_steps=frozen(scored.index_steps[points:]),
+        index_raw=frozen(scored.index_raw[:points].reshape(shape)),
+        index_steps=frozen(scored.index_steps[:points].reshape(shape)),
+        category_codes=frozen(scored.category_codes[:points].reshape(shape)),
     )
 
 
