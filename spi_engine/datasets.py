@@ -24,6 +24,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 import numpy as np
+import numpy.typing as npt
 
 from . import levers
 from .catalog import Catalog, bundled
@@ -71,11 +72,11 @@ class Dataset:
             name=self.name,
             origin=self.origin,
             sha256=self.sha256,
-            units=self.units.take(index),
+            units=levers.take(self.units, index),
             years=frozen(self.years[index]),
-            names=tuple(self.names[i] for i in index.tolist()),
+            names=_pick(self.names, index),
             published_index=frozen(self.published_index[index]),
-            flags=tuple(self.flags[i] for i in index.tolist()),
+            flags=_pick(self.flags, index),
         )
 
     def for_year(self, year: int) -> Dataset:
@@ -92,8 +93,14 @@ class Dataset:
         return self.take(rows)
 
     def without_flags(self, flags: Iterable[str]) -> Dataset:
+        """The rows whose flag is not in ``flags`` (this dataset itself when none is)."""
         dropped = set(flags)
-        return self.take([i for i, flag in enumerate(self.flags) if flag not in dropped])
+        if dropped.isdisjoint(self.flags):
+            return self
+        keep = ~np.isin(
+            np.asarray(self.flags, dtype=object), np.asarray(sorted(dropped), dtype=object)
+        )
+        return self.take(np.flatnonzero(keep))
 
     def rows_of(self, ids: Sequence[str]) -> IntArray:
         """Row of each id, in the order asked; an unknown id is an error naming it."""
@@ -117,7 +124,7 @@ class Dataset:
 
     def units_by_id(self, ids: Sequence[str]) -> Units:
         """The units with these ids, in that order."""
-        return self.units.take(self.rows_of(ids))
+        return levers.take(self.units, self.rows_of(ids))
 
 
 def dataset_from_table(table: Table, name: str, sha256: str = "") -> Dataset:
@@ -148,6 +155,11 @@ def dataset_from_table(table: Table, name: str, sha256: str = "") -> Dataset:
         published_index=frozen(np.asarray(published, dtype=np.float64)),
         flags=_text(table, "flag", size),
     )
+
+
+def _pick(texts: tuple[str, ...], index: IntArray | npt.NDArray[np.intp]) -> tuple[str, ...]:
+    picked: list[str] = np.asarray(texts, dtype=object)[index].tolist()
+    return tuple(picked)
 
 
 def _text(table: Table, column: str, size: int) -> tuple[str, ...]:
@@ -243,7 +255,8 @@ def simulate_dataset(
     kept = dataset.without_flags(exclude_flags) if exclude_flags else dataset
     applied = apply(kept.units, scenario.interventions)
     years, order, ends = _by_year(kept, ruleset)
-    before, after = kept.units.take(order), applied.units.take(order)
+    in_order = bool(np.all(order == np.arange(order.size)))
+    before, after = (u if in_order else levers.take(u, order) for u in (kept.units, applied.units))
     comparisons = []
     for year, (start, stop) in zip(years, itertools.pairwise(ends), strict=True):
         rules = ruleset or (catalog or bundled()).for_year(year)

@@ -177,12 +177,11 @@ def _selection(units: Units, change: Intervention, field: str) -> np.ndarray:
 
 
 def _members(column: tuple[str, ...], wanted: tuple[str, ...], field: str, what: str) -> np.ndarray:
-    have = np.asarray(column, dtype=object)
-    asked = np.asarray(wanted, dtype=object)
-    found = np.isin(asked, have)
-    if not found.all():
-        position = int(np.flatnonzero(~found)[0])
-        known = sorted(set(column))
+    present = set(column)
+    missing = [i for i, name in enumerate(wanted) if name not in present]
+    if missing:
+        position = missing[0]
+        known = sorted(present)
         hint = f"; groups: {', '.join(known)}" if what == "group" else ""
         raise InvalidInputError(
             [
@@ -192,7 +191,8 @@ def _members(column: tuple[str, ...], wanted: tuple[str, ...], field: str, what:
                 )
             ]
         )
-    return np.flatnonzero(np.isin(have, asked))
+    have = np.asarray(column, dtype=object)
+    return np.flatnonzero(np.isin(have, np.asarray(wanted, dtype=object)))
 
 
 def _check_applicable(
