@@ -44,8 +44,8 @@ class Tokens:
 
     by_digest: Mapping[str, Token]
 
-    def caller(self, metadata: Iterable[tuple[str, str | bytes]], method: str) -> str:
-        """The name of the caller allowed to call ``method``; raise the auth error otherwise."""
+    def identify(self, metadata: Iterable[tuple[str, str | bytes]]) -> Token:
+        """The token the call carries; UnauthenticatedError without one the file lists."""
         header = next((str(v) for k, v in metadata if k == "authorization"), "")
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
@@ -56,12 +56,22 @@ class Tokens:
         token = self.by_digest.get(_digest(secret.strip()))
         if token is None:
             raise UnauthenticatedError("unknown bearer token")
-        if method not in token.methods:
-            allowed = ", ".join(sorted(token.methods))
-            raise PermissionDeniedError(
-                f"caller {token.name!r} may not call {method}; its token allows: {allowed}"
-            )
+        return token
+
+    def caller(self, metadata: Iterable[tuple[str, str | bytes]], method: str) -> str:
+        """The name of the caller allowed to call ``method``; raise the auth error otherwise."""
+        token = self.identify(metadata)
+        authorize(token, method)
         return token.name
+
+
+def authorize(token: Token, method: str) -> None:
+    """PermissionDeniedError unless ``token`` may call ``method``."""
+    if method not in token.methods:
+        allowed = ", ".join(sorted(token.methods))
+        raise PermissionDeniedError(
+            f"caller {token.name!r} may not call {method}; its token allows: {allowed}"
+        )
 
 
 def load_tokens(path: str | Path) -> Tokens:

@@ -24,7 +24,7 @@ from google.protobuf.message import DecodeError, Message
 from spi_engine import __version__ as engine_version
 
 from . import decisions, logs, status
-from .auth import ANONYMOUS, Tokens, certificate_name
+from .auth import ANONYMOUS, Tokens, authorize, certificate_name
 from .decisions import DecisionLog
 from .errors import CancelledError, DeadlineExceededError, MalformedRequestError, ShuttingDownError
 from .metrics import Metrics
@@ -145,7 +145,7 @@ class Pipeline:
         response: bytes | None = None
         error: Exception | None = None
         try:
-            call.caller = self._caller(context, call.method)
+            self._authenticate(context, call)
             request = _parse(method.request_type, data)
             response = method.handler(request, call).SerializeToString()
         except Exception as caught:
@@ -156,12 +156,14 @@ class Pipeline:
             return error or RuntimeError("the handler returned no response")
         return response
 
-    def _caller(self, context: grpc.ServicerContext, method: str) -> str:
+    def _authenticate(self, context: grpc.ServicerContext, call: Call) -> None:
+        """Name the caller (its name is kept even when it may not call the method)."""
         if self.tokens is not None:
-            return self.tokens.caller(context.invocation_metadata(), method)
-        if self.mutual_tls:
-            return certificate_name(context.auth_context())
-        return ANONYMOUS
+            token = self.tokens.identify(context.invocation_metadata())
+            call.caller = token.name
+            authorize(token, call.method)
+        elif self.mutual_tls:
+            call.caller = certificate_name(context.auth_context())
 
     def _decide(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -81,7 +82,10 @@ def test_mutual_tls_requires_a_client_certificate_from_the_ca(
             assert raised.value.code == grpc.StatusCode.UNAVAILABLE
 
 
-def test_tokens(start_inprocess: Callable[..., app.Server], tmp_path: Path) -> None:
+def test_tokens(
+    start_inprocess: Callable[..., app.Server], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="spi_server")
     (tmp_path / "tokens").write_text(TOKENS)
     log = tmp_path / "decisions.jsonl"
     running = start_inprocess(tokens=str(tmp_path / "tokens"), decision_log=str(log))
@@ -108,6 +112,10 @@ def test_tokens(start_inprocess: Callable[..., app.Server], tmp_path: Path) -> N
         assert len(admin.rulesets()) == 5
     callers = [json.loads(line)["caller"] for line in log.read_text().splitlines()]
     assert callers == ["anonymous", "anonymous", "planner"]
+    refused = [
+        r for r in caplog.records if getattr(r, "fields", {}).get("code") == "PERMISSION_DENIED"
+    ]
+    assert [r.fields["caller"] for r in refused] == ["planner"]  # type: ignore[attr-defined]
     assert health_of(running.target) == SERVING  # health needs no token
 
 
