@@ -18,6 +18,7 @@ from spi_engine.datasets import (
 from spi_engine.errors import UnknownDatasetError
 from spi_engine.scenario import Intervention, Scenario
 from spi_engine.tabular import parse_csv
+from spi_engine.variants import Variant
 
 SMALL = """year,institution_id,name,type,internal,external,expert,correction_integrity,correction_prevalence,index,flag
 2023,1,"KOTA A, TIMUR",kota,80.38,88.31,71.02,4.18,0.00,75.36,
@@ -140,3 +141,13 @@ def test_the_published_results(published_dir: Path) -> None:
     assert comparison.moved_down == 0
     assert comparison.mean_after > comparison.mean_before
     assert all(to != "rentan" or frm == "rentan" for frm, to, _ in comparison.transition_list())
+
+
+def test_a_variant_over_a_dataset_is_derived_from_each_year() -> None:
+    scenario = Scenario(variant=Variant(id="green-at-75", lower_bounds=(("terjaga", 75.0),)))
+    run = simulate_dataset(small(), scenario)
+    assert [c.after.ruleset.label for c in run.comparisons] == [
+        f"{bundled().get(f'spi-{year}').label} (variant green-at-75)" for year in (2023, 2024)
+    ]
+    assert run.for_year(2024).after.categories == ("rentan", "terjaga")
+    assert run.for_year(2024).delta_steps.tolist() == [0, 0]

@@ -227,3 +227,11 @@ def test_the_second_intervention_is_named_when_it_is_wrong() -> None:
     scenario = Scenario((Intervention("external", "add", 1.0), Intervention("expert", "set", -3.0)))
     with pytest.raises(InvalidInputError, match=r"interventions\[1\]\.value"):
         simulate(RULES, batch(), scenario)
+
+
+def test_take_picks_rows_in_order() -> None:
+    picked = levers.take(batch(), [3, 0])
+    assert picked.ids == ("top", "probolinggo")
+    assert picked.groups == ("provinsi", "kabupaten")
+    assert picked.correction_unsplit.tolist() == [0.0, 7.59]
+    assert levers.take(batch(), []).ids == ()

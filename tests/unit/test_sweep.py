@@ -103,3 +103,11 @@ def test_bad_axis_grids(args: tuple[float, float, float], field: str) -> None:
     with pytest.raises(InvalidInputError) as error:
         axis("external", *args)
     assert error.value.violations[0].field == field
+
+
+def test_crossings_are_exact_to_a_hundredth() -> None:
+    result = sweep(RULES, units(), [axis("external", 80, 100, 0.25)])
+    assert result.crossings(0) == ((93.11, 1),)
+    falling = sweep(RULES, units(), [axis("correction", 0, 10, 1)])
+    assert falling.crossings(0) == ((1.26, 1), (6.26, 0))
+    assert result.current_index_steps.tolist() == [7166, 7389]
