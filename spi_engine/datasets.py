@@ -36,7 +36,7 @@ from .ruleset import Ruleset
 from .scenario import Scenario, apply, side_by_side
 from .tabular import Table, find_column, numbers, parse_csv, units_from_table
 from .units import Units
-from .variants import derive
+from .variants import derive_variant
 
 WITHHELD = "withheld_by_kpk"
 DEFAULT_EXCLUDED = (WITHHELD,)
@@ -260,7 +260,7 @@ def simulate_dataset(
     comparisons = []
     for year, (start, stop) in zip(years, itertools.pairwise(ends), strict=True):
         rules = ruleset or (catalog or bundled()).for_year(year)
-        variant = None if scenario.variant is None else derive(rules, scenario.variant)
+        variant = None if scenario.variant is None else derive_variant(rules, scenario.variant)
         sides = [levers.rows_slice(side, start, stop) for side in (before, after)]
         comparisons.append(side_by_side(rules, sides[0], sides[1], variant))
     return DatasetSimulation(

@@ -31,7 +31,7 @@ from .numeric import FloatArray
 from .ruleset import Ruleset
 from .scoring import Scores, score
 from .units import Units, Where
-from .variants import Variant, derive
+from .variants import Variant, derive_variant
 
 OPERATIONS = ("set", "add", "scale", "cap")
 """set: the value; add: plus the value; scale: times the value; cap: at most the value."""
@@ -84,7 +84,7 @@ class Simulation:
 def simulate(ruleset: Ruleset, units: Units, scenario: Scenario) -> Simulation:
     """Baseline (``ruleset``, ``units``) beside the scenario, in one vectorised pass per ruleset."""
     applied = apply(units, scenario.interventions)
-    variant = None if scenario.variant is None else derive(ruleset, scenario.variant)
+    variant = None if scenario.variant is None else derive_variant(ruleset, scenario.variant)
     comparison = side_by_side(ruleset, units, applied.units, variant)
     return Simulation(scenario=scenario, comparison=comparison, capped=applied.capped)
 

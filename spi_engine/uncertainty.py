@@ -182,7 +182,7 @@ def _ro(array: FloatArray) -> FloatArray:
     return frozen(np.array(array, dtype=np.float64))
 
 
-def estimate(
+def estimate_uncertainty(
     ruleset: Ruleset, units: Units, sampling: Sampling, *, level: float = 0.95
 ) -> Estimate:
     """Standard error, confidence interval and category probabilities by the normal approximation."""

@@ -8,7 +8,7 @@ and has its own sha256.
 
 >>> from spi_engine import bundled
 >>> base = bundled().get("spi-2024")
->>> strict = derive(base, Variant(id="spi-2024-strict", lower_bounds=(("terjaga", 80.0),)))
+>>> strict = derive_variant(base, Variant(id="spi-2024-strict", lower_bounds=(("terjaga", 80.0),)))
 >>> strict.lower_bound_steps, strict.sha256 != base.sha256
 ((0, 7300, 8000), True)
 """
@@ -41,7 +41,7 @@ class Variant:
     """why: goes into every changed reference and the ``variant_of`` note"""
 
 
-def derive(base: Ruleset, variant: Variant) -> Ruleset:
+def derive_variant(base: Ruleset, variant: Variant) -> Ruleset:
     """The validated variant of ``base``; InvalidRulesetError names the field otherwise."""
     origin = f"variant {variant.id!r} of {base.id!r}"
     if variant.id == base.id:

@@ -22,9 +22,9 @@ from spi_engine.goal import STATUSES, goal_seek
 from spi_engine.impact import compare_rulesets
 from spi_engine.plan import cheapest_plan
 from spi_engine.scenario import Intervention, Scenario, simulate
-from spi_engine.uncertainty import estimate, sampling_from_respondents
+from spi_engine.uncertainty import estimate_uncertainty, sampling_from_respondents
 from spi_engine.units import Units
-from spi_engine.variants import Variant, derive
+from spi_engine.variants import Variant, derive_variant
 
 FOLDER = Path(__file__).parent / "whatif"
 FILES = sorted(FOLDER.glob("*.json"))
@@ -110,7 +110,9 @@ def check_simulate(case: Case) -> None:
 
 def check_impact(case: Case) -> None:
     base = bundled().get(case["ruleset"])
-    impact = compare_rulesets(base, derive(base, variant_of(case["variant"])), units_of(case))
+    impact = compare_rulesets(
+        base, derive_variant(base, variant_of(case["variant"])), units_of(case)
+    )
     expect = case["expect"]
     assert impact.changed is expect["changed"]
     assert impact.units_changing_category == expect["units_changing_category"]
@@ -121,7 +123,7 @@ def check_impact(case: Case) -> None:
 def check_uncertainty(case: Case) -> None:
     rules, units = bundled().get(case["ruleset"]), units_of(case)
     sampling = sampling_from_respondents(case["respondents"], case["deviations"])
-    answer = estimate(rules, units, sampling)
+    answer = estimate_uncertainty(rules, units, sampling)
     certainty = respondents_for_certainty(rules, units, sampling)
     expect = case["expect"]
     assert answer.standard_error.tolist() == pytest.approx(expect["standard_error"], abs=1e-4)

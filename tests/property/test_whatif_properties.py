@@ -15,7 +15,7 @@ from spi_engine.levers import COMPONENT_LEVERS, LEVERS, applicable
 from spi_engine.plan import cheapest_plan
 from spi_engine.scenario import Intervention, Scenario, simulate
 from spi_engine.sweep import Axis, sweep
-from spi_engine.uncertainty import estimate, monte_carlo, sampling_from_errors
+from spi_engine.uncertainty import estimate_uncertainty, monte_carlo, sampling_from_errors
 from tests.property.strategies import (
     SHIPPED_IDS,
     batches,
@@ -162,7 +162,7 @@ def test_monte_carlo_agrees_with_the_analytic_answer(
     units = rows_to_units(rows)
     sampling = sampling_from_errors([spread] * len(units))
     rules = ruleset_of("spi-2025")
-    exact = estimate(rules, units, sampling).probabilities
+    exact = estimate_uncertainty(rules, units, sampling).probabilities
     drawn = monte_carlo(rules, units, sampling, draws=4000, seed=seed).probabilities
     # Five Monte Carlo standard errors, plus the probability one draw carries (p near 0 or 1).
     allowed = 5 * np.sqrt(exact * (1 - exact) / 4000) + 2 / 4000

@@ -12,7 +12,7 @@ from spi_engine.goal import STATUSES, bisect, goal_seek, resolve_target, room_st
 from spi_engine.plan import cheapest_plan, fill
 from spi_engine.scenario import Intervention, Scenario, simulate
 from spi_engine.units import Units
-from spi_engine.variants import Variant, derive
+from spi_engine.variants import Variant, derive_variant
 
 RULES = bundled().get("spi-2024")
 
@@ -105,14 +105,14 @@ def test_already_there_needs_no_change() -> None:
 
 
 def test_a_lever_with_no_weight_has_no_effect() -> None:
-    flat = derive(RULES, Variant(id="no-expert", weights=(0.5, 0.5, 0.0)))
+    flat = derive_variant(RULES, Variant(id="no-expert", weights=(0.5, 0.5, 0.0)))
     seek = goal_seek(flat, probolinggo(), "terjaga")
     assert STATUSES[int(seek.status[0, 2])] == "no_effect"
     assert "weight is 0" in seek.reason(0, "expert")
 
 
 def test_the_total_has_no_slope_when_the_parts_weigh_differently() -> None:
-    uneven = derive(RULES, Variant(id="uneven", correction_factors=(1.0, 0.5)))
+    uneven = derive_variant(RULES, Variant(id="uneven", correction_factors=(1.0, 0.5)))
     units = units_from_columns([80.0], [80.0], [70.0], correction=[0.0])
     seek = goal_seek(uneven, units, "terjaga")
     assert STATUSES[int(seek.status[0, 5])] == "not_applicable"

@@ -7,7 +7,7 @@ import pytest
 
 from spi_engine import bundled, units_from_columns
 from spi_engine.impact import compare_rulesets, histogram_steps
-from spi_engine.variants import Variant, derive
+from spi_engine.variants import Variant, derive_variant
 
 BASE = bundled().get("spi-2024")
 
@@ -31,7 +31,7 @@ def test_the_same_rules_change_nothing() -> None:
 
 
 def test_a_stricter_threshold_moves_units_down() -> None:
-    strict = derive(BASE, Variant(id="strict", lower_bounds=(("terjaga", 79.0),)))
+    strict = derive_variant(BASE, Variant(id="strict", lower_bounds=(("terjaga", 79.0),)))
     impact = compare_rulesets(BASE, strict, units())
     comparison = impact.comparison
     assert impact.changed is True
@@ -47,7 +47,7 @@ def test_a_stricter_threshold_moves_units_down() -> None:
 
 
 def test_other_weights_move_indexes() -> None:
-    other = derive(BASE, Variant(id="heavy-external", weights=(0.2, 0.5, 0.3)))
+    other = derive_variant(BASE, Variant(id="heavy-external", weights=(0.2, 0.5, 0.3)))
     impact = compare_rulesets(BASE, other, units())
     deltas = impact.comparison.delta_steps
     assert impact.quantiles[0] == deltas.min() / 100

@@ -19,7 +19,7 @@ from spi_engine import bundled, units_from_columns
 from spi_engine.scenario import Intervention, Scenario, simulate
 from spi_engine.sensitivity import sensitivity
 from spi_engine.sweep import axis, sweep
-from spi_engine.uncertainty import estimate, sampling_from_respondents
+from spi_engine.uncertainty import estimate_uncertainty, sampling_from_respondents
 
 RULES = bundled().get("spi-2024")
 COLOURS = {
@@ -140,7 +140,7 @@ def test_category_transitions_of_a_scenario() -> None:
 
 def test_category_probabilities() -> None:
     sampling = sampling_from_respondents([[120, 200, 10]], [[12.0, 10.0, 9.0]])
-    result = estimate(RULES, probolinggo(), sampling)
+    result = estimate_uncertainty(RULES, probolinggo(), sampling)
     figure = plots.uncertainty_figure(result)
     render(figure)
     axes = figure.axes[0]

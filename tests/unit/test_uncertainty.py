@@ -11,7 +11,7 @@ from spi_engine import InvalidInputError, LimitExceededError, bundled, units_fro
 from spi_engine.certainty import STATUSES, respondents_for_certainty
 from spi_engine.normal import erfc, normal_cdf, normal_quantile
 from spi_engine.uncertainty import (
-    estimate,
+    estimate_uncertainty,
     monte_carlo,
     sampling_from_errors,
     sampling_from_respondents,
@@ -44,7 +44,7 @@ def test_normal_cdf_and_quantile() -> None:
 
 def test_standard_error_of_the_index() -> None:
     sampling = sampling_from_errors([[1.0, 2.0, 3.0]])
-    result = estimate(RULES, probolinggo(), sampling)
+    result = estimate_uncertainty(RULES, probolinggo(), sampling)
     expected = math.sqrt((0.305 * 1) ** 2 + (0.328 * 2) ** 2 + (0.367 * 3) ** 2)
     assert result.standard_error[0] == pytest.approx(expected, rel=1e-15)
     z = 1.959963984540054
@@ -55,7 +55,7 @@ def test_standard_error_of_the_index() -> None:
 
 def test_category_probabilities_use_the_rounding_threshold() -> None:
     sampling = sampling_from_errors([[1.0, 2.0, 3.0]])
-    result = estimate(RULES, probolinggo(), sampling)
+    result = estimate_uncertainty(RULES, probolinggo(), sampling)
     spread = result.standard_error[0]
     snap = 0.5e-9
     waspada_or_more = 0.5 * math.erfc(-(71.65512 - 72.995 + snap) / spread / math.sqrt(2))
@@ -67,7 +67,7 @@ def test_category_probabilities_use_the_rounding_threshold() -> None:
 
 
 def test_no_sampling_error_means_certainty() -> None:
-    result = estimate(RULES, probolinggo(), sampling_from_errors([[0.0, 0.0, 0.0]]))
+    result = estimate_uncertainty(RULES, probolinggo(), sampling_from_errors([[0.0, 0.0, 0.0]]))
     assert result.probabilities.tolist() == [[1.0, 0.0, 0.0]]
     assert result.ci_low_steps.tolist() == result.ci_high_steps.tolist() == [7166]
 
@@ -77,7 +77,7 @@ def test_monte_carlo_agrees_with_the_analytic_answer() -> None:
     values = np.round(rng.uniform(65, 85, (50, 3)), 2)
     units = units_from_columns(*values.T, correction=np.round(rng.uniform(0, 3, 50), 2))
     sampling = sampling_from_errors(rng.uniform(0.3, 3.0, (50, 3)))
-    exact = estimate(RULES, units, sampling)
+    exact = estimate_uncertainty(RULES, units, sampling)
     drawn = monte_carlo(RULES, units, sampling, draws=20_000, seed=3)
     allowed = 5 * np.sqrt(exact.probabilities * (1 - exact.probabilities) / 20_000) + 1e-9
     assert np.all(np.abs(drawn.probabilities - exact.probabilities) <= allowed)
@@ -176,7 +176,7 @@ def test_bad_sampling_inputs(call: object, field: str) -> None:
 
 def test_sampling_must_match_the_units() -> None:
     with pytest.raises(InvalidInputError, match="one row per unit"):
-        estimate(RULES, probolinggo(), sampling_from_errors([[1, 1, 1], [1, 1, 1]]))
+        estimate_uncertainty(RULES, probolinggo(), sampling_from_errors([[1, 1, 1], [1, 1, 1]]))
 
 
 def test_respondents_for_a_certain_category() -> None:
@@ -189,12 +189,12 @@ def test_respondents_for_a_certain_category() -> None:
     fewer = sampling_from_respondents(
         answer.respondents - np.array([[1, 1, 1]]), [[12.0, 10.0, 9.0]]
     )
-    assert estimate(RULES, probolinggo(), fewer).probabilities[0, 0] < 0.95 + 1e-3
+    assert estimate_uncertainty(RULES, probolinggo(), fewer).probabilities[0, 0] < 0.95 + 1e-3
     expert_alone = answer.respondents_alone[0, 2]
     enough = sampling_from_respondents([[120, 200, expert_alone]], [[12.0, 10.0, 9.0]])
-    assert estimate(RULES, probolinggo(), enough).probabilities[0, 0] >= 0.95
+    assert estimate_uncertainty(RULES, probolinggo(), enough).probabilities[0, 0] >= 0.95
     short = sampling_from_respondents([[120, 200, expert_alone - 1]], [[12.0, 10.0, 9.0]])
-    assert estimate(RULES, probolinggo(), short).probabilities[0, 0] < 0.95
+    assert estimate_uncertainty(RULES, probolinggo(), short).probabilities[0, 0] < 0.95
 
 
 def test_certain_now_on_a_bound_and_without_counts() -> None:

@@ -6,13 +6,13 @@ import pytest
 
 from spi.v1 import ruleset_pb2
 from spi_engine import InvalidRulesetError, bundled, parse_text
-from spi_engine.variants import Variant, derive
+from spi_engine.variants import Variant, derive_variant
 
 BASE = bundled().get("spi-2024")
 
 
 def test_a_threshold_variant() -> None:
-    strict = derive(
+    strict = derive_variant(
         BASE,
         Variant(id="spi-2024-strict", lower_bounds=(("terjaga", 80.0),), note="a stricter green"),
     )
@@ -25,12 +25,14 @@ def test_a_threshold_variant() -> None:
 
 def test_the_base_is_never_changed() -> None:
     before = (BASE.sha256, BASE.to_text())
-    derive(BASE, Variant(id="other", weights=(0.4, 0.3, 0.3)))
+    derive_variant(BASE, Variant(id="other", weights=(0.4, 0.3, 0.3)))
     assert (BASE.sha256, BASE.to_text()) == before
 
 
 def test_provenance_names_the_base_and_is_assumed() -> None:
-    variant = derive(BASE, Variant(id="w", weights=(0.4, 0.3, 0.3), note="equal-ish weights"))
+    variant = derive_variant(
+        BASE, Variant(id="w", weights=(0.4, 0.3, 0.3), note="equal-ish weights")
+    )
     message = variant.to_message()
     reference = message.weights.reference
     assert reference.basis == ruleset_pb2.BASIS_ASSUMED
@@ -46,14 +48,14 @@ def test_provenance_names_the_base_and_is_assumed() -> None:
 
 
 def test_correction_factors() -> None:
-    variant = derive(BASE, Variant(id="half-prevalence", correction_factors=(1.0, 0.5)))
+    variant = derive_variant(BASE, Variant(id="half-prevalence", correction_factors=(1.0, 0.5)))
     assert variant.correction_factors == (1.0, 0.5)
     assert variant.to_message().correction.prevalence.reference.basis == ruleset_pb2.BASIS_ASSUMED
 
 
 def test_the_sha256_is_reproducible_and_round_trips_through_text() -> None:
     spec = Variant(id="again", lower_bounds=(("waspada", 72.0),))
-    first, second = derive(BASE, spec), derive(BASE, spec)
+    first, second = derive_variant(BASE, spec), derive_variant(BASE, spec)
     assert first.sha256 == second.sha256
     assert parse_text(first.to_text()).sha256 == first.sha256
 
@@ -79,6 +81,6 @@ def test_the_sha256_is_reproducible_and_round_trips_through_text() -> None:
 )
 def test_invalid_variants_name_the_field(variant: Variant, field: str) -> None:
     with pytest.raises(InvalidRulesetError) as error:
-        derive(BASE, variant)
+        derive_variant(BASE, variant)
     assert error.value.violations[0].field == field
     assert error.value.context == f"variant {variant.id!r} of 'spi-2024'"
