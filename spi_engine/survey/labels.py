@@ -60,7 +60,7 @@ def as_strings(values: Any) -> StrArray:
     return result
 
 
-def _hashes(strings: StrArray) -> npt.NDArray[np.uint64]:
+def string_hashes(strings: StrArray) -> npt.NDArray[np.uint64]:
     width = strings.dtype.itemsize // 4
     chars = np.ascontiguousarray(strings).view(np.uint32).reshape(strings.size, max(width, 1))
     result = np.full(strings.size, FNV_OFFSET, dtype=np.uint64)
@@ -74,7 +74,7 @@ def _first_rows(strings: StrArray) -> tuple[npt.NDArray[np.intp], IntArray]:
     """(first, inverse): the first row of each distinct value (in hash order), each row's code."""
     if strings.size == 0:
         return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.int64)
-    _, inverse = np.unique(_hashes(strings), return_inverse=True)
+    _, inverse = np.unique(string_hashes(strings), return_inverse=True)
     inverse = inverse.astype(np.int64).reshape(-1)
     first = np.full(int(inverse.max()) + 1, strings.size, dtype=np.intp)
     np.minimum.at(first, inverse, np.arange(strings.size, dtype=np.intp))
@@ -119,7 +119,7 @@ def factorize_pair(first: Any, second: Any) -> tuple[Labels, Labels]:
     left, right = as_strings(first), as_strings(second)
     if left.size == 0:
         return factorize(left), factorize(right)
-    hashes = _hashes(left) * FNV_PRIME ^ _hashes(right)
+    hashes = string_hashes(left) * FNV_PRIME ^ string_hashes(right)
     _, inverse = np.unique(hashes, return_inverse=True)
     inverse = inverse.astype(np.int64).reshape(-1)
     rep = np.full(int(inverse.max()) + 1, left.size, dtype=np.intp)
@@ -134,7 +134,7 @@ def factorize_pair(first: Any, second: Any) -> tuple[Labels, Labels]:
 def repeats(values: Any) -> npt.NDArray[np.intp]:
     """Rows whose value occurred in an earlier row, in row order."""
     strings = as_strings(values)
-    hashes = np.sort(_hashes(strings))
+    hashes = np.sort(string_hashes(strings))
     if not bool((hashes[1:] == hashes[:-1]).any()):
         return np.zeros(0, dtype=np.intp)
     first, inverse = _first_rows(strings)

@@ -13,7 +13,7 @@ value is cut into Likert points or a yes/no probability. About 2% of answers are
 and 1% are missing.
 
 Injected patterns (ground truth in ``truth``, as ExclusionReason values; 0 is a clean respondent):
-speeders, straight-liners, devices submitting several times, copied answer vectors, and a
+speeders, straight-liners (staff, whose part has 13 Likert items), devices submitting several times, copied answer vectors, and a
 coordinated burst of near-identical answers within 20 minutes.
 
 >>> from spi_engine.survey.instrument import bundled_instrument
@@ -223,6 +223,8 @@ class _Rows:
     times: FloatArray
     devices: IntArray
     truth: IntArray
+    used: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    """rows an injection relies on (originals of copies): never picked again"""
     pools: tuple[IntArray, IntArray] = field(default=(np.zeros(0, np.int64), np.zeros(0, np.int64)))
     cursor: list[int] = field(default_factory=lambda: [0, 0])
 
@@ -232,35 +234,53 @@ class _Rows:
         start = self.cursor[pool]
         self.cursor[pool] = start + count * 3
         picked = self.pools[pool][start : start + count * 3]
-        result: IntArray = picked[self.truth[picked] == 0][:count]
+        result: IntArray = picked[(self.truth[picked] == 0) & ~self.used[picked]][:count]
+        self.used[result] = True
+        return result
+
+    def free(self, mask: npt.NDArray[np.bool_]) -> IntArray:
+        """Clean, unused rows where ``mask`` holds."""
+        result: IntArray = np.flatnonzero(mask & (self.truth == 0) & ~self.used)
         return result
 
 
 def _inject(rng: np.random.Generator, inst: Instrument, rows: _Rows) -> None:
     order = rng.permutation(rows.unit.size)
+    rows.used = np.zeros(rows.unit.size, dtype=bool)
     rows.pools = (order, order[rows.group[order] == 0][::-1])
     speeders = rows.take(max(1, rows.unit.size // 500), internal=False)
     rows.seconds[speeders] = rng.uniform(8.0, 25.0, speeders.size)
     rows.truth[speeders] = SPEEDER
-    liners = rows.take(max(1, rows.unit.size // 700), internal=False)
-    liners = liners[rows.group[liners] < 2]
+    liners = rows.take(max(1, rows.unit.size // 700), internal=True)
     likert = (inst.item_kind != 3)[:, None] & (
         inst.item_group[:, None] == rows.group[liners][None, :]
     )
     top = np.broadcast_to(inst.item_points[:, None], likert.shape)
     rows.answers[:, liners] = np.where(likert, top, rows.answers[:, liners])
     rows.truth[liners] = STRAIGHT_LINER
-    _inject_copies(rng, rows)
+    _inject_copies(rng, inst, rows)
     _inject_burst(rng, inst, rows)
 
 
-def _inject_copies(rng: np.random.Generator, rows: _Rows) -> None:
-    """Devices used for several submissions, and answer vectors submitted several times."""
+def _inject_copies(rng: np.random.Generator, inst: Instrument, rows: _Rows) -> None:
+    """Devices used for several submissions, and answer vectors submitted several times (copies
+    of an unremarkable vector: mean item score below 75, where copies are not chance)."""
+    items = np.flatnonzero(inst.item_group == 0)
+    slots = rows.answers[items].view(np.uint8)
+    points = np.take_along_axis(inst.zero_score_table[items], slots.astype(np.intp), axis=1).sum(
+        axis=0
+    )
+    answered = np.take_along_axis(inst.valid_table[items], slots.astype(np.intp), axis=1).sum(
+        axis=0
+    )
+    plain = points < 75.0 * answered
     for reason, count in ((DUPLICATE_DEVICE, 8), (DUPLICATE_ANSWERS, 6)):
-        for original in rows.take(count, internal=True).tolist():
+        originals = rows.take(count * 4, internal=True)
+        if reason == DUPLICATE_ANSWERS:
+            originals = originals[plain[originals]]
+        for original in originals[:count].tolist():
             same = (rows.unit == rows.unit[original]) & (rows.group == rows.group[original])
-            others = np.flatnonzero(same & (rows.truth == 0))
-            copies = rng.permutation(others[others != original])[: int(rng.integers(3, 9))]
+            copies = rng.permutation(rows.free(same))[: int(rng.integers(3, 9))]
             rows.times[copies] = rows.times[original] + rng.uniform(600.0, 5 * DAY, copies.size)
             if reason == DUPLICATE_DEVICE:
                 rows.devices[copies] = rows.devices[original]
@@ -275,8 +295,8 @@ def _inject_burst(rng: np.random.Generator, inst: Instrument, rows: _Rows) -> No
     items = np.flatnonzero(inst.item_group == 0)
     best = np.array([_best_code(inst, int(i)) for i in items], dtype=np.int8)
     for leader in rows.take(2, internal=True).tolist():
-        same = (rows.unit == rows.unit[leader]) & (rows.group == 0) & (rows.truth == 0)
-        members = rng.permutation(np.flatnonzero(same))[:40]
+        same = (rows.unit == rows.unit[leader]) & (rows.group == 0)
+        members = np.concatenate(([leader], rng.permutation(rows.free(same))[:39]))
         rows.times[members] = rows.times[leader] + np.sort(rng.uniform(0.0, 1200.0, members.size))
         block = np.repeat(best[:, None], members.size, axis=1)
         flips = np.flatnonzero(rng.random(members.size) < 0.6)

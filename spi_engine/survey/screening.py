@@ -1,0 +1,443 @@
+"""Survey-integrity screening: speeders, straight-liners, duplicates and coordinated bursts.
+
+Every check is vectorised over respondents; a respondent may be flagged for several reasons.
+
+- **Speeder**: completed in fewer seconds than ``max(speeder_min_seconds,
+  speeder_min_seconds_per_item * items answered)``.
+- **Straight-liner**: the same code for every Likert item answered (normal and reverse-coded
+  alike, so the answers contradict each other), at least ``straight_line_min_items`` of them.
+- **Duplicate device**: the same device fingerprint in the same unit; the first
+  ``max_submissions_per_device`` submissions (by time) are kept, later ones flagged.
+- **Duplicate answers**: respondents of one unit and group with exactly the same answers, when
+  chance does not explain the copies. Items are correlated (a respondent who sees no corruption
+  answers well everywhere) but nearly independent among respondents of the same *level* (their
+  mean item score: exactly 0, one of ten 10-point bands, or exactly 100). A vector's chance
+  probability ``p`` is the larger of (a) the product over items of the answer's share among the
+  unit's respondents of the same group and level, and (b) the share of exactly that vector among
+  respondents of the same group and level in other units (popular vectors). With
+  ``lambda = (n - 1) p`` expected copies among the unit's ``n`` respondents of that group and
+  level, ``m - 1`` copies are flagged when the Poisson tail bound ``lambda**(m-1) / (m-1)!`` is
+  below ``identical_answers_alpha``; the earliest submission is kept. A vector of best answers
+  only is therefore never a duplicate by itself (chance explains it); coordinated best answers
+  are caught as bursts.
+- **Burst**: at least ``burst_min_respondents`` respondents of one unit and group submit within
+  ``burst_window_seconds`` of each other with answers that differ on at most
+  ``burst_max_differing_items`` items, more often than chance explains: a respondent is flagged
+  when its near-identical neighbours in the window are too many for a binomial with the rate of
+  near-identical respondents among the rest of its unit (Chernoff bound below
+  ``identical_answers_alpha``).
+
+>>> from spi_engine.survey.instrument import bundled_instrument
+>>> from spi_engine.survey.synthetic import generate
+>>> from spi_engine.survey.responses import responses_from_columns
+>>> inst = bundled_instrument()
+>>> data = generate(inst, institutions=4, respondents=2000, seed=7)
+>>> c = data.columns
+>>> r = responses_from_columns(inst, respondent_ids=c["respondent_id"], unit_ids=c["unit_id"],
+...     groups=c["group"], answers={i: c[i] for i in inst.item_ids},
+...     completion_seconds=c["completion_seconds"], device_fingerprints=c["device_fingerprint"],
+...     submitted_at=c["submitted_at"])
+>>> s = screen(r)
+>>> bool(((s.first_reason > 0) == (data.truth > 0)).mean() > 0.99)
+True
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from ..numeric import FloatArray, IntArray
+from .instrument import GROUP_NAMES, MISSING_CODE, Instrument, ScreeningRules
+from .labels import StrArray, string_hashes
+from .responses import Responses
+from .results import Corrections
+
+SPEEDER, STRAIGHT_LINER, DUPLICATE_DEVICE, DUPLICATE_ANSWERS, BURST = 1, 2, 3, 4, 5
+REASON_NAMES = ("", "speeder", "straight_liner", "duplicate_device", "duplicate_answers", "burst")
+GROUPS = len(GROUP_NAMES)
+LEVELS = 12
+"""exactly 0, ten bands of 10 points, exactly 100"""
+LEVEL_WIDTH = 10.0
+PAIR_BLOCK = 2_000_000
+"""Pairs compared at a time when measuring how common near-identical answers are in a unit."""
+BoolArray = npt.NDArray[np.bool_]
+FNV = np.uint64(1099511628211)
+
+
+@dataclass(frozen=True)
+class Screening:
+    """Flags per respondent (in the order of the responses) and per unit."""
+
+    instrument: Instrument = field(repr=False)
+    respondent_ids: StrArray = field(repr=False)
+    unit_codes: IntArray = field(repr=False)
+    reasons: IntArray = field(repr=False)
+    """bit ``1 << reason`` set for every reason a respondent is flagged for"""
+    related_row: IntArray = field(repr=False)
+    """the kept submission a duplicate repeats; the first member of a burst; -1 otherwise"""
+    unit_ids: tuple[str, ...]
+    unit_respondents: IntArray
+    unit_flagged: IntArray
+    """(units, 6) respondents flagged per reason (column = reason; column 0 = any reason)"""
+
+    @property
+    def excluded(self) -> BoolArray:
+        result: BoolArray = self.reasons != 0
+        return result
+
+    @property
+    def first_reason(self) -> IntArray:
+        """The lowest reason a respondent is flagged for; 0 when none."""
+        bits = self.reasons
+        result = np.zeros(bits.size, dtype=np.int64)
+        for reason in range(BURST, 0, -1):
+            result = np.where(bits & (1 << reason), reason, result)
+        return result
+
+    def local_corrections(self) -> Corrections | None:
+        """Survey-integrity points per unit from the instrument's LOCAL rule (None without one)."""
+        rule = self.instrument.local_rule
+        if rule is None:
+            return None
+        counted = rule.reasons or tuple(range(1, BURST + 1))
+        mask = sum(1 << r for r in counted)
+        flagged = np.bincount(
+            self.unit_codes, weights=(self.reasons & mask) != 0, minlength=len(self.unit_ids)
+        )
+        share = 100.0 * flagged / np.maximum(self.unit_respondents, 1)
+        points = np.minimum(
+            rule.max_points, rule.points_per_percent * np.maximum(0.0, share - rule.free_percent)
+        )
+        return Corrections(
+            self.unit_ids, ("",) * len(self.unit_ids), points, np.zeros(points.size), rule.label
+        )
+
+
+def screen(responses: Responses, *, rules: ScreeningRules | None = None) -> Screening:
+    """Screen every respondent; ``rules`` default to the instrument's."""
+    inst = responses.instrument
+    rules = rules or inst.screening
+    size = len(responses)
+    reasons = np.zeros(size, dtype=np.int64)
+    related = np.full(size, -1, dtype=np.int64)
+    key = responses.units.codes * GROUPS + responses.groups
+    times = np.where(np.isnan(responses.submitted_at), np.inf, responses.submitted_at)
+    reasons |= _speeders(responses, rules) << SPEEDER
+    reasons |= _straight_liners(responses, rules) << STRAIGHT_LINER
+    _devices(responses, rules, times, reasons, related)
+    _identical(responses, rules, key, times, reasons, related)
+    _bursts(responses, rules, key, times, reasons, related)
+    n_units = len(responses.units.names)
+    flagged = np.zeros((n_units, BURST + 1), dtype=np.int64)
+    for reason in range(1, BURST + 1):
+        flagged[:, reason] = np.bincount(
+            responses.units.codes, weights=(reasons >> reason) & 1, minlength=n_units
+        )
+    flagged[:, 0] = np.bincount(responses.units.codes, weights=reasons != 0, minlength=n_units)
+    return Screening(
+        instrument=inst,
+        respondent_ids=responses.respondent_ids,
+        unit_codes=responses.units.codes,
+        reasons=reasons,
+        related_row=related,
+        unit_ids=responses.units.names,
+        unit_respondents=np.bincount(responses.units.codes, minlength=n_units),
+        unit_flagged=flagged,
+    )
+
+
+def _speeders(responses: Responses, rules: ScreeningRules) -> IntArray:
+    if rules.speeder_min_seconds <= 0 and rules.speeder_min_seconds_per_item <= 0:
+        return np.zeros(len(responses), dtype=np.int64)
+    answered = (responses.answers != MISSING_CODE).sum(axis=0)
+    limit = np.maximum(rules.speeder_min_seconds, rules.speeder_min_seconds_per_item * answered)
+    with np.errstate(invalid="ignore"):
+        fast = responses.completion_seconds < limit
+    result: IntArray = fast.astype(np.int64)
+    return result
+
+
+def _straight_liners(responses: Responses, rules: ScreeningRules) -> IntArray:
+    inst = responses.instrument
+    flags = np.zeros(len(responses), dtype=np.int64)
+    if rules.straight_line_min_items <= 0:
+        return flags
+    count = np.zeros(len(responses), dtype=np.int64)
+    low = np.full(len(responses), 127, dtype=np.int8)
+    high = np.full(len(responses), -1, dtype=np.int8)
+    for item in np.flatnonzero(inst.item_kind != 3).tolist():
+        codes = responses.answers[item]
+        bins = inst.bin_table[item][codes.view(np.uint8)]
+        valid = (bins >= 0) & (bins < inst.item_points[item])
+        count += valid
+        np.minimum(low, np.where(valid, codes, 127).astype(np.int8), out=low)
+        np.maximum(high, np.where(valid, codes, -1).astype(np.int8), out=high)
+    flags[(count >= rules.straight_line_min_items) & (low == high)] = 1
+    return flags
+
+
+def _devices(
+    responses: Responses,
+    rules: ScreeningRules,
+    times: FloatArray,
+    reasons: IntArray,
+    related: IntArray,
+) -> None:
+    """Later submissions from a device already used ``limit`` times in the same unit.
+
+    Devices are grouped by a 64-bit hash of (unit, fingerprint); a flagged row is checked against
+    the first row of its group, so a hash collision can never flag a respondent wrongly.
+    """
+    limit = rules.max_submissions_per_device
+    known = np.flatnonzero(responses.devices != "")
+    if limit <= 0 or known.size == 0:
+        return
+    hashes = (
+        string_hashes(responses.devices[known]) ^ responses.units.codes[known].astype(np.uint64)
+    ) * FNV
+    order = np.lexsort((known, times[known], hashes))
+    run, _ = _runs(hashes, order)
+    later = (np.arange(order.size) - run) >= limit
+    rows, first = known[order[later]], known[order[run[later]]]
+    same = (responses.devices[rows] == responses.devices[first]) & (
+        responses.units.codes[rows] == responses.units.codes[first]
+    )
+    rows, first = rows[same], first[same]
+    reasons[rows] |= 1 << DUPLICATE_DEVICE
+    related[rows] = np.where(related[rows] < 0, first, related[rows])
+
+
+def _vector_hashes(responses: Responses) -> npt.NDArray[np.uint64]:
+    """A 64-bit hash of each respondent's group and answers."""
+    result = responses.groups.astype(np.uint64) + np.uint64(1)
+    for codes in responses.answers:
+        result = (result ^ codes.view(np.uint8).astype(np.uint64)) * FNV
+    return result
+
+
+def _runs(values: npt.NDArray[np.uint64], order: IntArray) -> tuple[IntArray, IntArray]:
+    """(run start of each sorted position, run length of each sorted position)."""
+    sorted_values = values[order]
+    start = np.flatnonzero(np.concatenate(([True], sorted_values[1:] != sorted_values[:-1])))
+    lengths = np.diff(np.append(start, order.size))
+    return np.repeat(start, lengths), np.repeat(lengths, lengths)
+
+
+def _identical(
+    responses: Responses,
+    rules: ScreeningRules,
+    key: IntArray,
+    times: FloatArray,
+    reasons: IntArray,
+    related: IntArray,
+) -> None:
+    if rules.identical_answers_alpha <= 0 or len(responses) < 2:
+        return
+    vector = _vector_hashes(responses)
+    cell = (vector ^ key.astype(np.uint64)) * FNV
+    order = np.lexsort((np.arange(cell.size), times, cell))
+    run, length = _runs(cell, order)
+    rows = order[length > 1]
+    first = order[run[length > 1]]
+    same = (responses.answers[:, rows] == responses.answers[:, first]).all(axis=0) & (
+        key[rows] == key[first]
+    )
+    copies = rows[same & (rows != first)]
+    if copies.size == 0:
+        return
+    kept = first[same & (rows != first)]
+    m = length[length > 1][same & (rows != first)]
+    log_p, among = _log_chance(responses, key, vector, copies)
+    log_lambda = np.log(np.maximum(among - 1, 1)) + log_p
+    log_bound = (m - 1) * log_lambda - _log_factorial(m - 1)
+    flag = log_bound < math.log(rules.identical_answers_alpha)
+    reasons[copies[flag]] |= 1 << DUPLICATE_ANSWERS
+    related[copies[flag]] = np.where(related[copies[flag]] < 0, kept[flag], related[copies[flag]])
+
+
+def _log_factorial(values: IntArray) -> FloatArray:
+    table = np.concatenate(([0.0], np.cumsum(np.log(np.arange(1, int(values.max()) + 1)))))
+    result: FloatArray = table[values]
+    return result
+
+
+def _strata(responses: Responses, key: IntArray) -> IntArray:
+    """Unit, group and level: the respondent's mean item score, exactly 0, in one of ten bands of
+    10 points, or exactly 100 (12 levels; 12 means no score)."""
+    inst = responses.instrument
+    total, count = np.zeros(len(responses)), np.zeros(len(responses))
+    for item, codes in enumerate(responses.answers):
+        slots = codes.view(np.uint8)
+        total += inst.zero_score_table[item][slots]
+        count += inst.valid_table[item][slots]
+    mean = total / np.maximum(count, 1.0)
+    band = 1 + np.minimum(mean // LEVEL_WIDTH, 9)
+    level = np.where(mean <= 0, 0, np.where(mean >= 100, LEVELS - 1, band))
+    level = np.where(count > 0, level, LEVELS)
+    result: IntArray = key * (LEVELS + 1) + level.astype(np.int64)
+    return result
+
+
+def _log_chance(
+    responses: Responses, key: IntArray, vector: npt.NDArray[np.uint64], rows: IntArray
+) -> tuple[FloatArray, IntArray]:
+    """(log chance probability of each of ``rows``' answer vector, respondents it is drawn among).
+
+    The larger of: items answered independently with the shares of respondents of the same unit,
+    group and level (items are nearly independent given a respondent's level), and the share of
+    that exact vector among respondents of the same group and level in other units. Either way
+    the vector is drawn among the unit's respondents of that group and level.
+    """
+    inst = responses.instrument
+    stratum = _strata(responses, key)
+    cells = int(stratum.max()) + 1
+    n_cell = np.bincount(stratum, minlength=cells)
+    log_ind = np.zeros(rows.size)
+    for item in range(len(inst.item_ids)):
+        bins = inst.bin_table[item][responses.answers[item].view(np.uint8)]
+        width = int(inst.item_points[item]) + 2
+        in_group = responses.groups == inst.item_group[item]
+        hist = np.bincount(stratum[in_group] * width + bins[in_group], minlength=cells * width)
+        share = hist[stratum[rows] * width + bins[rows]] / np.maximum(n_cell[stratum[rows]], 1)
+        log_ind += np.where(in_group[rows], np.log(np.maximum(share, 1e-300)), 0.0)
+    national = _national_share(responses, stratum % (LEVELS + 1), key, vector, rows)
+    log_p = np.maximum(log_ind, np.log(np.maximum(national, 1e-300)))
+    return log_p, n_cell[stratum[rows]]
+
+
+def _national_share(
+    responses: Responses,
+    level: IntArray,
+    key: IntArray,
+    vector: npt.NDArray[np.uint64],
+    rows: IntArray,
+) -> FloatArray:
+    """Share of exactly this vector among respondents of the same group and level in OTHER units."""
+    everywhere = (vector ^ level.astype(np.uint64)) * FNV
+    here = (everywhere ^ key.astype(np.uint64)) * FNV
+    same_level = responses.groups * (LEVELS + 1) + level
+    level_size = np.bincount(same_level)[same_level[rows]]
+    unit_level = np.bincount(key * (LEVELS + 1) + level)[(key * (LEVELS + 1) + level)[rows]]
+    elsewhere = _counts(everywhere, rows) - _counts(here, rows)
+    result: FloatArray = elsewhere / np.maximum(level_size - unit_level, 1)
+    return result
+
+
+def _counts(values: npt.NDArray[np.uint64], rows: IntArray) -> IntArray:
+    """How many rows hold the value of each of ``rows``."""
+    ordered = np.sort(values)
+    wanted = values[rows]
+    result: IntArray = np.searchsorted(ordered, wanted, side="right") - np.searchsorted(
+        ordered, wanted, side="left"
+    )
+    return result
+
+
+def _bursts(
+    responses: Responses,
+    rules: ScreeningRules,
+    key: IntArray,
+    times: FloatArray,
+    reasons: IntArray,
+    related: IntArray,
+) -> None:
+    window, needed = rules.burst_window_seconds, rules.burst_min_respondents
+    timed = np.flatnonzero(np.isfinite(times))
+    if window <= 0 or timed.size < max(needed, 2):
+        return
+    order = timed[np.lexsort((times[timed], key[timed]))]
+    span = float(times[timed].max() - times[timed].min()) + 2 * window + 1
+    position = key[order] * span + (times[order] - times[timed].min())
+    low = np.searchsorted(position, position - window, side="left")
+    high = np.searchsorted(position, position + window, side="right")
+    candidates = np.flatnonzero(high - low >= needed)
+    if candidates.size == 0:
+        return
+    near = _near_in_window(responses, rules, order, candidates, high)
+    suspects = candidates[near[candidates] + 1 >= needed]
+    if suspects.size == 0:
+        return
+    rate = _near_rate(responses, rules, order, suspects, key, low, high)
+    trials = (high - low - 1)[suspects]
+    flag = _chernoff_log(near[suspects], trials, rate) < math.log(
+        rules.identical_answers_alpha or 1e-6
+    )
+    rows = order[suspects[flag]]
+    reasons[rows] |= 1 << BURST
+    related[rows] = np.where(related[rows] < 0, order[low[suspects[flag]]], related[rows])
+
+
+def _distance(responses: Responses, a: IntArray, b: IntArray) -> IntArray:
+    result: IntArray = (responses.answers[:, a] != responses.answers[:, b]).sum(axis=0)
+    return result
+
+
+def _near_in_window(
+    responses: Responses,
+    rules: ScreeningRules,
+    order: IntArray,
+    candidates: IntArray,
+    high: IntArray,
+) -> IntArray:
+    """For each sorted position, near-identical neighbours within its window (both directions)."""
+    near = np.zeros(order.size, dtype=np.int64)
+    reach = int((high[candidates] - candidates).max())
+    for offset in range(1, min(reach, 512)):
+        left = candidates[candidates + offset < high[candidates]]
+        if left.size == 0:
+            continue
+        right = left + offset
+        close = _distance(responses, order[left], order[right]) <= rules.burst_max_differing_items
+        np.add.at(near, left[close], 1)
+        np.add.at(near, right[close], 1)
+    return near
+
+
+def _near_rate(
+    responses: Responses,
+    rules: ScreeningRules,
+    order: IntArray,
+    suspects: IntArray,
+    key: IntArray,
+    low: IntArray,
+    high: IntArray,
+) -> FloatArray:
+    """Share of the suspect's unit-and-group respondents OUTSIDE its window that are near-identical."""
+    sorted_key = key[order]
+    first = np.searchsorted(sorted_key, sorted_key[suspects], side="left")
+    last = np.searchsorted(sorted_key, sorted_key[suspects], side="right")
+    outside = (last - first) - (high[suspects] - low[suspects])
+    hits = np.zeros(suspects.size)
+    counts = last - first
+    pair_suspect = np.repeat(np.arange(suspects.size), counts)
+    pair_other = (
+        np.arange(pair_suspect.size)
+        - np.repeat(np.cumsum(counts) - counts, counts)
+        + np.repeat(first, counts)
+    )
+    in_window = (pair_other >= low[suspects][pair_suspect]) & (
+        pair_other < high[suspects][pair_suspect]
+    )
+    for start in range(0, pair_suspect.size, PAIR_BLOCK):
+        part = slice(start, start + PAIR_BLOCK)
+        a, b = order[suspects[pair_suspect[part]]], order[pair_other[part]]
+        close = (_distance(responses, a, b) <= rules.burst_max_differing_items) & ~in_window[part]
+        hits += np.bincount(pair_suspect[part], weights=close, minlength=suspects.size)
+    return (hits + 0.5) / (np.maximum(outside, 0) + 1.0)
+
+
+def _chernoff_log(observed: IntArray, trials: IntArray, rate: FloatArray) -> FloatArray:
+    """log of the Chernoff bound on P(Binomial(trials, rate) >= observed); 0 when not above the mean."""
+    n = np.maximum(trials, 1).astype(np.float64)
+    share = np.clip(observed / n, 1e-12, 1.0)
+    p = np.clip(rate, 1e-12, 1.0 - 1e-12)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kl = share * np.log(share / p) + (1.0 - share) * np.log(
+            np.maximum(1.0 - share, 1e-300) / (1.0 - p)
+        )
+    result: FloatArray = np.where(share > p, -n * kl, 0.0)
+    return result
