@@ -181,13 +181,12 @@ def tornado_figure(
         for row, lever, amount in zip(rows, levers, amounts, strict=True):
             _tornado_bar(axes, row, lever, amount, sign, colour, what, longest)
     axes.axvline(0.0, color="black", lw=0.8)
-    axes.set_xlim(
-        -1.3 * longest if len(drawn) == 2 or drawn[0][1] < 0 else 0.0,
-        1.3 * longest if any(d[1] > 0 for d in drawn) else 0.0,
-    )
+    signs = {side[1] for side in drawn} or {-1, 1}
+    axes.set_xlim(-1.3 * longest if -1 in signs else 0.0, 1.3 * longest if 1 in signs else 0.0)
     axes.set_yticks(rows, labels=list(levers))
+    axes.set_ylim(-0.6, len(levers) - 0.4)
     axes.set_xlabel(
-        "points on the lever alone (left: to fall into the category below; right: to reach the one above)",
+        "points on this lever alone\n← to fall into the category below · to reach the one above →",
         fontsize="small",
     )
     axes.set_title(title)
@@ -326,8 +325,8 @@ def save(figure: Figure, path: str | Path) -> None:
 # Adapters from the engine's results -------------------------------------------------------------
 
 
-def sweep_figure(result: Sweep, row: int = 0) -> Figure:
-    """:func:`lever_figure` for one unit of a one-lever sweep."""
+def sweep_figure(result: Sweep, row: int = 0, name: str = "") -> Figure:
+    """:func:`lever_figure` for one unit of a one-lever sweep (``name`` defaults to its id)."""
     if len(result.axes) != 1:
         raise ValueError(f"expected a one-lever sweep; got {len(result.axes)} levers")
     current = int(result.current_index_steps[row]) / 10**result.ruleset.decimals
@@ -339,7 +338,7 @@ def sweep_figure(result: Sweep, row: int = 0) -> Figure:
         current_value=float(result.current[row, 0]),
         current_index=current,
         crossings=_crossings(result, row),
-        title=f"{result.ids[row] or 'unit'}: index against {result.axes[0].lever} ({result.ruleset.id})",
+        title=f"{name or result.ids[row] or 'unit'}: index against {result.axes[0].lever} ({result.ruleset.id})",
     )
 
 
@@ -349,13 +348,13 @@ def _crossings(result: Sweep, row: int) -> list[tuple[float, str]]:
     return [(value, f"→ {ids[code]}") for value, code in result.crossings(row)]
 
 
-def sensitivity_figure(result: Sensitivity, row: int = 0) -> Figure:
+def sensitivity_figure(result: Sensitivity, row: int = 0, name: str = "") -> Figure:
     """:func:`tornado_figure` for one unit, levers in tornado order, inapplicable levers left out."""
     from spi_engine.goal import NOT_APPLICABLE
 
     order = [int(i) for i in result.rank[row] if result.up.status[row, i] != NOT_APPLICABLE]
     up, down = _changes(result.up, row, order), _changes(result.down, row, order)
-    name = result.ids[row] or "unit"
+    name = name or result.ids[row] or "unit"
     return tornado_figure(
         [result.levers[i] for i in order],
         down,
@@ -381,11 +380,13 @@ def comparison_figure(comparison: Comparison, title: str = "") -> Figure:
     )
 
 
-def uncertainty_figure(result: Estimate | MonteCarlo, title: str = "") -> Figure:
-    """:func:`probabilities_figure` for analytic or Monte Carlo probabilities."""
+def uncertainty_figure(
+    result: Estimate | MonteCarlo, title: str = "", names: Sequence[str] = ()
+) -> Figure:
+    """:func:`probabilities_figure` for analytic or Monte Carlo probabilities (``names`` per unit)."""
     message = result.ruleset.to_message()
     colours = [colour_of(c.colour) for c in message.categories.categories]
-    names = [unit_id or f"unit {i + 1}" for i, unit_id in enumerate(result.ids)]
+    names = list(names) or [unit_id or f"unit {i + 1}" for i, unit_id in enumerate(result.ids)]
     return probabilities_figure(
         names,
         result.ruleset.category_ids,
