@@ -4,7 +4,8 @@ Python runs one handler at a time per process (the GIL), so a process per core c
 throughput. The parent reserves the port (a bound, never listening socket with SO_REUSEPORT, so
 port 0 works and no other program takes the port meanwhile), starts the workers, writes the port
 file once every worker serves, forwards SIGHUP/SIGTERM/SIGINT to them, and exits 0 when they
-all exited 0. When a worker dies on its own the others are stopped and the exit status is 1.
+all exited 0. When a worker dies on its own the others are stopped and the exit status is 1;
+when a worker cannot start, all are stopped and the exit status is 2.
 
 Each worker has its own metrics endpoint: --metrics-address HOST:PORT gives worker i the port
 PORT + i (or a free port each when PORT is 0); the port file lists them.
@@ -48,7 +49,11 @@ def run_workers(config: Config) -> int:
         ready = _await_ready(workers, received)
         if ready is None:
             _signal_all(workers, signal.SIGTERM)
-            return _join(workers, failed=True)
+            _join(workers, failed=True)
+            logs.event(
+                "cannot_start", 50, error="a worker process did not start; see its log lines"
+            )
+            return 2
         _write_parent_port_file(config, bound, ready)
         logs.event("workers_serving", port=bound, workers=[w["pid"] for w in ready])
         return _supervise(workers, received)
