@@ -30,7 +30,7 @@ from spi_engine.datasets import load_dataset, simulate_dataset
 from spi_engine.goal import goal_seek
 from spi_engine.plan import cheapest_plan
 from spi_engine.scenario import Intervention, Scenario
-from spi_engine.sweep import axis, sweep
+from spi_engine.sweep import axis, sweep_levers
 from spi_engine.uncertainty import monte_carlo, sampling_from_respondents
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,7 +172,7 @@ def bench_dataset() -> None:
 def bench_sweep(rules: Ruleset) -> None:
     unit = units_from_columns([75.61], [89.02], [73.53], correction=[7.59])
     axes = [axis("external", 0, 100, 1), axis("expert", 0, 100, 1)]
-    engine = best_of(5, lambda: sweep(rules, unit, axes))
+    engine = best_of(5, lambda: sweep_levers(rules, unit, axes))
 
     def loop() -> list[int]:
         return [

@@ -7,7 +7,7 @@ tornado: fewest points to the category above first (then fewest points to fall, 
 
 >>> from spi_engine import bundled, units_from_columns
 >>> units = units_from_columns([75.61], [89.02], [73.53], correction=[7.59])
->>> result = sensitivity(bundled().get("spi-2024"), units)
+>>> result = lever_sensitivity(bundled().get("spi-2024"), units)
 >>> [result.levers[i] for i in result.rank[0][:3]], result.up.change(0, "expert")
 (['correction', 'expert', 'external'], 3.66)
 """
@@ -46,7 +46,7 @@ class Sensitivity:
     """(units, levers): positions in ``levers``, the strongest lever first"""
 
 
-def sensitivity(
+def lever_sensitivity(
     ruleset: Ruleset, units: Units, levers_: Sequence[str] | None = None
 ) -> Sensitivity:
     """Sensitivity of every unit to every lever (or to ``levers_``)."""

@@ -8,7 +8,7 @@ allocate without bound.
 
 >>> from spi_engine import bundled, units_from_columns
 >>> units = units_from_columns([75.61], [89.02], [73.53], correction=[7.59])
->>> result = sweep(bundled().get("spi-2024"), units, [axis("external", 90, 95, 1)])
+>>> result = sweep_levers(bundled().get("spi-2024"), units, [axis("external", 90, 95, 1)])
 >>> result.index[0].tolist(), result.categories(0)
 ([71.98, 72.3, 72.63, 72.96, 73.29, 73.62], ('rentan', 'rentan', 'rentan', 'rentan', 'waspada', 'waspada'))
 """
@@ -75,7 +75,7 @@ class Sweep:
             low, high = (round(float(v) * GRID) for v in self.axes[0].values[[i - 1, i]])
             step = 1 if high > low else -1
             fine = Axis(self.axes[0].lever, np.arange(low + step, high + step, step) / float(GRID))
-            detail = sweep(self.ruleset, self.units.take([row]), [fine])
+            detail = sweep_levers(self.ruleset, self.units.take([row]), [fine])
             first = int(np.argmax(detail.category_codes[0] != codes[i - 1]))
             found.append((float(fine.values[first]), int(detail.category_codes[0, first])))
         return tuple(found)
@@ -119,7 +119,7 @@ def _grid_steps(value: float, field: str) -> int:
     return steps
 
 
-def sweep(
+def sweep_levers(
     ruleset: Ruleset,
     units: Units,
     axes: Sequence[Axis],

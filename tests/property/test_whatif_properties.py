@@ -14,7 +14,7 @@ from spi_engine.goal import REACHED, goal_seek
 from spi_engine.levers import COMPONENT_LEVERS, LEVERS, applicable
 from spi_engine.plan import cheapest_plan
 from spi_engine.scenario import Intervention, Scenario, simulate
-from spi_engine.sweep import Axis, sweep
+from spi_engine.sweep import Axis, sweep_levers
 from spi_engine.uncertainty import estimate_uncertainty, monte_carlo, sampling_from_errors
 from tests.property.strategies import (
     SHIPPED_IDS,
@@ -130,7 +130,7 @@ def test_a_sweep_equals_the_individual_scenarios(
 ) -> None:
     rules, units = ruleset_of(ruleset_id), rows_to_units(rows)
     assume(applicable(units)[:, LEVERS.index(lever)].all())
-    result = sweep(rules, units, [Axis(lever, np.array(values))])
+    result = sweep_levers(rules, units, [Axis(lever, np.array(values))])
     for i, value in enumerate(values):
         after = simulate(
             rules, units, Scenario((Intervention(lever, "set", value),))

@@ -17,8 +17,8 @@ from matplotlib.colors import to_rgba
 from spi_client import plots
 from spi_engine import bundled, units_from_columns
 from spi_engine.scenario import Intervention, Scenario, simulate
-from spi_engine.sensitivity import sensitivity
-from spi_engine.sweep import axis, sweep
+from spi_engine.sensitivity import lever_sensitivity
+from spi_engine.sweep import axis, sweep_levers
 from spi_engine.uncertainty import estimate_uncertainty, sampling_from_respondents
 
 RULES = bundled().get("spi-2024")
@@ -58,7 +58,7 @@ def test_bands_come_from_the_ruleset() -> None:
 
 
 def test_index_against_a_lever() -> None:
-    result = sweep(RULES, probolinggo(), [axis("external", 80, 100, 0.5)])
+    result = sweep_levers(RULES, probolinggo(), [axis("external", 80, 100, 0.5)])
     figure = plots.sweep_figure(result)
     render(figure)
     axes = figure.axes[0]
@@ -89,7 +89,7 @@ def test_index_against_a_lever() -> None:
 
 
 def test_the_tornado_ranks_levers_top_down() -> None:
-    figure = plots.sensitivity_figure(sensitivity(RULES, probolinggo()))
+    figure = plots.sensitivity_figure(lever_sensitivity(RULES, probolinggo()))
     render(figure)
     axes = figure.axes[0]
     labels = [t.get_text() for t in axes.get_yticklabels()]
@@ -155,7 +155,7 @@ def test_category_probabilities() -> None:
 
 @pytest.mark.parametrize("suffix", [".png", ".svg"])
 def test_saved_files_are_byte_identical(tmp_path: Path, suffix: str) -> None:
-    result = sweep(RULES, probolinggo(), [axis("expert", 60, 90, 1)])
+    result = sweep_levers(RULES, probolinggo(), [axis("expert", 60, 90, 1)])
     first, second = tmp_path / f"a{suffix}", tmp_path / f"b{suffix}"
     plots.save(plots.sweep_figure(result), first)
     plots.save(plots.sweep_figure(result), second)
@@ -186,7 +186,9 @@ def test_without_matplotlib_the_error_says_how_to_install(monkeypatch: pytest.Mo
 
 
 def test_a_two_lever_sweep_is_not_a_lever_plot() -> None:
-    result = sweep(RULES, probolinggo(), [axis("expert", 60, 90, 10), axis("external", 80, 90, 10)])
+    result = sweep_levers(
+        RULES, probolinggo(), [axis("expert", 60, 90, 10), axis("external", 80, 90, 10)]
+    )
     with pytest.raises(ValueError, match="one-lever sweep"):
         plots.sweep_figure(result)
 

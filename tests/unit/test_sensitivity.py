@@ -7,7 +7,7 @@ import pytest
 
 from spi_engine import InvalidInputError, bundled, units_from_columns
 from spi_engine.goal import STATUSES, goal_seek
-from spi_engine.sensitivity import points, sensitivity
+from spi_engine.sensitivity import lever_sensitivity, points
 
 RULES = bundled().get("spi-2024")
 
@@ -23,13 +23,13 @@ def units():
 
 
 def test_slopes_are_index_points_per_point() -> None:
-    result = sensitivity(RULES, units())
+    result = lever_sensitivity(RULES, units())
     assert result.slopes.tolist() == [0.305, 0.328, 0.367, -1.0, -1.0, -1.0]
     assert result.levers[0] == "internal"
 
 
 def test_up_and_down_reuse_goal_seeking() -> None:
-    result = sensitivity(RULES, units())
+    result = lever_sensitivity(RULES, units())
     up = goal_seek(RULES, units().take([0]), "waspada")
     assert result.up.change_steps[0].tolist() == up.change_steps[0].tolist()
     assert result.up.change(0, "external") == 4.09
@@ -37,13 +37,13 @@ def test_up_and_down_reuse_goal_seeking() -> None:
 
 
 def test_a_unit_falls_into_the_category_below() -> None:
-    result = sensitivity(RULES, units())
+    result = lever_sensitivity(RULES, units())
     assert result.down.change(1, "external") == -6.12
     assert result.down.change(1, "correction") == 2.01
 
 
 def test_no_category_at_the_ends() -> None:
-    result = sensitivity(RULES, units())
+    result = lever_sensitivity(RULES, units())
     assert {STATUSES[int(s)] for s in result.up.status[2]} == {"no_category"}
     assert {STATUSES[int(s)] for s in result.down.status[0]} == {"no_category"}
     assert {STATUSES[int(s)] for s in result.down.status[3]} == {"no_category"}
@@ -52,7 +52,7 @@ def test_no_category_at_the_ends() -> None:
 
 
 def test_tornado_ranks_fewest_points_first() -> None:
-    result = sensitivity(RULES, units())
+    result = lever_sensitivity(RULES, units())
     order = [result.levers[i] for i in result.rank[0]]
     # Probolinggo holds a total correction: the parts do not apply and rank last.
     assert order == [
@@ -68,11 +68,11 @@ def test_tornado_ranks_fewest_points_first() -> None:
 
 
 def test_a_subset_of_levers() -> None:
-    result = sensitivity(RULES, units(), ["external", "expert"])
+    result = lever_sensitivity(RULES, units(), ["external", "expert"])
     assert result.levers == ("external", "expert")
     assert result.rank[0].tolist() == [1, 0]
 
 
 def test_unknown_lever() -> None:
     with pytest.raises(InvalidInputError, match=r"levers\[0\]"):
-        sensitivity(RULES, units(), ["outer"])
+        lever_sensitivity(RULES, units(), ["outer"])
