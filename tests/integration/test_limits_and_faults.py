@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable
+from concurrent import futures
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -87,3 +90,26 @@ def test_work_stops_when_the_deadline_has_passed(
         100_000,
         None,
     )
+
+
+def test_concurrent_calls_limit(
+    start_inprocess: Callable[..., app.Server], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    running = start_inprocess(max_concurrent_rpcs=1)
+    entered, release = threading.Event(), threading.Event()
+    real_score = service.spi_engine.score
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        entered.set()
+        release.wait(30)
+        return real_score(*args, **kwargs)
+
+    monkeypatch.setattr(service.spi_engine, "score", held)
+    with SpiClient(running.target, retries=0) as client, futures.ThreadPoolExecutor(1) as pool:
+        first = pool.submit(client.score, "spi-2024", **UNIT)
+        assert entered.wait(30)
+        with pytest.raises(SpiRpcError) as raised:
+            client.score("spi-2024", **UNIT)  # type: ignore[arg-type]
+        release.set()
+        assert first.result(30)[0].index == 71.66
+    assert raised.value.code == grpc.StatusCode.RESOURCE_EXHAUSTED
