@@ -222,6 +222,24 @@ def _margin(result: scoring_pb2.UnitResult, name: str) -> Margin | None:
     return Margin(margin.category, margin.points)
 
 
+COLUMNS = (
+    "unit_id",
+    "group",
+    "index",
+    "index_raw",
+    "category",
+    "contribution_internal",
+    "contribution_external",
+    "contribution_expert",
+    "contribution_correction",
+    "margin_up_category",
+    "margin_up_points",
+    "margin_down_category",
+    "margin_down_points",
+)
+"""The columns of a results DataFrame, before ``ruleset`` and ``ruleset_sha256``."""
+
+
 def _row(result: UnitResult) -> dict[str, Any]:
     up, down = result.margin_up, result.margin_down
     return {
@@ -245,14 +263,9 @@ def _frame(rows: list[dict[str, Any]], provenance: Provenance, decision_id: str,
     # pandas is optional: imported only here, untyped (the client carries no pandas-stubs).
     pd: Any = importlib.import_module("pandas")
 
-    frame = pd.DataFrame(rows, index=index, columns=list(_COLUMNS if not rows else rows[0]))
+    frame = pd.DataFrame(rows, index=index, columns=list(rows[0]) if rows else list(COLUMNS))
     frame["ruleset"] = provenance.ruleset_id
     frame["ruleset_sha256"] = provenance.ruleset_sha256
     frame.attrs["decision_id"] = decision_id
     frame.attrs["engine_version"] = provenance.engine_version
     return frame
-
-
-_COLUMNS = tuple(
-    _row(UnitResult("", "", 0.0, 0.0, "", Contributions(0.0, 0.0, 0.0, 0.0), None, None))
-)
