@@ -70,6 +70,7 @@ class Server:
     metrics_http: Any = None
     metrics_port: int | None = None
     decision_log: DecisionLog | None = None
+    pipeline: Pipeline | None = None
 
     @property
     def target(self) -> str:
@@ -77,7 +78,13 @@ class Server:
         return f"{'localhost' if host in ('0.0.0.0', '::') else host}:{self.port}"
 
     def reload(self) -> bool:
-        """Reload ``--rulesets``; a bad file is logged and the previous rulesets stay."""
+        """Reload ``--rulesets`` and ``--tokens``; what fails to load is logged and the previous
+        version of it stays. True when everything reloaded."""
+        rulesets_ok = self._reload_rulesets()
+        tokens_ok = self._reload_tokens()
+        return rulesets_ok and tokens_ok
+
+    def _reload_rulesets(self) -> bool:
         try:
             catalog = self.rulesets.reload()
         except Exception as error:
@@ -88,6 +95,17 @@ class Server:
             return False
         self.metrics.reloads.labels("ok").inc()
         logs.event("reloaded", rulesets=list(catalog.ids))
+        return True
+
+    def _reload_tokens(self) -> bool:
+        if self.pipeline is None or not self.config.tokens:
+            return True
+        try:
+            self.pipeline.tokens = load_tokens(self.config.tokens)
+        except ConfigError as error:
+            logs.event("tokens_reload_failed", 40, error=str(error))
+            return False
+        logs.event("tokens_reloaded", callers=len(self.pipeline.tokens.by_digest))
         return True
 
     def stop(self, grace: float | None = None) -> bool:
@@ -139,7 +157,15 @@ def start(config: Config) -> Server:
         raise
     registry.rulesets.set_function(lambda: len(holder[0].current()))
     running = Server(
-        config, server, port, health_servicer, gate, holder[0], registry, decision_log=decision_log
+        config,
+        server,
+        port,
+        health_servicer,
+        gate,
+        holder[0],
+        registry,
+        decision_log=decision_log,
+        pipeline=pipeline,
     )
     if config.metrics_address:
         host, metrics_port = split_address(config.metrics_address, "--metrics-address")

@@ -13,7 +13,8 @@ PERMISSION_DENIED. The caller's NAME (never the token) goes to the logs and the 
 
 Without a tokens file every call is allowed; the caller is then the common name of the client
 certificate under mutual TLS, else ``anonymous``. Health checks and reflection are never
-authenticated, so load balancers and generic tools can use them.
+authenticated, so load balancers and generic tools can use them. SIGHUP reads the file again
+(a bad file is reported and the previous tokens stay).
 """
 
 from __future__ import annotations

@@ -112,7 +112,8 @@ _FLAGS = (
         "tokens",
         "SPI_TOKENS",
         str,
-        "file of bearer tokens, one 'NAME TOKEN [METHODS]' per line: turns token auth on",
+        "file of bearer tokens, one 'NAME TOKEN [METHODS]' per line: turns token auth on; "
+        "reloaded on SIGHUP",
         "FILE",
     ),
     _Flag(

@@ -147,3 +147,23 @@ def test_all_of_it_through_the_command_line_flags(
     call = server.wait_for_log("call")
     assert (call["caller"], call["method"], call["code"]) == ("planner", "Score", "OK")
     assert server.wait_for_log("serving")["mutual_tls"] is True
+
+
+def test_a_reload_rotates_tokens_and_a_bad_file_keeps_the_old_ones(
+    start_inprocess: Callable[..., app.Server], tmp_path: Path
+) -> None:
+    tokens = tmp_path / "tokens"
+    tokens.write_text(TOKENS)
+    running = start_inprocess(tokens=str(tokens))
+    tokens.write_text("planner rotated-secret Score\n")
+    assert running.reload()
+    with SpiClient(running.target, token="rotated-secret", retries=0) as rotated:
+        assert _score(rotated) == 71.66
+    with SpiClient(running.target, token="planner-secret", retries=0) as old:
+        with pytest.raises(SpiRpcError) as raised:
+            _score(old)
+        assert raised.value.code == grpc.StatusCode.UNAUTHENTICATED
+    tokens.write_text("only-a-name\n")
+    assert not running.reload()
+    with SpiClient(running.target, token="rotated-secret", retries=0) as kept:
+        assert _score(kept) == 71.66
