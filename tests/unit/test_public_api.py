@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import spi_engine
+from spi_engine import whatif
 
 EXPECTED = [
     "Catalog",
@@ -15,6 +16,7 @@ EXPECTED = [
     "SpiError",
     "Summary",
     "Units",
+    "UnknownDatasetError",
     "UnknownRulesetError",
     "Violation",
     "__version__",
@@ -28,8 +30,52 @@ EXPECTED = [
 ]
 
 
+WHATIF = [
+    "LEVERS",
+    "Axis",
+    "Certainty",
+    "Comparison",
+    "Dataset",
+    "DatasetSimulation",
+    "Datasets",
+    "Estimate",
+    "GoalSeek",
+    "Impact",
+    "Intervention",
+    "MonteCarlo",
+    "Plan",
+    "Sampling",
+    "Scenario",
+    "Sensitivity",
+    "Simulation",
+    "Sweep",
+    "Variant",
+    "axis",
+    "cheapest_plan",
+    "compare_rulesets",
+    "derive_variant",
+    "estimate_uncertainty",
+    "goal_seek",
+    "lever_sensitivity",
+    "load_dataset",
+    "load_datasets",
+    "monte_carlo",
+    "respondents_for_certainty",
+    "sampling_from_errors",
+    "sampling_from_respondents",
+    "simulate",
+    "simulate_dataset",
+    "sweep_levers",
+]
+
+
 def test_all_is_locked() -> None:
     assert spi_engine.__all__ == EXPECTED
+
+
+def test_whatif_all_is_locked() -> None:
+    assert whatif.__all__ == WHATIF
+    assert [name for name in whatif.__all__ if not hasattr(whatif, name)] == []
 
 
 def test_every_exported_name_exists() -> None:
