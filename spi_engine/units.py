@@ -97,14 +97,15 @@ def units_from_columns(
     ids_tuple = tuple(str(i) for i in ids) if ids is not None else ("",) * size
     groups_tuple = tuple(str(g) for g in groups) if groups is not None else ("",) * size
     _check_lengths({**columns, **optional}, len(ids_tuple), len(groups_tuple), size)
-    problems = _check_values(columns, optional, where)
-    if problems:
-        raise InvalidInputError(problems[:MAX_VIOLATIONS])
-    parts = {name: np.nan_to_num(optional[name], nan=0.0) for name in CORRECTION_PARTS}
+    if not _plainly_valid(columns, optional):
+        problems = _check_values(columns, optional, where)
+        if problems:
+            raise InvalidInputError(problems[:MAX_VIOLATIONS])
+    parts = {name: _absent_as_zero(optional[name]) for name in CORRECTION_PARTS}
     has_parts = ~(
         np.isnan(optional["correction_integrity"]) & np.isnan(optional["correction_prevalence"])
     )
-    unsplit = np.where(has_parts, 0.0, np.nan_to_num(optional["correction"], nan=0.0))
+    unsplit = np.where(has_parts, 0.0, _absent_as_zero(optional["correction"]))
     return Units(
         ids=ids_tuple,
         groups=groups_tuple,
@@ -132,6 +133,28 @@ def _column(name: str, values: Any, size: int | None = None) -> FloatArray:
             ]
         )
     return array
+
+
+def _absent_as_zero(values: FloatArray) -> FloatArray:
+    result: FloatArray = np.where(np.isnan(values), 0.0, values)
+    return result
+
+
+def _plainly_valid(columns: dict[str, FloatArray], optional: dict[str, FloatArray]) -> bool:
+    """True when no value needs a closer look: the fast path of every valid batch.
+
+    NaN fails the component range test; in the optional columns it means absent.
+    """
+    low, high = SCORE_RANGE
+    components = np.stack(list(columns.values()))
+    corrections = np.stack(list(optional.values()))
+    if not ((components >= low) & (components <= high)).all():
+        return False
+    if (corrections < 0).any() or np.isinf(corrections).any():
+        return False
+    total, integrity, prevalence = (optional[n] for n in ("correction", *CORRECTION_PARTS))
+    both = ~np.isnan(total) & ~(np.isnan(integrity) & np.isnan(prevalence))
+    return not both.any()
 
 
 def _check_lengths(columns: dict[str, FloatArray], n_ids: int, n_groups: int, size: int) -> None:
