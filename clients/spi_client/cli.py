@@ -196,7 +196,7 @@ def run(args: argparse.Namespace) -> int:
 def _unexpected(error: Exception) -> int:
     code = getattr(getattr(error, "code", None), "name", None)
     if code is not None:  # an error from the server, as the client reports it
-        print(f"spi: error: {error}", file=sys.stderr)
+        print(f"spi: error: {_remote_text(error, code)}", file=sys.stderr)
         return EXIT_BAD_INPUT if code in CALLER_CODES else EXIT_INTERNAL
     if os.environ.get("SPI_DEBUG") == "1":
         traceback.print_exc()
@@ -205,6 +205,16 @@ def _unexpected(error: Exception) -> int:
         file=sys.stderr,
     )
     return EXIT_INTERNAL
+
+
+def _remote_text(error: Exception, code: str) -> str:
+    """A server's refusal, worded as the same refusal in-process would be."""
+    message = str(getattr(error, "message", "") or error)
+    violations = getattr(error, "violations", ())
+    if code in CALLER_CODES and len(violations) > 1:
+        lines = [f"  {v.field}: {v.description}" for v in violations]
+        return "\n".join([f"{len(violations)} problems", *lines])
+    return message if code in CALLER_CODES else f"{code}: {message}"
 
 
 if __name__ == "__main__":

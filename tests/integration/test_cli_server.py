@@ -91,3 +91,34 @@ def test_server_mode_reports_bad_input_like_in_process(
     assert (local[0], remote[0]) == (2, 2)
     assert (local[1], remote[1]) == ("", "")
     assert "101" in remote[2]
+
+
+def test_server_refusals_read_like_in_process(
+    server_address: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = [
+        "score",
+        "--ruleset",
+        "spi-1999",
+        "--internal",
+        "70",
+        "--external",
+        "80",
+        "--expert",
+        "80",
+    ]
+    local = _run(capsys, argv)
+    remote = _run(capsys, [*argv, "--server", server_address])
+    assert local == (
+        2,
+        "",
+        "spi: error: unknown ruleset 'spi-1999'; known rulesets: spi-2021, spi-2022, spi-2023, spi-2024, spi-2025\n",
+    )
+    assert remote == local
+
+
+def test_an_unreachable_server_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["rules", "list", "--server", "127.0.0.1:1", "--timeout", "2"]
+    code, out, err = _run(capsys, argv)
+    assert (code, out) == (1, "")
+    assert err.startswith("spi: error: UNAVAILABLE: ")
