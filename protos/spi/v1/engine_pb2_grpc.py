@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from spi.v1 import engine_pb2 as spi_dot_v1_dot_engine__pb2
+from spi.v1 import simulation_pb2 as spi_dot_v1_dot_simulation__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -60,6 +61,41 @@ class SpiEngineStub:
                 request_serializer=spi_dot_v1_dot_engine__pb2.SummarizeRequest.SerializeToString,
                 response_deserializer=spi_dot_v1_dot_engine__pb2.SummarizeResponse.FromString,
                 _registered_method=True)
+        self.Simulate = channel.unary_stream(
+                '/spi.v1.SpiEngine/Simulate',
+                request_serializer=spi_dot_v1_dot_simulation__pb2.SimulateRequest.SerializeToString,
+                response_deserializer=spi_dot_v1_dot_simulation__pb2.SimulateResponse.FromString,
+                _registered_method=True)
+        self.GoalSeek = channel.unary_unary(
+                '/spi.v1.SpiEngine/GoalSeek',
+                request_serializer=spi_dot_v1_dot_simulation__pb2.GoalSeekRequest.SerializeToString,
+                response_deserializer=spi_dot_v1_dot_simulation__pb2.GoalSeekResponse.FromString,
+                _registered_method=True)
+        self.Sensitivity = channel.unary_unary(
+                '/spi.v1.SpiEngine/Sensitivity',
+                request_serializer=spi_dot_v1_dot_simulation__pb2.SensitivityRequest.SerializeToString,
+                response_deserializer=spi_dot_v1_dot_simulation__pb2.SensitivityResponse.FromString,
+                _registered_method=True)
+        self.Sweep = channel.unary_stream(
+                '/spi.v1.SpiEngine/Sweep',
+                request_serializer=spi_dot_v1_dot_simulation__pb2.SweepRequest.SerializeToString,
+                response_deserializer=spi_dot_v1_dot_simulation__pb2.SweepResponse.FromString,
+                _registered_method=True)
+        self.EstimateUncertainty = channel.unary_unary(
+                '/spi.v1.SpiEngine/EstimateUncertainty',
+                request_serializer=spi_dot_v1_dot_simulation__pb2.EstimateUncertaintyRequest.SerializeToString,
+                response_deserializer=spi_dot_v1_dot_simulation__pb2.EstimateUncertaintyResponse.FromString,
+                _registered_method=True)
+        self.CompareRulesets = channel.unary_stream(
+                '/spi.v1.SpiEngine/CompareRulesets',
+                request_serializer=spi_dot_v1_dot_simulation__pb2.CompareRulesetsRequest.SerializeToString,
+                response_deserializer=spi_dot_v1_dot_simulation__pb2.CompareRulesetsResponse.FromString,
+                _registered_method=True)
+        self.ListDatasets = channel.unary_unary(
+                '/spi.v1.SpiEngine/ListDatasets',
+                request_serializer=spi_dot_v1_dot_simulation__pb2.ListDatasetsRequest.SerializeToString,
+                response_deserializer=spi_dot_v1_dot_simulation__pb2.ListDatasetsResponse.FromString,
+                _registered_method=True)
 
 
 class SpiEngineServicer:
@@ -101,6 +137,60 @@ class SpiEngineServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Simulate(self, request, context):
+        """Runs a scenario (interventions, optionally a ruleset variant) over inline units or a dataset:
+        a summary (baseline beside scenario, per year for a dataset), then the per-unit rows in chunks.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GoalSeek(self, request, context):
+        """The smallest change of each single lever that reaches a target, and optionally the cheapest
+        multi-lever plan given costs and bounds; every answer verified by scoring.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Sensitivity(self, request, context):
+        """Index points per lever point, and the points each lever needs to reach the category above or
+        fall into the one below, ranked (a tornado).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Sweep(self, request, context):
+        """One or two levers over a grid: a summary, then index and category at every grid point in chunks.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EstimateUncertainty(self, request, context):
+        """Standard error, confidence interval and category probabilities from the components' sampling
+        error, analytically and optionally by seeded Monte Carlo; respondents needed for certainty.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompareRulesets(self, request, context):
+        """The impact of a rule change on a set of units: a summary (changes, quantiles, histogram,
+        means), then the per-unit rows in chunks.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDatasets(self, request, context):
+        """Lists the reference datasets the server has loaded.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SpiEngineServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -128,6 +218,41 @@ def add_SpiEngineServicer_to_server(servicer, server):
                     servicer.Summarize,
                     request_deserializer=spi_dot_v1_dot_engine__pb2.SummarizeRequest.FromString,
                     response_serializer=spi_dot_v1_dot_engine__pb2.SummarizeResponse.SerializeToString,
+            ),
+            'Simulate': grpc.unary_stream_rpc_method_handler(
+                    servicer.Simulate,
+                    request_deserializer=spi_dot_v1_dot_simulation__pb2.SimulateRequest.FromString,
+                    response_serializer=spi_dot_v1_dot_simulation__pb2.SimulateResponse.SerializeToString,
+            ),
+            'GoalSeek': grpc.unary_unary_rpc_method_handler(
+                    servicer.GoalSeek,
+                    request_deserializer=spi_dot_v1_dot_simulation__pb2.GoalSeekRequest.FromString,
+                    response_serializer=spi_dot_v1_dot_simulation__pb2.GoalSeekResponse.SerializeToString,
+            ),
+            'Sensitivity': grpc.unary_unary_rpc_method_handler(
+                    servicer.Sensitivity,
+                    request_deserializer=spi_dot_v1_dot_simulation__pb2.SensitivityRequest.FromString,
+                    response_serializer=spi_dot_v1_dot_simulation__pb2.SensitivityResponse.SerializeToString,
+            ),
+            'Sweep': grpc.unary_stream_rpc_method_handler(
+                    servicer.Sweep,
+                    request_deserializer=spi_dot_v1_dot_simulation__pb2.SweepRequest.FromString,
+                    response_serializer=spi_dot_v1_dot_simulation__pb2.SweepResponse.SerializeToString,
+            ),
+            'EstimateUncertainty': grpc.unary_unary_rpc_method_handler(
+                    servicer.EstimateUncertainty,
+                    request_deserializer=spi_dot_v1_dot_simulation__pb2.EstimateUncertaintyRequest.FromString,
+                    response_serializer=spi_dot_v1_dot_simulation__pb2.EstimateUncertaintyResponse.SerializeToString,
+            ),
+            'CompareRulesets': grpc.unary_stream_rpc_method_handler(
+                    servicer.CompareRulesets,
+                    request_deserializer=spi_dot_v1_dot_simulation__pb2.CompareRulesetsRequest.FromString,
+                    response_serializer=spi_dot_v1_dot_simulation__pb2.CompareRulesetsResponse.SerializeToString,
+            ),
+            'ListDatasets': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDatasets,
+                    request_deserializer=spi_dot_v1_dot_simulation__pb2.ListDatasetsRequest.FromString,
+                    response_serializer=spi_dot_v1_dot_simulation__pb2.ListDatasetsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -266,6 +391,195 @@ class SpiEngine:
             '/spi.v1.SpiEngine/Summarize',
             spi_dot_v1_dot_engine__pb2.SummarizeRequest.SerializeToString,
             spi_dot_v1_dot_engine__pb2.SummarizeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Simulate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/spi.v1.SpiEngine/Simulate',
+            spi_dot_v1_dot_simulation__pb2.SimulateRequest.SerializeToString,
+            spi_dot_v1_dot_simulation__pb2.SimulateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GoalSeek(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/spi.v1.SpiEngine/GoalSeek',
+            spi_dot_v1_dot_simulation__pb2.GoalSeekRequest.SerializeToString,
+            spi_dot_v1_dot_simulation__pb2.GoalSeekResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Sensitivity(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/spi.v1.SpiEngine/Sensitivity',
+            spi_dot_v1_dot_simulation__pb2.SensitivityRequest.SerializeToString,
+            spi_dot_v1_dot_simulation__pb2.SensitivityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Sweep(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/spi.v1.SpiEngine/Sweep',
+            spi_dot_v1_dot_simulation__pb2.SweepRequest.SerializeToString,
+            spi_dot_v1_dot_simulation__pb2.SweepResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EstimateUncertainty(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/spi.v1.SpiEngine/EstimateUncertainty',
+            spi_dot_v1_dot_simulation__pb2.EstimateUncertaintyRequest.SerializeToString,
+            spi_dot_v1_dot_simulation__pb2.EstimateUncertaintyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompareRulesets(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/spi.v1.SpiEngine/CompareRulesets',
+            spi_dot_v1_dot_simulation__pb2.CompareRulesetsRequest.SerializeToString,
+            spi_dot_v1_dot_simulation__pb2.CompareRulesetsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDatasets(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/spi.v1.SpiEngine/ListDatasets',
+            spi_dot_v1_dot_simulation__pb2.ListDatasetsRequest.SerializeToString,
+            spi_dot_v1_dot_simulation__pb2.ListDatasetsResponse.FromString,
             options,
             channel_credentials,
             insecure,
