@@ -16,9 +16,16 @@ from .errors import InvalidInputError, Violation
 from .numeric import steps_to_float
 from .scoring import NO_MARGIN, Scores
 from .summary import GroupSummary, Summary
-from .units import COMPONENTS, MAX_VIOLATIONS, NUMERIC_COLUMNS, Units, units_from_columns
+from .units import (
+    COMPONENTS,
+    GIVEN_COLUMNS,
+    MAX_VIOLATIONS,
+    NUMERIC_COLUMNS,
+    Units,
+    units_from_given,
+)
 
-_OPTIONAL = ("correction_integrity", "correction_prevalence", "correction")
+_OPTIONAL = GIVEN_COLUMNS[len(COMPONENTS) :]
 
 
 def units_from_pb(units: Sequence[scoring_pb2.UnitInput], prefix: str = "units") -> Units:
@@ -34,16 +41,15 @@ def units_from_pb(units: Sequence[scoring_pb2.UnitInput], prefix: str = "units")
     ]
     if missing:
         raise InvalidInputError(missing[:MAX_VIOLATIONS])
-    columns = {name: [getattr(u, name) for u in units] for name in COMPONENTS}
-    optional = {
-        name: [getattr(u, name) if u.HasField(name) else np.nan for u in units]
-        for name in _OPTIONAL
-    }
-    return units_from_columns(
-        **columns,
-        **optional,
-        ids=[u.unit_id for u in units],
-        groups=[u.group for u in units],
+    given = np.array(
+        [[getattr(u, name) for u in units] for name in COMPONENTS]
+        + [[getattr(u, name) if u.HasField(name) else np.nan for u in units] for name in _OPTIONAL],
+        dtype=np.float64,
+    ).reshape(len(GIVEN_COLUMNS), len(units))
+    return units_from_given(
+        given,
+        tuple(u.unit_id for u in units),
+        tuple(u.group for u in units),
         where=lambda row, field: f"{prefix}[{row}].{field}",
     )
 

@@ -77,7 +77,7 @@ def score(ruleset: Ruleset, units: Units, *, where: Where = api_where) -> Scores
     )
     raw = ((c_int + c_ext) + c_exp) + c_cor
     low, high = ruleset.bounds
-    steps = round_half_up_steps(np.clip(raw, low, high), ruleset.decimals)
+    steps = round_half_up_steps(np.minimum(np.maximum(raw, low), high), ruleset.decimals)
     bounds = np.asarray(ruleset.lower_bound_steps, dtype=np.int64)
     codes = np.searchsorted(bounds, steps, side="right").astype(np.int64) - 1
     up, down = _margins(bounds, codes, steps)

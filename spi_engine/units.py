@@ -62,6 +62,8 @@ class Units:
 
 
 NUMERIC_COLUMNS = (*COMPONENTS, *CORRECTION_PARTS, "correction_unsplit")
+GIVEN_COLUMNS = (*COMPONENTS, *CORRECTION_PARTS, "correction")
+"""The columns a batch is given in: a correction as its parts, as a total, or both."""
 
 
 def units_from_columns(
@@ -97,22 +99,33 @@ def units_from_columns(
     ids_tuple = tuple(str(i) for i in ids) if ids is not None else ("",) * size
     groups_tuple = tuple(str(g) for g in groups) if groups is not None else ("",) * size
     _check_lengths({**columns, **optional}, len(ids_tuple), len(groups_tuple), size)
-    if not _plainly_valid(columns, optional):
-        problems = _check_values(columns, optional, where)
+    given = np.array([*columns.values(), *optional.values()], dtype=np.float64).reshape(6, size)
+    return units_from_given(given, ids_tuple, groups_tuple, where)
+
+
+def units_from_given(
+    given: FloatArray, ids: tuple[str, ...], groups: tuple[str, ...], where: Where = api_where
+) -> Units:
+    """Validate a float64 matrix of shape (6, units), one row per column of ``GIVEN_COLUMNS``
+    (NaN in a correction row: absent for that unit), and return Units.
+
+    The caller has checked the shape and that ``ids`` and ``groups`` have one entry per unit;
+    :func:`units_from_columns` does that for columns of any kind. The matrix is not modified.
+    """
+    absent = np.isnan(given)
+    has_parts = ~(absent[3] & absent[4])
+    if not _plainly_valid(given, absent, has_parts):
+        problems = _check_values(
+            dict(zip(COMPONENTS, given[:3], strict=True)),
+            dict(zip(GIVEN_COLUMNS[3:], given[3:], strict=True)),
+            where,
+        )
         if problems:
             raise InvalidInputError(problems[:MAX_VIOLATIONS])
-    parts = {name: _absent_as_zero(optional[name]) for name in CORRECTION_PARTS}
-    has_parts = ~(
-        np.isnan(optional["correction_integrity"]) & np.isnan(optional["correction_prevalence"])
-    )
-    unsplit = np.where(has_parts, 0.0, _absent_as_zero(optional["correction"]))
-    return Units(
-        ids=ids_tuple,
-        groups=groups_tuple,
-        **{name: as_float_array(values) for name, values in columns.items()},
-        **{name: as_float_array(values) for name, values in parts.items()},
-        correction_unsplit=as_float_array(unsplit),
-    )
+    values = np.where(absent, 0.0, given)
+    values[5] = np.where(has_parts, 0.0, values[5])
+    values.flags.writeable = False
+    return Units(ids=ids, groups=groups, **dict(zip(NUMERIC_COLUMNS, values, strict=True)))
 
 
 def _column(name: str, values: Any, size: int | None = None) -> FloatArray:
@@ -135,26 +148,21 @@ def _column(name: str, values: Any, size: int | None = None) -> FloatArray:
     return array
 
 
-def _absent_as_zero(values: FloatArray) -> FloatArray:
-    result: FloatArray = np.where(np.isnan(values), 0.0, values)
-    return result
+# Per row of the given matrix: the range of a value, and whether it may be absent (NaN).
+_LOW = np.array([[SCORE_RANGE[0]]] * 3 + [[0.0]] * 3)
+_HIGH = np.array([[SCORE_RANGE[1]]] * 3 + [[np.finfo(np.float64).max]] * 3)
+_OPTIONAL = np.array([[False]] * 3 + [[True]] * 3)
 
 
-def _plainly_valid(columns: dict[str, FloatArray], optional: dict[str, FloatArray]) -> bool:
+def _plainly_valid(given: FloatArray, absent: BoolArray, has_parts: BoolArray) -> bool:
     """True when no value needs a closer look: the fast path of every valid batch.
 
-    NaN fails the component range test; in the optional columns it means absent.
+    Every value within its range (NaN and infinity are not), or absent where it may be; no unit
+    with both a correction total and its parts.
     """
-    low, high = SCORE_RANGE
-    components = np.stack(list(columns.values()))
-    corrections = np.stack(list(optional.values()))
-    if not ((components >= low) & (components <= high)).all():
-        return False
-    if (corrections < 0).any() or np.isinf(corrections).any():
-        return False
-    total, integrity, prevalence = (optional[n] for n in ("correction", *CORRECTION_PARTS))
-    both = ~np.isnan(total) & ~(np.isnan(integrity) & np.isnan(prevalence))
-    return not both.any()
+    within = (given >= _LOW) & (given <= _HIGH)
+    both = ~absent[5] & has_parts
+    return bool((within | (absent & _OPTIONAL)).all()) and not both.any()
 
 
 def _check_lengths(columns: dict[str, FloatArray], n_ids: int, n_groups: int, size: int) -> None:
