@@ -6,9 +6,15 @@
 ...     result[0].index, result[0].category
 (71.66, 'rentan')
 
-Every call goes through :meth:`SpiClient.rpc`: one deadline per call (``timeout`` seconds,
-retries included), the bearer token, retries with exponential backoff for UNAVAILABLE only,
+Every call goes through :meth:`SpiClient.rpc` (unary) or :meth:`SpiClient.stream` (server
+streaming): one deadline per call (``timeout`` seconds, retries included), the bearer token,
+retries with exponential backoff for UNAVAILABLE only (a stream only before its first message),
 and any failure raised as :class:`~spi_client.errors.SpiRpcError`.
+
+The simulation methods (``simulate``, ``goal_seek``, ``sensitivity``, ``sweep``,
+``estimate_uncertainty``, ``compare_rulesets``, ``datasets``) address units inline (dicts or a
+DataFrame, as ``score_many``) or by ``dataset=`` name with optional ``year``, ``groups`` and
+``unit_ids``; streamed answers are gathered into one typed result.
 """
 
 from __future__ import annotations
@@ -16,15 +22,18 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import grpc
 from google.protobuf.message import Message
 
 from spi.v1 import engine_pb2, scoring_pb2
+from spi.v1 import simulation_pb2 as sim_pb2
 
 from . import results
+from . import simulation_results as sim
+from . import whatif_requests as build
 from .errors import SpiRpcError
 
 SERVICE = "spi.v1.SpiEngine"
@@ -34,8 +43,21 @@ METHODS: Mapping[str, tuple[type[Message], type[Message]]] = {
     "ValidateRuleset": (engine_pb2.ValidateRulesetRequest, engine_pb2.ValidateRulesetResponse),
     "Score": (engine_pb2.ScoreRequest, engine_pb2.ScoreResponse),
     "Summarize": (engine_pb2.SummarizeRequest, engine_pb2.SummarizeResponse),
+    "GoalSeek": (sim_pb2.GoalSeekRequest, sim_pb2.GoalSeekResponse),
+    "Sensitivity": (sim_pb2.SensitivityRequest, sim_pb2.SensitivityResponse),
+    "EstimateUncertainty": (
+        sim_pb2.EstimateUncertaintyRequest,
+        sim_pb2.EstimateUncertaintyResponse,
+    ),
+    "ListDatasets": (sim_pb2.ListDatasetsRequest, sim_pb2.ListDatasetsResponse),
 }
-"""RPC name -> (request class, response class)."""
+"""Unary RPC name -> (request class, response class)."""
+STREAMS: Mapping[str, tuple[type[Message], type[Message]]] = {
+    "Simulate": (sim_pb2.SimulateRequest, sim_pb2.SimulateResponse),
+    "Sweep": (sim_pb2.SweepRequest, sim_pb2.SweepResponse),
+    "CompareRulesets": (sim_pb2.CompareRulesetsRequest, sim_pb2.CompareRulesetsResponse),
+}
+"""Server-streaming RPC name -> (request class, response message class)."""
 
 UNIT_FIELDS = (
     "unit_id",
@@ -110,6 +132,14 @@ class SpiClient:
             )
             for name, (request, response) in METHODS.items()
         }
+        self._streams = {
+            name: self._channel.unary_stream(
+                f"/{SERVICE}/{name}",
+                request_serializer=request.SerializeToString,
+                response_deserializer=response.FromString,
+            )
+            for name, (request, response) in STREAMS.items()
+        }
 
     def __enter__(self) -> SpiClient:
         return self
@@ -121,14 +151,8 @@ class SpiClient:
         self._channel.close()
 
     def rpc(self, name: str, request: Message, *, timeout: float | None = None) -> Any:
-        """Call the RPC ``name`` (e.g. "Score") with ``request``; return its response message."""
-        if name not in METHODS:
-            raise ValueError(f"unknown RPC {name!r}; expected one of {', '.join(METHODS)}")
-        expected = METHODS[name][0]
-        if not isinstance(request, expected):
-            raise TypeError(
-                f"{name} takes a {expected.DESCRIPTOR.full_name}; got {type(request).__name__}"
-            )
+        """Call the unary RPC ``name`` (e.g. "Score") with ``request``; return its response."""
+        _check_request(METHODS, name, request)
         deadline = time.monotonic() + (timeout or self.timeout)
         attempt = 0
         while True:
@@ -143,6 +167,30 @@ class SpiClient:
                 if error.code() not in RETRYABLE or attempt >= self.retries:
                     raise SpiRpcError.from_rpc_error(error, name) from None
                 if time.monotonic() + pause >= deadline:
+                    raise SpiRpcError.from_rpc_error(error, name) from None
+                time.sleep(pause)
+                attempt += 1
+
+    def stream(self, name: str, request: Message, *, timeout: float | None = None) -> Iterator[Any]:
+        """Call the server-streaming RPC ``name`` (e.g. "Sweep"); yield its response messages.
+
+        The whole stream shares one deadline; UNAVAILABLE is retried only before the first
+        message arrives (a stream is never replayed from the middle).
+        """
+        _check_request(STREAMS, name, request)
+        deadline = time.monotonic() + (timeout or self.timeout)
+        attempt, received = 0, False
+        while True:
+            try:
+                left = max(deadline - time.monotonic(), 0.001)
+                for message in self._streams[name](request, timeout=left, metadata=self._metadata):
+                    received = True
+                    yield message
+                return
+            except grpc.RpcError as error:
+                pause = self._pause(attempt)
+                retry = error.code() in RETRYABLE and attempt < self.retries and not received
+                if not retry or time.monotonic() + pause >= deadline:
                     raise SpiRpcError.from_rpc_error(error, name) from None
                 time.sleep(pause)
                 attempt += 1
@@ -211,6 +259,183 @@ class SpiClient:
         """Rank and summarise units (dicts or a DataFrame, as for score_many)."""
         request = engine_pb2.SummarizeRequest(ruleset_id=ruleset_id, units=_units_to_pb(units))
         return results.summary_from_pb(self.rpc("Summarize", request))
+
+    def datasets(self) -> tuple[sim.DatasetInfo, ...]:
+        """The reference datasets the server has loaded, ordered by name."""
+        return sim.datasets_from_pb(self.rpc("ListDatasets", sim_pb2.ListDatasetsRequest()))
+
+    def simulate(
+        self,
+        interventions: Iterable[Any] = (),
+        *,
+        ruleset_id: str = "",
+        units: Any = None,
+        variant: Any = None,
+        name: str = "",
+        keep_withheld: bool = False,
+        changed_only: bool = False,
+        chunk_size: int = 0,
+        timeout: float | None = None,
+        **where: Any,
+    ) -> sim.SimulationResult:
+        """Baseline beside a scenario (interventions, optionally a ruleset variant).
+
+        ``interventions``: (lever, operation, value) tuples, dicts, Intervention objects, or a
+        whole Scenario message. Units: ``units=`` (dicts or a DataFrame) or ``dataset=NAME``
+        (with ``year=``, ``groups=``, ``unit_ids=``); a dataset without ``ruleset_id`` is scored
+        year by year under ``spi-YEAR``.
+        """
+        request = sim_pb2.SimulateRequest(
+            ruleset_id=ruleset_id,
+            units=_selection(units, where),
+            scenario=build.scenario_message(interventions, variant=variant, name=name),
+            keep_withheld=keep_withheld,
+            changed_only=changed_only,
+            chunk_size=chunk_size,
+        )
+        return sim.simulation_from_pb(list(self.stream("Simulate", request, timeout=timeout)))
+
+    def goal_seek(
+        self,
+        target: str | float,
+        *,
+        ruleset_id: str = "",
+        units: Any = None,
+        levers: Sequence[str] = (),
+        costs: Mapping[str, float] | None = None,
+        max_change: Mapping[str, float] | None = None,
+        timeout: float | None = None,
+        **where: Any,
+    ) -> sim.GoalSeekResult:
+        """The smallest change of each lever alone reaching ``target`` (a category or an index),
+        and with ``costs`` (per point, per lever) the cheapest multi-lever plan."""
+        request = sim_pb2.GoalSeekRequest(
+            ruleset_id=ruleset_id,
+            units=_selection(units, where),
+            target=build.target_message(target),
+            levers=list(levers),
+            costs=build.costs_message(costs, max_change) if costs else [],
+        )
+        return sim.goal_seek_from_pb(self.rpc("GoalSeek", request, timeout=timeout))
+
+    def sensitivity(
+        self,
+        *,
+        ruleset_id: str = "",
+        units: Any = None,
+        levers: Sequence[str] = (),
+        timeout: float | None = None,
+        **where: Any,
+    ) -> sim.SensitivityResult:
+        """Slopes, points to the next category up and down per lever, and the tornado order."""
+        request = sim_pb2.SensitivityRequest(
+            ruleset_id=ruleset_id, units=_selection(units, where), levers=list(levers)
+        )
+        return sim.sensitivity_from_pb(self.rpc("Sensitivity", request, timeout=timeout))
+
+    def sweep(
+        self,
+        axes: Sequence[Any],
+        *,
+        ruleset_id: str = "",
+        units: Any = None,
+        with_crossings: bool = False,
+        chunk_size: int = 0,
+        timeout: float | None = None,
+        **where: Any,
+    ) -> sim.SweepResult:
+        """Index and category over a grid of one or two levers: each axis is (lever, start,
+        stop, step), (lever, [values]), an Axis object or a SweepAxis message."""
+        request = sim_pb2.SweepRequest(
+            ruleset_id=ruleset_id,
+            units=_selection(units, where),
+            axes=[build.axis_message(a) for a in axes],
+            with_crossings=with_crossings,
+            chunk_size=chunk_size,
+        )
+        return sim.sweep_from_pb(list(self.stream("Sweep", request, timeout=timeout)))
+
+    def estimate_uncertainty(
+        self,
+        *,
+        ruleset_id: str = "",
+        units: Any = None,
+        standard_errors: Any = None,
+        respondents: Any = None,
+        deviations: Any = None,
+        population: Any = None,
+        level: float = 0.95,
+        draws: int = 0,
+        seed: int = 0,
+        certainty: float = 0.0,
+        timeout: float | None = None,
+        **where: Any,
+    ) -> sim.UncertaintyResult:
+        """Standard error, interval and P(category) from the components' sampling error;
+        Monte Carlo with ``draws`` > 0; respondents for certainty with ``certainty`` > 0."""
+        request = sim_pb2.EstimateUncertaintyRequest(
+            ruleset_id=ruleset_id,
+            units=_selection(units, where),
+            sampling=build.sampling_message(
+                standard_errors=standard_errors,
+                respondents=respondents,
+                deviations=deviations,
+                population=population,
+            ),
+            level=level,
+            draws=draws,
+            seed=seed,
+            certainty=certainty,
+        )
+        return sim.uncertainty_from_pb(self.rpc("EstimateUncertainty", request, timeout=timeout))
+
+    def compare_rulesets(
+        self,
+        old: Any,
+        new: Any,
+        *,
+        units: Any = None,
+        changed_only: bool = False,
+        chunk_size: int = 0,
+        timeout: float | None = None,
+        **where: Any,
+    ) -> sim.ImpactResult:
+        """The impact of replacing ``old`` by ``new`` (ids, Ruleset messages, or for ``new`` a
+        variant dict/object of ``old``) on the units."""
+        base = old if isinstance(old, str) else ""
+        request = sim_pb2.CompareRulesetsRequest(
+            old=build.ruleset_choice_message(old),
+            new=build.ruleset_choice_message(new, base),
+            units=_selection(units, where),
+            changed_only=changed_only,
+            chunk_size=chunk_size,
+        )
+        return sim.impact_from_pb(list(self.stream("CompareRulesets", request, timeout=timeout)))
+
+
+def _check_request(
+    table: Mapping[str, tuple[type[Message], type[Message]]], name: str, request: Message
+) -> None:
+    if name not in table:
+        raise ValueError(f"unknown RPC {name!r}; expected one of {', '.join(table)}")
+    expected = table[name][0]
+    if not isinstance(request, expected):
+        raise TypeError(
+            f"{name} takes a {expected.DESCRIPTOR.full_name}; got {type(request).__name__}"
+        )
+
+
+_WHERE = ("dataset", "year", "groups", "unit_ids")
+
+
+def _selection(units: Any, where: Mapping[str, Any]) -> sim_pb2.UnitSelection:
+    unknown = sorted(set(where) - set(_WHERE))
+    if unknown:
+        raise TypeError(f"unexpected keyword argument(s) {unknown}; expected {', '.join(_WHERE)}")
+    if isinstance(units, sim_pb2.UnitSelection):
+        return units
+    inline = None if units is None else _units_to_pb(units)
+    return build.selection_message(inline, **where)
 
 
 def unit_to_pb(unit: Mapping[str, Any]) -> scoring_pb2.UnitInput:

@@ -1,7 +1,8 @@
 """Build, start, reload and stop the server: the one place that wires the parts together.
 
 Start order: metrics, decision log (refuses to start when unwritable or short of space), tokens,
-TLS files, the gRPC server with health NOT_SERVING, the rulesets, then health SERVING. Stop
+TLS files, the gRPC server with health NOT_SERVING, the rulesets and reference datasets, then
+health SERVING. Stop
 order: health NOT_SERVING, refuse new calls, let calls in flight finish within the grace period,
 stop the transport.
 """
@@ -12,6 +13,7 @@ import json
 import os
 import threading
 import time
+from collections.abc import Sequence
 from concurrent import futures
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,13 +25,16 @@ from grpc_reflection.v1alpha import reflection
 
 from spi.v1 import engine_pb2
 from spi_engine import Catalog, bundled
+from spi_engine.answer_whatif import Limits
+from spi_engine.datasets import Datasets, load_datasets
 
 from . import logs, metrics
 from .auth import load_tokens
 from .config import Config, ConfigError, split_address
 from .decisions import DecisionLog
-from .pipeline import Gate, Pipeline
+from .pipeline import Gate, Method, Pipeline
 from .service import SpiEngineService
+from .simulation import SimulationService
 
 SERVICE_NAME = engine_pb2.DESCRIPTOR.services_by_name["SpiEngine"].full_name
 HEALTH_NAMES = ("", SERVICE_NAME)
@@ -56,6 +61,34 @@ class Rulesets:
         return self._catalog
 
 
+class ReferenceData:
+    """The active reference datasets (``--dataset``); a reload swaps in a whole new set."""
+
+    def __init__(self, paths: dict[str, str]) -> None:
+        self.paths = paths
+        self._datasets = load_datasets(paths)
+
+    def current(self) -> Datasets:
+        return self._datasets
+
+    def reload(self) -> Datasets:
+        """Read the files again; on error the active datasets stay and the error is raised."""
+        self._datasets = load_datasets(self.paths)
+        return self._datasets
+
+
+def limits_of(config: Config) -> Limits:
+    """The simulation limits the flags set."""
+    return Limits(
+        max_units=config.max_units,
+        max_grid_points=config.max_grid_points,
+        max_draws=config.max_draws,
+        max_draw_cells=config.max_draw_cells,
+        chunk_size=config.chunk_size,
+        max_chunk_size=config.max_chunk_size,
+    )
+
+
 @dataclass
 class Server:
     """A started server and what it needs to reload and stop."""
@@ -71,6 +104,7 @@ class Server:
     metrics_port: int | None = None
     decision_log: DecisionLog | None = None
     pipeline: Pipeline | None = None
+    datasets: ReferenceData | None = None
 
     @property
     def target(self) -> str:
@@ -78,11 +112,25 @@ class Server:
         return f"{'localhost' if host in ('0.0.0.0', '::') else host}:{self.port}"
 
     def reload(self) -> bool:
-        """Reload ``--rulesets`` and ``--tokens``; what fails to load is logged and the previous
-        version of it stays. True when everything reloaded."""
+        """Reload ``--rulesets``, ``--dataset`` files and ``--tokens``; what fails to load is
+        logged and the previous version of it stays. True when everything reloaded."""
         rulesets_ok = self._reload_rulesets()
+        datasets_ok = self._reload_datasets()
         tokens_ok = self._reload_tokens()
-        return rulesets_ok and tokens_ok
+        return rulesets_ok and datasets_ok and tokens_ok
+
+    def _reload_datasets(self) -> bool:
+        if self.datasets is None or not self.datasets.paths:
+            return True
+        try:
+            loaded = self.datasets.reload()
+        except Exception as error:
+            self.metrics.reloads.labels("failed").inc()
+            kept = list(self.datasets.current().names)
+            logs.event("datasets_reload_failed", 40, error=str(error), kept=kept)
+            return False
+        logs.event("datasets_reloaded", datasets=list(loaded.names))
+        return True
 
     def _reload_rulesets(self) -> bool:
         try:
@@ -139,11 +187,15 @@ def start(config: Config) -> Server:
         health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     holder: list[Rulesets] = []
+    data: list[ReferenceData] = []
     service = SpiEngineService(lambda: holder[0].current(), config.max_units)
+    simulation = SimulationService(
+        lambda: holder[0].current(), lambda: data[0].current(), limits_of(config)
+    )
     pipeline = Pipeline(
         gate, registry, tokens, bool(config.client_ca), decision_log, config.access_log
     )
-    _add_service(server, pipeline, service)
+    _add_service(server, pipeline, (*service.methods(), *simulation.methods()))
     if config.reflection:
         reflection.enable_server_reflection(
             (*HEALTH_NAMES[1:], health.SERVICE_NAME, reflection.SERVICE_NAME), server
@@ -152,6 +204,7 @@ def start(config: Config) -> Server:
     server.start()
     try:
         holder.append(Rulesets(config.rulesets))
+        data.append(ReferenceData(config.dataset_paths()))
     except Exception:
         server.stop(0)
         raise
@@ -166,6 +219,7 @@ def start(config: Config) -> Server:
         registry,
         decision_log=decision_log,
         pipeline=pipeline,
+        datasets=data[0],
     )
     if config.metrics_address:
         host, metrics_port = split_address(config.metrics_address, "--metrics-address")
@@ -198,11 +252,8 @@ def _grpc_server(config: Config) -> grpc.Server:
     )
 
 
-def _add_service(server: grpc.Server, pipeline: Pipeline, service: SpiEngineService) -> None:
-    handlers = {
-        method.name: grpc.unary_unary_rpc_method_handler(pipeline.wrap(method))
-        for method in service.methods()
-    }
+def _add_service(server: grpc.Server, pipeline: Pipeline, methods: Sequence[Method]) -> None:
+    handlers = {method.name: pipeline.rpc_handler(method) for method in methods}
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE_NAME, handlers),))
     server.add_registered_method_handlers(SERVICE_NAME, handlers)
 

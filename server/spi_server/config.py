@@ -42,6 +42,17 @@ class Config:
     reflection: bool = True
     access_log: bool = True
     log_level: str = "INFO"
+    datasets: tuple[str, ...] = ()
+    """NAME=PATH of each reference dataset (results files in the published format)"""
+    max_grid_points: int = 2_000_000
+    max_draws: int = 200_000
+    max_draw_cells: int = 50_000_000
+    chunk_size: int = 1000
+    max_chunk_size: int = 10_000
+
+    def dataset_paths(self) -> dict[str, str]:
+        """{name: path} of ``datasets`` (checked by :func:`check`)."""
+        return dict(dataset_pair(item) for item in self.datasets)
 
 
 @dataclass(frozen=True)
@@ -127,7 +138,8 @@ _FLAGS = (
         "decision_log",
         "SPI_DECISION_LOG",
         str,
-        "append-only JSONL file recording every Score and Summarize call (off when empty)",
+        "append-only JSONL file recording every Score, Summarize and simulation call "
+        "(off when empty)",
         "FILE",
     ),
     _Flag(
@@ -145,6 +157,41 @@ _FLAGS = (
         "SECONDS",
     ),
     _Flag("log_level", "SPI_LOG_LEVEL", str, "DEBUG, INFO, WARNING or ERROR", "LEVEL"),
+    _Flag(
+        "max_grid_points",
+        "SPI_MAX_GRID_POINTS",
+        int,
+        "most grid points (units x values) one Sweep may score (RESOURCE_EXHAUSTED past it)",
+        "N",
+    ),
+    _Flag(
+        "max_draws",
+        "SPI_MAX_DRAWS",
+        int,
+        "most Monte Carlo draws per unit in EstimateUncertainty (RESOURCE_EXHAUSTED past it)",
+        "N",
+    ),
+    _Flag(
+        "max_draw_cells",
+        "SPI_MAX_DRAW_CELLS",
+        int,
+        "most Monte Carlo units x draws in one EstimateUncertainty (RESOURCE_EXHAUSTED past it)",
+        "N",
+    ),
+    _Flag(
+        "chunk_size",
+        "SPI_CHUNK_SIZE",
+        int,
+        "rows or grid points per streamed message when the request does not say",
+        "N",
+    ),
+    _Flag(
+        "max_chunk_size",
+        "SPI_MAX_CHUNK_SIZE",
+        int,
+        "most rows or grid points per streamed message (a larger request is lowered to it)",
+        "N",
+    ),
 )
 _SWITCHES = (
     ("reflection", "SPI_REFLECTION", "server reflection (grpc.reflection.v1alpha)"),
@@ -172,6 +219,17 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
             default=flag.kind(env[flag.env]) if env.get(flag.env) else default,
             help=f"{flag.help} [env {flag.env}; default {default!r}]",
         )
+    parser.add_argument(
+        "--dataset",
+        "--datasets",
+        dest="datasets",
+        action="append",
+        metavar="NAME=PATH",
+        default=None,
+        help="a results file in the published format, served as the reference dataset NAME "
+        "(ListDatasets; units addressed by dataset and id); repeatable; reloaded on SIGHUP "
+        "[env SPI_DATASETS=NAME=PATH,NAME=PATH; default none]",
+    )
     for name, variable, text in _SWITCHES:
         parser.add_argument(
             "--" + name.replace("_", "-"),
@@ -200,14 +258,27 @@ def parse(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = Non
     except ValueError as error:  # a number-valued variable that is not a number
         raise ConfigError(f"environment: {error}") from None
     args = parser.parse_args(argv)
-    config = Config(**{k: v for k, v in vars(args).items()})
+    values = vars(args)
+    given = values.pop("datasets")
+    from_env = [item for item in environment.get("SPI_DATASETS", "").split(",") if item.strip()]
+    config = Config(**values, datasets=tuple(given if given is not None else from_env))
     check(config)
     return config
 
 
 def check(config: Config) -> None:
     """Raise ConfigError on the first setting that cannot work."""
-    positive = ("workers", "processes", "max_units", "max_message_bytes")
+    positive = (
+        "workers",
+        "processes",
+        "max_units",
+        "max_message_bytes",
+        "max_grid_points",
+        "max_draws",
+        "max_draw_cells",
+        "chunk_size",
+        "max_chunk_size",
+    )
     for name in positive:
         if getattr(config, name) < 1:
             raise ConfigError(
@@ -226,6 +297,9 @@ def check(config: Config) -> None:
             f"--log-level: expected DEBUG, INFO, WARNING or ERROR; got {config.log_level!r}"
         )
     split_address(config.address, "--address")
+    names = [dataset_pair(item)[0] for item in config.datasets]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"--dataset: expected each NAME once; got {names}")
     if config.metrics_address:
         split_address(config.metrics_address, "--metrics-address")
 
@@ -238,3 +312,11 @@ def split_address(address: str, what: str) -> tuple[str, int]:
             f"{what}: expected HOST:PORT with a port from 0 to 65535; got {address!r}"
         )
     return host.strip("[]") or "0.0.0.0", int(port)
+
+
+def dataset_pair(item: str) -> tuple[str, str]:
+    """('published', 'results.csv') from 'published=results.csv'."""
+    name, sep, path = item.strip().partition("=")
+    if not sep or not name.strip() or not path.strip():
+        raise ConfigError(f"--dataset: expected NAME=PATH; got {item!r}")
+    return name.strip(), path.strip()

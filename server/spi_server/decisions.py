@@ -1,4 +1,7 @@
-"""The decision log: an append-only JSONL file with one line per Score or Summarize call.
+"""The decision log: an append-only JSONL file with one line per decision-logged call.
+
+Those are Score, Summarize and the simulation RPCs (Simulate, GoalSeek, Sensitivity, Sweep,
+EstimateUncertainty, CompareRulesets); see ``Method.decides`` in :mod:`spi_server.pipeline`.
 
 Each line is written by ONE ``os.write`` on a file descriptor opened with O_APPEND, then the file
 is fsynced before the answer leaves the server (concurrent calls share fsyncs: group commit). Appends never interleave, and a crash (of the
@@ -27,7 +30,7 @@ import os
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from .errors import DecisionLogError
 
@@ -44,6 +47,16 @@ FIELDS = (
     "response_sha256",
     "status",
 )
+
+
+class Digest(Protocol):
+    """A hash already taken (e.g. over the messages of a stream)."""
+
+    def hexdigest(self) -> str: ...
+
+
+def _sha256(data: bytes | Digest) -> str:
+    return hashlib.sha256(data).hexdigest() if isinstance(data, bytes) else data.hexdigest()
 
 
 class DecisionLog:
@@ -145,12 +158,16 @@ def entry(
     ruleset: tuple[str, str],
     engine_version: str,
     units: int,
-    request: bytes,
-    response: bytes | None,
+    request: bytes | Digest,
+    response: bytes | Digest | None,
     status: str,
     message: str = "",
 ) -> dict[str, Any]:
-    """One decision line as a dict (``ruleset`` is (id, sha256); sha256 may be empty)."""
+    """One decision line as a dict (``ruleset`` is (id, sha256); sha256 may be empty).
+
+    ``request`` and ``response`` are the bytes on the wire, or a Digest already taken over a
+    stream of messages (see :mod:`spi_server.pipeline`).
+    """
     line: dict[str, Any] = {
         "decision_id": decision_id,
         "time": datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),
@@ -160,8 +177,8 @@ def entry(
         "ruleset_sha256": ruleset[1] or None,
         "engine_version": engine_version,
         "units": units,
-        "request_sha256": hashlib.sha256(request).hexdigest(),
-        "response_sha256": hashlib.sha256(response).hexdigest() if response is not None else None,
+        "request_sha256": _sha256(request),
+        "response_sha256": _sha256(response) if response is not None else None,
         "status": status,
     }
     if message:

@@ -1,6 +1,6 @@
 """``spi-server``: parse the configuration, start, then wait for signals.
 
-SIGHUP reloads ``--rulesets`` and ``--tokens``. SIGTERM or SIGINT drains: health NOT_SERVING, new calls refused,
+SIGHUP reloads ``--rulesets``, the ``--dataset`` files and ``--tokens``. SIGTERM or SIGINT drains: health NOT_SERVING, new calls refused,
 calls in flight finish within ``--grace`` seconds, exit 0. A second SIGTERM/SIGINT during the
 drain is not needed: the grace period bounds it. Exit 2 when the server cannot start.
 """
@@ -59,6 +59,7 @@ def serve(config: Config) -> int:
         port=server.port,
         metrics_port=server.metrics_port,
         rulesets=list(server.rulesets.current().ids),
+        datasets=list(server.datasets.current().names) if server.datasets else [],
         tls=bool(config.tls_cert),
         mutual_tls=bool(config.client_ca),
         tokens=bool(config.tokens),

@@ -91,6 +91,13 @@ def test_reflection_lists_the_service_and_describes_it(server_address: str) -> N
             "ValidateRuleset",
             "Score",
             "Summarize",
+            "Simulate",
+            "GoalSeek",
+            "Sensitivity",
+            "Sweep",
+            "EstimateUncertainty",
+            "CompareRulesets",
+            "ListDatasets",
         ]
 
 

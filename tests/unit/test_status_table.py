@@ -12,6 +12,7 @@ from spi_engine.errors import (
     InvalidRulesetError,
     LimitExceededError,
     SpiError,
+    UnknownDatasetError,
     UnknownRulesetError,
     Violation,
 )
@@ -36,6 +37,7 @@ ROWS = [
         grpc.StatusCode.INVALID_ARGUMENT,
     ),
     (UnknownRulesetError("spi-1999", ["spi-2024"]), grpc.StatusCode.NOT_FOUND),
+    (UnknownDatasetError("nope", ["spi-published"]), grpc.StatusCode.NOT_FOUND),
     (LimitExceededError("units per request", 10, 11), grpc.StatusCode.RESOURCE_EXHAUSTED),
     (SpiError("a domain error without a row of its own"), grpc.StatusCode.FAILED_PRECONDITION),
     (MalformedRequestError("not a ScoreRequest"), grpc.StatusCode.INVALID_ARGUMENT),
@@ -107,6 +109,16 @@ def test_not_found_names_the_ruleset_and_the_known_ones() -> None:
     info = _unpack(detail, error_details_pb2.ResourceInfo)
     assert (info.resource_type, info.resource_name) == ("spi.v1.Ruleset", "spi-1999")
     assert info.description == "known rulesets: spi-2023, spi-2024"
+
+
+def test_not_found_names_the_dataset_and_the_known_ones() -> None:
+    (detail,) = _proto(UnknownDatasetError("nope", ["spi-published", "survey"])).details
+    info = _unpack(detail, error_details_pb2.ResourceInfo)
+    assert (info.resource_type, info.resource_name) == ("spi.v1.Dataset", "nope")
+    assert info.description == "known datasets: spi-published, survey"
+    assert status.status_of(UnknownDatasetError("nope", [])).details == (
+        "unknown dataset 'nope'; known datasets: none"
+    )
 
 
 def test_resource_exhausted_names_the_limit() -> None:
