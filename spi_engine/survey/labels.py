@@ -53,16 +53,38 @@ def as_strings(values: Any) -> StrArray:
         return values.values()
     array = np.asarray(values)
     if array.dtype.kind == "S":
-        array = np.char.decode(array, "utf-8")
+        ascii_only = bool((np.ascontiguousarray(array).view(np.uint8) < 128).all())
+        width = max(array.dtype.itemsize, 1)
+        array = array.astype(f"U{width}") if ascii_only else np.char.decode(array, "utf-8")
     elif array.dtype.kind != "U":
         array = array.astype(str)
     result: StrArray = array.reshape(-1)
     return result
 
 
-def string_hashes(strings: StrArray) -> npt.NDArray[np.uint64]:
-    width = strings.dtype.itemsize // 4
-    chars = np.ascontiguousarray(strings).view(np.uint32).reshape(strings.size, max(width, 1))
+TextArray = npt.NDArray[np.str_] | npt.NDArray[np.bytes_]
+
+
+def as_text(values: Any) -> TextArray:
+    """``values`` as a 1-D numpy text array; UTF-8 bytes stay bytes (hashed and compared as such)."""
+    if isinstance(values, Labels):
+        return values.values()
+    array = np.asarray(values)
+    if array.dtype.kind not in "US":
+        return as_strings(array)
+    result: TextArray = array.reshape(-1)
+    return result
+
+
+def string_hashes(strings: TextArray) -> npt.NDArray[np.uint64]:
+    """A 64-bit FNV-style hash of each string (unicode or bytes), computed column by column."""
+    unicode = strings.dtype.kind == "U"
+    width = strings.dtype.itemsize // (4 if unicode else 1)
+    chars = (
+        np.ascontiguousarray(strings)
+        .view(np.uint32 if unicode else np.uint8)
+        .reshape(strings.size, max(width, 1))
+    )
     result = np.full(strings.size, FNV_OFFSET, dtype=np.uint64)
     for column in range(width):
         result ^= chars[:, column].astype(np.uint64)
@@ -70,7 +92,7 @@ def string_hashes(strings: StrArray) -> npt.NDArray[np.uint64]:
     return result
 
 
-def _first_rows(strings: StrArray) -> tuple[npt.NDArray[np.intp], IntArray]:
+def _first_rows(strings: TextArray) -> tuple[npt.NDArray[np.intp], IntArray]:
     """(first, inverse): the first row of each distinct value (in hash order), each row's code."""
     if strings.size == 0:
         return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.int64)
@@ -85,12 +107,12 @@ def _first_rows(strings: StrArray) -> tuple[npt.NDArray[np.intp], IntArray]:
 
 
 def factorize(values: Any) -> Labels:
-    """Labels from strings, a Labels (re-sorted, repeated names merged) or a numpy array."""
+    """Labels from text (unicode or UTF-8 bytes), a Labels (re-sorted, repeats merged) or numbers."""
     if isinstance(values, Labels):
         return _normalise(values)
-    strings = as_strings(values)
+    strings = as_text(values)
     first, inverse = _first_rows(strings)
-    names = strings[first]
+    names = as_strings(strings[first])
     order = np.argsort(names, kind="stable")
     rank = np.empty(order.size, dtype=np.int64)
     rank[order] = np.arange(order.size)
@@ -106,34 +128,59 @@ def _normalise(labels: Labels) -> Labels:
     return Labels(merged.names, _frozen(merged.codes[labels.codes]))
 
 
-def factorize_pair(first: Any, second: Any) -> tuple[Labels, Labels]:
-    """Labels of two parallel text columns, found with one pass over the rows for both.
+@dataclass(frozen=True)
+class Pairs:
+    """Two parallel text columns (units and sub-units) and their distinct pairs ("cells")."""
+
+    first: Labels
+    second: Labels
+    cells: IntArray
+    """each row's position among the distinct pairs"""
+    keys: IntArray
+    """each distinct pair as ``first code * len(second.names) + second code``, sorted"""
+
+
+def factorize_pair(first: Any, second: Any) -> Pairs:
+    """Labels of two parallel text columns and of their pairs, found with one pass over the rows.
 
     The pairs are factorised once (by a hash of both strings); each column's own labels are then
     found among the distinct pairs only, which are few (units and their sub-units).
 
-    >>> a, b = factorize_pair(["u2", "u1", "u2"], ["x", "", "x"])
-    >>> a.names, a.codes.tolist(), b.names, b.codes.tolist()
-    (('u1', 'u2'), [1, 0, 1], ('', 'x'), [1, 0, 1])
+    >>> p = factorize_pair(["u2", "u1", "u2"], ["x", "", "x"])
+    >>> p.first.names, p.first.codes.tolist(), p.second.names, p.cells.tolist(), p.keys.tolist()
+    (('u1', 'u2'), [1, 0, 1], ('', 'x'), [1, 0, 1], [0, 3])
     """
-    left, right = as_strings(first), as_strings(second)
-    if left.size == 0:
-        return factorize(left), factorize(right)
-    hashes = string_hashes(left) * FNV_PRIME ^ string_hashes(right)
-    _, inverse = np.unique(hashes, return_inverse=True)
-    inverse = inverse.astype(np.int64).reshape(-1)
-    rep = np.full(int(inverse.max()) + 1, left.size, dtype=np.intp)
-    np.minimum.at(rep, inverse, np.arange(left.size, dtype=np.intp))
-    rows = rep[inverse]
-    if not (bool((left[rows] == left).all()) and bool((right[rows] == right).all())):
-        return factorize(left), factorize(right)
-    a, b = factorize(left[rep]), factorize(right[rep])
-    return Labels(a.names, _frozen(a.codes[inverse])), Labels(b.names, _frozen(b.codes[inverse]))
+    left, right = as_text(first), as_text(second)
+    if left.size:
+        hashes = string_hashes(left) * FNV_PRIME ^ string_hashes(right)
+        _, inverse = np.unique(hashes, return_inverse=True)
+        inverse = inverse.astype(np.int64).reshape(-1)
+        rep = np.full(int(inverse.max()) + 1, left.size, dtype=np.intp)
+        np.minimum.at(rep, inverse, np.arange(left.size, dtype=np.intp))
+        rows = rep[inverse]
+        if bool((left[rows] == left).all()) and bool((right[rows] == right).all()):
+            a, b = factorize(left[rep]), factorize(right[rep])
+            pair_keys = a.codes * max(len(b.names), 1) + b.codes
+            order = np.argsort(pair_keys)
+            rank = np.empty(order.size, dtype=np.int64)
+            rank[order] = np.arange(order.size)
+            return Pairs(
+                Labels(a.names, _frozen(a.codes[inverse])),
+                Labels(b.names, _frozen(b.codes[inverse])),
+                _frozen(rank[inverse]),
+                _frozen(pair_keys[order]),
+            )
+    a, b = factorize(left), factorize(right)
+    keys = a.codes * max(len(b.names), 1) + b.codes
+    distinct, cells = np.unique(keys, return_inverse=True)
+    return Pairs(
+        a, b, _frozen(cells.reshape(-1).astype(np.int64)), _frozen(distinct.astype(np.int64))
+    )
 
 
 def repeats(values: Any) -> npt.NDArray[np.intp]:
     """Rows whose value occurred in an earlier row, in row order."""
-    strings = as_strings(values)
+    strings = as_text(values)
     hashes = np.sort(string_hashes(strings))
     if not bool((hashes[1:] == hashes[:-1]).any()):
         return np.zeros(0, dtype=np.intp)
@@ -144,7 +191,7 @@ def repeats(values: Any) -> npt.NDArray[np.intp]:
 
 def first_occurrence(values: Any, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
     """For each of ``rows``, the first row holding the same value."""
-    strings = as_strings(values)
+    strings = as_text(values)
     first, inverse = _first_rows(strings)
     result: npt.NDArray[np.intp] = first[inverse[rows]]
     return result

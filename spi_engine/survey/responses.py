@@ -25,7 +25,16 @@ from ..errors import InvalidInputError, Violation
 from ..numeric import FloatArray, IntArray
 from .instrument import GROUP_NAMES, MISSING_CODE, Instrument
 from .instrument_checks import MAX_CODE
-from .labels import Labels, StrArray, as_strings, factorize_pair, first_occurrence, repeats
+from .labels import (
+    Labels,
+    StrArray,
+    TextArray,
+    as_strings,
+    as_text,
+    factorize_pair,
+    first_occurrence,
+    repeats,
+)
 
 Where = Callable[[int, str], str]
 CodeArray = npt.NDArray[np.int8]
@@ -46,13 +55,17 @@ class Responses:
     units: Labels
     sub_units: Labels
     """'' for a respondent of the unit as a whole"""
+    cells: IntArray
+    """each respondent's (unit, sub-unit) cell, a position in ``cell_keys``"""
+    cell_keys: IntArray
+    """distinct cells as ``unit code * len(sub_units.names) + sub-unit code``, sorted"""
     groups: IntArray
     """0 internal, 1 external, 2 expert"""
     answers: CodeArray = field(repr=False)
     """(items, respondents) answer codes; -1 missing"""
     completion_seconds: FloatArray
-    devices: StrArray
-    """device fingerprints; '' for unknown"""
+    devices: TextArray
+    """device fingerprints (text, or UTF-8 bytes as read from a file); empty for unknown"""
     submitted_at: FloatArray
     """seconds since 1970-01-01T00:00:00Z; NaN for unknown"""
 
@@ -67,6 +80,8 @@ class Responses:
             respondent_ids=self.respondent_ids[index],
             units=self.units.take(index),
             sub_units=self.sub_units.take(index),
+            cells=_frozen(self.cells[index]),
+            cell_keys=self.cell_keys,
             groups=_frozen(self.groups[index]),
             answers=_frozen(self.answers[:, index]),
             completion_seconds=_frozen(self.completion_seconds[index]),
@@ -132,10 +147,12 @@ def responses_from_columns(
         context,
     )
     problems = _Problems(where)
-    ids = as_strings(respondent_ids)
-    _check_ids(ids, problems)
+    raw_ids = as_text(respondent_ids)
+    _check_ids(raw_ids, problems)
+    ids = as_strings(raw_ids)
     subs_given = sub_unit_ids if sub_unit_ids is not None else np.full(size, "")
-    units, sub_units = factorize_pair(unit_ids, subs_given)
+    pairs = factorize_pair(unit_ids, subs_given)
+    units, sub_units = pairs.first, pairs.second
     _check_present(units, "unit_id", problems)
     group_codes = _groups(groups, size, problems)
     codes = _answers(instrument, answers, size, group_codes, problems)
@@ -147,10 +164,12 @@ def responses_from_columns(
         respondent_ids=ids,
         units=units,
         sub_units=sub_units,
+        cells=pairs.cells,
+        cell_keys=pairs.keys,
         groups=_frozen(group_codes),
         answers=_frozen(codes),
         completion_seconds=_frozen(seconds),
-        devices=as_strings(device_fingerprints)
+        devices=as_text(device_fingerprints)
         if device_fingerprints is not None
         else np.full(size, ""),
         submitted_at=_frozen(times),
@@ -191,7 +210,7 @@ def _check_lengths(size: int, columns: dict[str, Any], context: str) -> None:
         )
 
 
-def _check_ids(ids: StrArray, problems: _Problems) -> None:
+def _check_ids(ids: TextArray, problems: _Problems) -> None:
     empty = np.flatnonzero(np.char.str_len(ids) == 0)
     problems.add(
         empty, 0, "respondent_id", lambda row: "expected a respondent id; got an empty value"
@@ -204,7 +223,7 @@ def _check_ids(ids: StrArray, problems: _Problems) -> None:
             0,
             "respondent_id",
             lambda row: (
-                f"expected unique respondent ids; {ids[row]!r} is also at "
+                f"expected unique respondent ids; {str(as_strings(ids[row : row + 1])[0])!r} is also at "
                 f"{problems.where(first[row], 'respondent_id')}"
             ),
         )
@@ -221,10 +240,9 @@ def _groups(values: Any, size: int, problems: _Problems) -> IntArray:
     if array.dtype.kind in "iuf":
         codes = np.where(np.isin(array, (1, 2, 3)), array, 0).astype(np.int64) - 1
     else:
-        strings = as_strings(array)
-        codes = _group_codes(strings, size)
+        codes = _group_codes(as_text(array), size)
         if bool((codes < 0).any()):
-            codes = _group_codes(np.char.lower(np.char.strip(strings)), size)
+            codes = _group_codes(np.char.lower(np.char.strip(as_strings(array))), size)
     bad = np.flatnonzero(codes < 0)
     problems.add(
         bad,
@@ -235,10 +253,10 @@ def _groups(values: Any, size: int, problems: _Problems) -> IntArray:
     return codes
 
 
-def _group_codes(strings: StrArray, size: int) -> IntArray:
+def _group_codes(strings: TextArray, size: int) -> IntArray:
     codes = np.full(size, -1, dtype=np.int64)
     for index, name in enumerate(GROUP_NAMES):
-        codes[strings == name] = index
+        codes[strings == (name.encode() if strings.dtype.kind == "S" else name)] = index
     return codes
 
 

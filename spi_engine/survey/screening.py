@@ -193,7 +193,7 @@ def _devices(
     the first row of its group, so a hash collision can never flag a respondent wrongly.
     """
     limit = rules.max_submissions_per_device
-    known = np.flatnonzero(responses.devices != "")
+    known = np.flatnonzero(np.char.str_len(responses.devices) > 0)
     if limit <= 0 or known.size == 0:
         return
     hashes = (

@@ -124,8 +124,7 @@ def chunk_stats(
     lay = Layout.of(inst)
     rows = np.arange(len(responses)) if keep is None else np.flatnonzero(keep)
     n_sub = max(len(responses.sub_units.names), 1)
-    keys = responses.units.codes * n_sub + responses.sub_units.codes
-    cell_keys, cells = _cells(keys if keep is None else keys[rows])
+    cell_keys, cells = _cells(responses, None if keep is None else rows)
     flat = np.zeros(cell_keys.size * lay.columns, dtype=np.int64)
     base = cells * lay.columns
     groups = responses.groups if keep is None else responses.groups[rows]
@@ -144,15 +143,13 @@ def chunk_stats(
     return SurveyStats(inst, tuple(units.tolist()), tuple(subs.tolist()), counts, first)
 
 
-def _cells(keys: IntArray) -> tuple[IntArray, IntArray]:
-    """(distinct keys sorted, each row's position among them), by counting when keys are small."""
-    if keys.size and int(keys.max()) < 16 * keys.size + 1_000_000:
-        present = np.bincount(keys) > 0
-        distinct = np.flatnonzero(present)
-        rank = np.cumsum(present) - 1
-        return distinct.astype(np.int64), rank[keys].astype(np.int64)
-    distinct, inverse = np.unique(keys, return_inverse=True)
-    return distinct.astype(np.int64), inverse.reshape(-1).astype(np.int64)
+def _cells(responses: Responses, rows: IntArray | None) -> tuple[IntArray, IntArray]:
+    """(keys of the cells present, each row's position among them)."""
+    if rows is None:
+        return responses.cell_keys, responses.cells
+    present = np.bincount(responses.cells[rows], minlength=responses.cell_keys.size) > 0
+    rank = np.cumsum(present) - 1
+    return responses.cell_keys[present], rank[responses.cells[rows]].astype(np.int64)
 
 
 def _fold_group(

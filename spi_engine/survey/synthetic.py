@@ -85,7 +85,7 @@ def generate(
     sizes = _sizes(rng, institutions, respondents, min_per_unit, max_per_unit)
     unit = np.repeat(np.arange(institutions), sizes)
     group, n_internal = _groups(rng, sizes, unit)
-    subs_per_unit = np.clip(n_internal // 40, 2, SUB_SLOTS)
+    subs_per_unit = np.clip(n_internal // 60, 2, SUB_SLOTS)
     sub = np.minimum(
         (rng.random(unit.size) ** 1.4 * subs_per_unit[unit]).astype(np.int64),
         subs_per_unit[unit] - 1,
@@ -99,6 +99,7 @@ def generate(
     truth = np.zeros(unit.size, dtype=np.int64)
     if manipulation:
         _inject(rng, instrument, _Rows(unit, group, answers, seconds, times, devices, truth))
+    times = np.floor(times)
     order = np.argsort(times, kind="stable")
     columns = _columns(instrument, unit, sub, group, answers, seconds, times, devices, order)
     population = _population(rng, unit, sub, group, institutions, subs_per_unit)
