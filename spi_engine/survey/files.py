@@ -105,20 +105,24 @@ def read_responses(
 
 
 def _csv_times(table: CsvTable) -> npt.NDArray[np.float64]:
+    """ISO 8601 UTC times, or seconds since 1970, or a mix of both; anything else names its line."""
     raw = np.char.strip(table.raw("submitted_at"))
     seconds = iso_seconds(raw)
     bad = bad_times(raw, seconds)
-    if bad.size:
-        numeric = table.numbers("submitted_at") if _numeric(raw) else None
-        if numeric is not None:
-            return numeric
-        row = int(bad[0])
-        raise _error(
-            table.origin,
-            table.where(row, "submitted_at"),
-            f"expected an ISO 8601 UTC time such as 2024-07-01T09:15:03, or seconds since 1970; "
-            f"got {raw[row].decode('utf-8', 'replace')!r}",
-        )
+    if bad.size == 0:
+        return seconds
+    if bad.size == raw.size - int((np.char.str_len(raw) == 0).sum()) and _numeric(raw):
+        return table.numbers("submitted_at")
+    for row in bad.tolist():
+        try:
+            seconds[row] = float(raw[row])
+        except ValueError:
+            raise _error(
+                table.origin,
+                table.where(row, "submitted_at"),
+                "expected an ISO 8601 UTC time such as 2024-07-01T09:15:03, or seconds since "
+                f"1970; got {raw[row].decode('utf-8', 'replace')!r}",
+            ) from None
     return seconds
 
 

@@ -197,6 +197,21 @@ def first_occurrence(values: Any, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.
     return result
 
 
+def show(value: Any) -> str:
+    """A cell value as it reads in a message: text in quotes (bytes decoded), numbers as numbers.
+
+    >>> show(b"staff"), show(np.str_("x")), show(np.float64(2.5)), show(np.int64(7))
+    ("'staff'", "'x'", '2.5', '7')
+    """
+    if isinstance(value, bytes):
+        return repr(value.decode("utf-8", "replace"))
+    if isinstance(value, str):
+        return repr(str(value))
+    if isinstance(value, np.generic):
+        return show(value.item())
+    return repr(value)
+
+
 def key_rows(table: Sequence[Any], wanted: Sequence[Any]) -> IntArray:
     """For each wanted key, the row of ``table`` holding it; -1 where absent.
 

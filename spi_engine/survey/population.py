@@ -18,7 +18,7 @@ import numpy.typing as npt
 from ..errors import InvalidInputError, Violation
 from ..numeric import FloatArray, IntArray
 from .instrument import GROUP_NAMES
-from .labels import as_strings, factorize, key_rows
+from .labels import as_strings, factorize, key_rows, show
 from .responses import MAX_VIOLATIONS, Where
 
 Entries = npt.NDArray[np.int64]
@@ -120,7 +120,7 @@ def _groups(
                 1,
                 Violation(
                     where(row, "group"),
-                    f"expected internal, external or expert; got {strings[row]!r}",
+                    f"expected internal, external or expert; got {show(strings[row])}",
                 ),
             )
         )
@@ -152,7 +152,8 @@ def _whole(
                 row,
                 2,
                 Violation(
-                    where(row, column), f"expected a whole number >= {minimum}; got {raw[row]!r}"
+                    where(row, column),
+                    f"expected a whole number >= {minimum}; got {show(raw[row])}",
                 ),
             )
         )
@@ -180,7 +181,7 @@ def _repeated_keys(
             0,
             Violation(
                 where(int(r), "unit_id"),
-                f"expected one row per unit, sub-unit and group; ({units[r]!r}, {subs[r]!r}, "
+                f"expected one row per unit, sub-unit and group; ({show(units[r])}, {show(subs[r])}, "
                 f"{GROUP_NAMES[groups[r]] if groups[r] >= 0 else '?'}) is also at "
                 f"{where(int(first[inverse.reshape(-1)[r]]), 'unit_id')}",
             ),

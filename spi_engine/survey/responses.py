@@ -34,6 +34,7 @@ from .labels import (
     factorize_pair,
     first_occurrence,
     repeats,
+    show,
 )
 
 Where = Callable[[int, str], str]
@@ -248,7 +249,7 @@ def _groups(values: Any, size: int, problems: _Problems) -> IntArray:
         bad,
         2,
         "group",
-        lambda row: f"expected internal, external or expert; got {str(array[row])!r}",
+        lambda row: f"expected internal, external or expert; got {show(array[row])}",
     )
     return codes
 
@@ -300,7 +301,7 @@ def _item_codes(instrument: Instrument, i: int, values: Any, problems: _Problems
         whole = np.where(missing, MISSING_CODE, number)
         bad = np.flatnonzero(~missing & (~np.isfinite(whole) | (whole != np.floor(whole))))
         problems.add(
-            bad, 4 + i, item, lambda row: f"expected a whole answer code; got {array[row]!r}"
+            bad, 4 + i, item, lambda row: f"expected a whole answer code; got {show(array[row])}"
         )
         raw = np.where(np.isfinite(whole) & (whole == np.floor(whole)), whole, MISSING_CODE).astype(
             np.int64
@@ -374,7 +375,7 @@ def _numbers(
         bad,
         90_000,
         column,
-        lambda row: f"expected a number >= {minimum:g} or empty; got {array[row]!r}",
+        lambda row: f"expected a number >= {minimum:g} or empty; got {show(array[row])}",
     )
     return array
 

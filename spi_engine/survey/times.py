@@ -89,7 +89,7 @@ def iso_seconds(raw: npt.NDArray[np.bytes_]) -> FloatArray:
 
 def _slow_seconds(value: str) -> float:
     body = value.removesuffix("Z").replace(" ", "T")
-    if not body or "+" in body or "-" in body[10:]:
+    if "-" not in body[:8] or "+" in body or "-" in body[10:]:
         return float("nan")
     try:
         return float(np.datetime64(body, "s").astype(np.int64))
