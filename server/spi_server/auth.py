@@ -24,10 +24,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from spi.v1 import engine_pb2
+
 from .config import ConfigError
 from .errors import PermissionDeniedError, UnauthenticatedError
 
-ALL_METHODS = frozenset({"ListRulesets", "GetRuleset", "ValidateRuleset", "Score", "Summarize"})
+ALL_METHODS = frozenset(
+    method.name for method in engine_pb2.DESCRIPTOR.services_by_name["SpiEngine"].methods
+)
+"""Every method of spi.v1.SpiEngine, read from its descriptor (so ``*`` covers new ones too)."""
 ANONYMOUS = "anonymous"
 
 
