@@ -78,10 +78,6 @@ def test_sighup_reloads_the_datasets_and_keeps_them_when_a_file_turns_bad(
 
 
 def test_a_bad_dataset_file_stops_the_start(tmp_path: Path) -> None:
-    import subprocess
-
-    from tests.integration.conftest import server_command
-
     bad = tmp_path / "bad.csv"
     bad.write_text(HEADER + "\n2024,1,X,kabupaten,abc,80,80,0,0,80,\n", "utf-8")
     done = subprocess.run(
