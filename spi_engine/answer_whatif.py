@@ -36,14 +36,12 @@ from . import uncertainty as uncertainty_module
 from .catalog import Catalog
 from .certainty import respondents_for_certainty
 from .convert import units_from_pb
+from .convert_changes import dataset_simulation_to_pb, impact_to_pb, simulation_to_pb
 from .convert_results import (
-    dataset_simulation_to_pb,
     datasets_to_pb,
     estimate_to_pb,
     goal_seek_to_pb,
-    impact_to_pb,
     sensitivity_to_pb,
-    simulation_to_pb,
     sweep_to_pb,
 )
 from .convert_whatif import (

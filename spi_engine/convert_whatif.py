@@ -1,8 +1,9 @@
 """Conversion between spi.v1 simulation messages and what-if values: pure named functions.
 
 Inputs travel both ways (``*_from_pb`` builds the library's value, ``*_to_pb`` the message; each
-pair round-trips), results one way (``*_to_pb``, in :mod:`spi_engine.convert_results`, re-exported
-here). The server and the CLI in-process both use these, so their messages are the same bytes.
+pair round-trips), results one way (``*_to_pb``, in :mod:`spi_engine.convert_results` and
+:mod:`spi_engine.convert_changes`, re-exported here). The server and the CLI in-process both
+use these, so their messages are the same bytes.
 
 Errors name the request's field paths (``scenario.interventions[0].operation``,
 ``costs[1].cost_per_point``, ``sampling.respondents.units[2].deviations.expert``).
@@ -19,22 +20,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import TypeVar
 
 import numpy as np
 
 from spi.v1 import simulation_pb2 as pb
 
-from .convert_results import (
+from .convert_changes import (
     comparison_summary_to_pb,
     dataset_simulation_to_pb,
+    impact_to_pb,
+    simulation_to_pb,
+)
+from .convert_results import (
     datasets_to_pb,
     estimate_to_pb,
     goal_seek_to_pb,
-    impact_to_pb,
     lever_answers_to_pb,
     plan_to_pb,
     sensitivity_to_pb,
-    simulation_to_pb,
     sweep_to_pb,
 )
 from .errors import InvalidInputError, LimitExceededError, Violation
@@ -74,6 +78,8 @@ __all__ = [
     "variant_from_pb",
     "variant_to_pb",
 ]
+
+RowT = TypeVar("RowT", pb.RespondentSample, pb.ComponentValues)
 
 OPERATIONS = {
     pb.OPERATION_SET: "set",
@@ -297,16 +303,15 @@ def sampling_from_pb(message: pb.SamplingInput, units: int, field: str = "sampli
     which = message.WhichOneof("form")
     if which == "standard_errors":
         where = f"{field}.standard_errors.units"
-        rows = _rows(message.standard_errors.units, units, where)
-        errors = _matrix([u for u in rows], where, "")
+        errors = _matrix(_rows(message.standard_errors.units, units, where), where, "")
         with prefixed(where, "standard_errors"):
             return sampling_from_errors(errors)
     if which == "respondents":
         where = f"{field}.respondents.units"
-        rows = _rows(message.respondents.units, units, where)
-        counts = _matrix([u.respondents for u in rows], where, "respondents")
-        spread = _matrix([u.deviations for u in rows], where, "deviations")
-        size = _population(rows)
+        samples = _rows(message.respondents.units, units, where)
+        counts = _matrix([u.respondents for u in samples], where, "respondents")
+        spread = _matrix([u.deviations for u in samples], where, "deviations")
+        size = _population(samples)
         with prefixed(where):
             return _respondents(counts, spread, size)
     raise _invalid(field, "expected standard errors or respondent samples; got neither")
@@ -328,9 +333,8 @@ def _cell_path(field: str) -> str:
     return f"[{row}].{name}.{component}" if component else field
 
 
-def _rows(
-    rows: Sequence[pb.RespondentSample] | Sequence[pb.ComponentValues], units: int, field: str
-) -> list:  # type: ignore[type-arg]
+def _rows(rows: Sequence[RowT], units: int, field: str) -> list[RowT]:
+    """One entry per unit: the entries given, or the one entry repeated."""
     if len(rows) == 1:
         return [rows[0]] * units
     if len(rows) != units:

@@ -1,111 +1,66 @@
 """Typed, frozen results of the simulation calls, and the pure functions that build them.
 
 Each ``*_from_pb`` function turns the response message(s) of one RPC into its result (streamed
-answers are gathered first). Enum values become short lowercase names (``"reached"``,
+answers are gathered first; Simulate's and CompareRulesets' live in
+:mod:`spi_client.comparison_results` and are re-exported here). Enum values become short lowercase names (``"reached"``,
 ``"needs_score_above_max"``, ``"up"``), as in spi_engine. ``to_frame()`` returns a pandas
 DataFrame; pandas is imported only then, and its absence is a clear ImportError.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from google.protobuf.message import Message
-
 from spi.v1 import simulation_pb2 as pb
 
-from .results import CategoryCount, Provenance, provenance_from_pb
+from .comparison_results import (
+    Comparison,
+    ImpactResult,
+    SimulationResult,
+    Transition,
+    UnitChange,
+    comparison_from_pb,
+    impact_from_pb,
+    simulation_from_pb,
+    unit_change_from_pb,
+)
+from .results import Provenance, provenance_from_pb
+from .simulation_base import enum_name, optional, pandas
 
-
-def _pandas() -> Any:
-    try:
-        return importlib.import_module("pandas")
-    except ModuleNotFoundError:
-        raise ImportError(
-            "to_frame() needs pandas, which is not installed: pip install pandas"
-        ) from None
-
-
-def _name(enum: Any, value: int, prefix: str) -> str:
-    return str(enum.Name(value)).removeprefix(prefix).lower()
-
-
-def _optional(message: Message, name: str) -> float | None:
-    return getattr(message, name) if message.HasField(name) else None
-
-
-@dataclass(frozen=True)
-class Transition:
-    from_category: str
-    to_category: str
-    units: int
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """Baseline beside scenario (or old rules beside new) over a set of units."""
-
-    year: int
-    baseline: Provenance
-    scenario: Provenance
-    units: int
-    counts_before: tuple[CategoryCount, ...]
-    counts_after: tuple[CategoryCount, ...]
-    mean_before: float
-    mean_after: float
-    moved_up: int
-    moved_down: int
-    changed_category: int
-    changed_index: int
-    transitions: tuple[Transition, ...]
-
-
-@dataclass(frozen=True)
-class UnitChange:
-    """One unit before and after; ``direction`` is "up", "down" or "same"."""
-
-    row: int
-    unit_id: str
-    group: str
-    name: str
-    year: int
-    index_raw_before: float
-    index_before: float
-    category_before: str
-    index_raw_after: float
-    index_after: float
-    category_after: str
-    delta: float
-    direction: str
-    capped_levers: tuple[str, ...]
-
-
-def _rows_frame(rows: Sequence[UnitChange]) -> Any:
-    pd = _pandas()
-    columns = list(UnitChange.__dataclass_fields__)
-    return pd.DataFrame([asdict(r) for r in rows], columns=columns)
-
-
-@dataclass(frozen=True)
-class SimulationResult:
-    """A scenario's outcome: one comparison per year (dataset) or one in all, and the rows."""
-
-    scenario_name: str
-    dataset: str
-    dataset_sha256: str
-    units: int
-    excluded: int
-    capped_units: int
-    comparisons: tuple[Comparison, ...]
-    rows: tuple[UnitChange, ...]
-    decision_id: str
-
-    def to_frame(self) -> Any:
-        """One row per unit streamed, before and after."""
-        return _rows_frame(self.rows)
+__all__ = [
+    "CertaintyAnswer",
+    "Comparison",
+    "DatasetInfo",
+    "GoalSeekResult",
+    "ImpactResult",
+    "LeverAnswer",
+    "LeverReach",
+    "MonteCarloAnswer",
+    "PlanAnswer",
+    "SensitivityResult",
+    "SimulationResult",
+    "SweepPoint",
+    "SweepResult",
+    "SweptUnit",
+    "Transition",
+    "UncertaintyResult",
+    "UnitChange",
+    "UnitGoal",
+    "UnitSensitivity",
+    "UnitUncertainty",
+    "comparison_from_pb",
+    "datasets_from_pb",
+    "goal_seek_from_pb",
+    "impact_from_pb",
+    "lever_answer_from_pb",
+    "sensitivity_from_pb",
+    "simulation_from_pb",
+    "sweep_from_pb",
+    "uncertainty_from_pb",
+    "unit_change_from_pb",
+]
 
 
 @dataclass(frozen=True)
@@ -162,7 +117,7 @@ class GoalSeekResult:
              "target_index": u.target_index, **asdict(a)}
             for u in self.units for a in u.levers
         ]  # fmt: skip
-        return _pandas().DataFrame(rows)
+        return pandas().DataFrame(rows)
 
 
 @dataclass(frozen=True)
@@ -200,7 +155,7 @@ class SensitivityResult:
              "down_change": r.down.change, "down_status": r.down.status}
             for u in self.units for r in u.levers
         ]  # fmt: skip
-        return _pandas().DataFrame(rows)
+        return pandas().DataFrame(rows)
 
 
 @dataclass(frozen=True)
@@ -237,7 +192,7 @@ class SweepResult:
         ids = [u.unit_id for u in self.units]
         rows = [{"unit_id": ids[p.unit], **asdict(p)} for p in self.points]
         columns = ["unit_id", *SweepPoint.__dataclass_fields__]
-        return _pandas().DataFrame(rows, columns=columns)
+        return pandas().DataFrame(rows, columns=columns)
 
 
 @dataclass(frozen=True)
@@ -294,23 +249,7 @@ class UncertaintyResult:
              **{f"p_{c}": p for c, p in u.probabilities}}
             for u in self.units
         ]  # fmt: skip
-        return _pandas().DataFrame(rows)
-
-
-@dataclass(frozen=True)
-class ImpactResult:
-    comparison: Comparison
-    changed: bool
-    quantiles: tuple[tuple[float, float], ...]
-    """(level, index change)"""
-    histogram: tuple[tuple[float, float, int], ...]
-    """(low, high, units)"""
-    dataset: str
-    rows: tuple[UnitChange, ...]
-    decision_id: str
-
-    def to_frame(self) -> Any:
-        return _rows_frame(self.rows)
+        return pandas().DataFrame(rows)
 
 
 @dataclass(frozen=True)
@@ -323,72 +262,13 @@ class DatasetInfo:
     groups: tuple[str, ...]
 
 
-def comparison_from_pb(message: pb.ComparisonSummary) -> Comparison:
-    return Comparison(
-        year=message.year,
-        baseline=provenance_from_pb(message.baseline),
-        scenario=provenance_from_pb(message.scenario),
-        units=message.units,
-        counts_before=tuple(CategoryCount(c.category, c.units) for c in message.counts_before),
-        counts_after=tuple(CategoryCount(c.category, c.units) for c in message.counts_after),
-        mean_before=message.mean_before,
-        mean_after=message.mean_after,
-        moved_up=message.moved_up,
-        moved_down=message.moved_down,
-        changed_category=message.changed_category,
-        changed_index=message.changed_index,
-        transitions=tuple(
-            Transition(t.from_category, t.to_category, t.units) for t in message.transitions
-        ),
-    )
-
-
-def unit_change_from_pb(row: pb.UnitChange) -> UnitChange:
-    return UnitChange(
-        row=row.row,
-        unit_id=row.unit_id,
-        group=row.group,
-        name=row.name,
-        year=row.year,
-        index_raw_before=row.index_raw_before,
-        index_before=row.index_before,
-        category_before=row.category_before,
-        index_raw_after=row.index_raw_after,
-        index_after=row.index_after,
-        category_after=row.category_after,
-        delta=row.delta,
-        direction=_name(pb.Direction, row.direction, "DIRECTION_"),
-        capped_levers=tuple(row.capped_levers),
-    )
-
-
-def _gathered_rows(chunks: Iterable[pb.UnitChanges]) -> tuple[UnitChange, ...]:
-    return tuple(unit_change_from_pb(row) for chunk in chunks for row in chunk.rows)
-
-
-def simulation_from_pb(responses: Sequence[pb.SimulateResponse]) -> SimulationResult:
-    """The gathered stream of one Simulate call (the summary first)."""
-    summary = responses[0].summary
-    return SimulationResult(
-        scenario_name=summary.scenario_name,
-        dataset=summary.dataset,
-        dataset_sha256=summary.dataset_sha256,
-        units=summary.units,
-        excluded=summary.excluded,
-        capped_units=summary.capped_units,
-        comparisons=tuple(comparison_from_pb(c) for c in summary.comparisons),
-        rows=_gathered_rows(r.rows for r in responses[1:]),
-        decision_id=summary.decision_id,
-    )
-
-
 def lever_answer_from_pb(answer: pb.LeverAnswer) -> LeverAnswer:
     return LeverAnswer(
         lever=answer.lever,
-        status=_name(pb.GoalStatus, answer.status, "GOAL_STATUS_"),
-        change=_optional(answer, "change"),
-        new_value=_optional(answer, "new_value"),
-        new_index=_optional(answer, "new_index"),
+        status=enum_name(pb.GoalStatus, answer.status, "GOAL_STATUS_"),
+        change=optional(answer, "change"),
+        new_value=optional(answer, "new_value"),
+        new_index=optional(answer, "new_index"),
         new_category=answer.new_category,
         reason=answer.reason,
     )
@@ -401,10 +281,10 @@ def _plan(unit: pb.UnitGoal) -> PlanAnswer | None:
     return PlanAnswer(
         feasible=plan.feasible,
         changes=tuple((c.lever, c.change) for c in plan.changes),
-        cost=_optional(plan, "cost"),
-        lp_cost=_optional(plan, "lp_cost"),
-        best_single_cost=_optional(plan, "best_single_cost"),
-        new_index=_optional(plan, "new_index"),
+        cost=optional(plan, "cost"),
+        lp_cost=optional(plan, "lp_cost"),
+        best_single_cost=optional(plan, "best_single_cost"),
+        new_index=optional(plan, "new_index"),
         new_category=plan.new_category,
     )
 
@@ -417,7 +297,7 @@ def goal_seek_from_pb(response: pb.GoalSeekResponse) -> GoalSeekResult:
             index=u.index,
             category=u.category,
             target_index=u.target_index,
-            direction=_name(pb.TargetDirection, u.direction, "TARGET_DIRECTION_"),
+            direction=enum_name(pb.TargetDirection, u.direction, "TARGET_DIRECTION_"),
             levers=tuple(lever_answer_from_pb(a) for a in u.levers),
             plan=_plan(u),
         )
@@ -426,9 +306,7 @@ def goal_seek_from_pb(response: pb.GoalSeekResponse) -> GoalSeekResult:
     return GoalSeekResult(
         target=response.target,
         units=units,
-        costs=tuple(
-            (c.lever, c.cost_per_point, _optional(c, "max_change")) for c in response.costs
-        ),
+        costs=tuple((c.lever, c.cost_per_point, optional(c, "max_change")) for c in response.costs),
         provenance=provenance_from_pb(response.provenance),
         decision_id=response.decision_id,
     )
@@ -450,7 +328,7 @@ def sensitivity_from_pb(response: pb.SensitivityResponse) -> SensitivityResult:
         for u in response.units
     )
     return SensitivityResult(
-        slopes=tuple((s.lever, _optional(s, "slope")) for s in response.slopes),
+        slopes=tuple((s.lever, optional(s, "slope")) for s in response.slopes),
         units=units,
         provenance=provenance_from_pb(response.provenance),
         decision_id=response.decision_id,
@@ -487,7 +365,7 @@ def sweep_from_pb(responses: Sequence[pb.SweepResponse]) -> SweepResult:
 
 
 def _components(values: pb.ComponentValues) -> tuple[float | None, ...]:
-    return tuple(_optional(values, name) for name in ("internal", "external", "expert"))
+    return tuple(optional(values, name) for name in ("internal", "external", "expert"))
 
 
 def _monte_carlo(unit: pb.UnitUncertainty) -> MonteCarloAnswer | None:
@@ -508,9 +386,9 @@ def _certainty(unit: pb.UnitUncertainty) -> CertaintyAnswer | None:
         return None
     c = unit.certainty
     return CertaintyAnswer(
-        status=_name(pb.CertaintyStatus, c.status, "CERTAINTY_STATUS_"),
+        status=enum_name(pb.CertaintyStatus, c.status, "CERTAINTY_STATUS_"),
         probability=c.probability,
-        factor=_optional(c, "factor"),
+        factor=optional(c, "factor"),
         respondents=_components(c.respondents),
         additional=_components(c.additional),
         factor_alone=_components(c.factor_alone),
@@ -543,20 +421,6 @@ def uncertainty_from_pb(response: pb.EstimateUncertaintyResponse) -> Uncertainty
         units=units,
         provenance=provenance_from_pb(response.provenance),
         decision_id=response.decision_id,
-    )
-
-
-def impact_from_pb(responses: Sequence[pb.CompareRulesetsResponse]) -> ImpactResult:
-    """The gathered stream of one CompareRulesets call (the summary first)."""
-    summary = responses[0].summary
-    return ImpactResult(
-        comparison=comparison_from_pb(summary.comparison),
-        changed=summary.changed,
-        quantiles=tuple((q.level, q.change) for q in summary.quantiles),
-        histogram=tuple((b.low, b.high, b.units) for b in summary.histogram),
-        dataset=summary.dataset,
-        rows=_gathered_rows(r.rows for r in responses[1:]),
-        decision_id=summary.decision_id,
     )
 
 
