@@ -1,7 +1,9 @@
-"""The `spi` command: score units, summarise them and manage rulesets, in-process or on a server.
+"""The `spi` command: score units, summarise them, manage rulesets and ask what-if questions
+(whatif, goal, sensitivity, sweep, uncertainty, rules diff), in-process or on a server.
 
-Exit codes: 0 ok, 2 bad input (the message names the row and field), 1 anything else. No
-traceback is printed unless SPI_DEBUG=1.
+Exit codes: 0 ok, 2 bad input (the message names the row and field), 1 anything else, and 3 for
+`spi rules diff --fail-on-change` when a unit's index or category changes. No traceback is
+printed unless SPI_DEBUG=1.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 from spi_engine import SpiError, __version__
 
-from . import commands
+from . import commands, whatif_parsers
 from .backend import Backend, LocalBackend, RemoteBackend
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
@@ -122,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _server_options(summary)
     summary.set_defaults(run=commands.summarize)
+    whatif_parsers.add_commands(sub, _server_options)
 
     rules = sub.add_parser("rules", help="list, show, check and hash rulesets").add_subparsers(
         dest="rules_command", required=True, metavar="ACTION"
@@ -146,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     digest = rules.add_parser("hash", help="the sha256 that identifies a ruleset file")
     digest.add_argument("files", nargs="+", metavar="FILE")
     digest.set_defaults(run=commands.rules_hash)
+    whatif_parsers.add_rules_diff(rules, _server_options)
     return parser
 
 

@@ -1,6 +1,6 @@
 """Plots a planner would rather look at than read: matplotlib figures, drawn without pyplot.
 
-Four figures, each from plain data (so the CLI can draw them from in-process results or from a
+Five figures, each from plain data (so the CLI can draw them from in-process results or from a
 server's answers alike), plus adapters from the engine's results:
 
 - :func:`lever_figure` — the index against one lever, the category bands shaded in their colours,
@@ -9,7 +9,8 @@ server's answers alike), plus adapters from the engine's results:
   fall into the one below (left), strongest lever on top;
 - :func:`transitions_figure` — units per category before and after a dataset-wide scenario
   (stacked bars) and the transition matrix;
-- :func:`probabilities_figure` — the probability of each category per unit.
+- :func:`probabilities_figure` — the probability of each category per unit;
+- :func:`grid_figure` — the category at every point of a two-lever sweep.
 
 matplotlib is an optional extra (``pip install 'spi-engine[plot]'``) imported only when a figure
 is drawn. Figures use the Agg canvas, never a window, and :func:`save` writes PNG or SVG
@@ -115,15 +116,19 @@ def lever_figure(
     current_value: float,
     current_index: float,
     crossings: Sequence[tuple[float, str]] = (),
+    target: tuple[float, str] | None = None,
     title: str = "",
 ) -> Figure:
     """The index against ``lever`` over ``values``, bands shaded, the current position marked.
 
-    ``crossings`` are (lever value, text) pairs drawn as dotted lines, e.g. where a category starts.
+    ``crossings`` are (lever value, text) pairs drawn as dotted lines, e.g. where a category starts;
+    ``target`` an (index, text) pair drawn as a dashed horizontal line, e.g. a goal.
     """
     figure, grid = _new_figure()
     axes = grid[0, 0]
     _shade(axes, bands)
+    if target is not None:
+        axes.axhline(target[0], color="black", lw=1.0, ls="--", label=target[1], gid="target")
     for where, text in crossings:
         axes.axvline(where, color="dimgrey", lw=0.9, ls=":", gid=f"crossing:{text}")
         axes.annotate(
@@ -147,7 +152,8 @@ def lever_figure(
         label=f"now: {current_value:.2f} → {current_index:.2f}",
         gid="current",
     )
-    low, high = float(np.min(index)), float(np.max(index))
+    shown = [*index, *([target[0]] if target is not None else [])]
+    low, high = float(np.min(shown)), float(np.max(shown))
     axes.set_ylim(max(low - 2.0, 0.0), min(high + 2.0, 100.0))
     axes.set_xlim(float(np.min(values)), float(np.max(values)))
     axes.set_xlabel(f"{lever} (points)")
@@ -307,6 +313,59 @@ def probabilities_figure(
     axes.set_title(title)
     figure.legend(loc="outside lower center", fontsize="small", ncols=len(categories))
     return figure
+
+
+def grid_figure(
+    levers: tuple[str, str],
+    xs: Sequence[float],
+    ys: Sequence[float],
+    categories: Sequence[Sequence[str]],
+    bands: Sequence[Band],
+    *,
+    current: tuple[float, float],
+    title: str = "",
+) -> Figure:
+    """The category at every point of a two-lever grid (``categories[i][j]`` at ``xs[i], ys[j]``).
+
+    The first lever runs along the horizontal axis, the second along the vertical one.
+
+    Cells are coloured by their category's band colour; the unit's current position is marked.
+    """
+    _, colors = _mpl()
+    figure, grid = _new_figure()
+    axes = grid[0, 0]
+    ids = [band.category for band in bands]
+    codes = np.array([[ids.index(c) for c in row] for row in categories], dtype=np.float64)
+    palette = colors.ListedColormap([band.colour for band in bands])
+    axes.pcolormesh(
+        _edges(xs), _edges(ys), codes.T, cmap=palette, vmin=-0.5, vmax=len(ids) - 0.5,
+        alpha=0.6, gid="categories",
+    )  # fmt: skip
+    for band in bands:
+        axes.fill_between([], [], color=band.colour, alpha=0.6, label=band.label)
+    axes.plot(
+        [current[0]], [current[1]], marker="o", ms=9, color="black", mfc="white",
+        linestyle="none", label=f"now: {current[0]:.2f}, {current[1]:.2f}", gid="current",
+    )  # fmt: skip
+    axes.set_xlabel(f"{levers[0]} (points)")
+    axes.set_ylabel(f"{levers[1]} (points)")
+    axes.set_title(title or f"Category by {levers[0]} and {levers[1]}")
+    axes.legend(loc="best", fontsize="small")
+    return figure
+
+
+def _edges(values: Sequence[float]) -> Any:
+    """Cell edges around grid values (half-way between neighbours; a lone value gets width 1)."""
+    points = np.asarray(values, dtype=np.float64)
+    if points.size == 1:
+        return np.array([points[0] - 0.5, points[0] + 0.5])
+    middle = (points[1:] + points[:-1]) / 2
+    return np.concatenate([[2 * points[0] - middle[0]], middle, [2 * points[-1] - middle[-1]]])
+
+
+def require() -> None:
+    """Raise PlottingUnavailableError (saying how to install matplotlib) when it is missing."""
+    _mpl()
 
 
 def save(figure: Figure, path: str | Path) -> None:
