@@ -13,19 +13,19 @@ Every check is vectorised over respondents; a respondent may be flagged for seve
   answers well everywhere) but nearly independent among respondents of the same *level* (their
   mean item score: exactly 0, one of ten 10-point bands, or exactly 100). A vector's chance
   probability ``p`` is the larger of (a) the product over items of the answer's share among the
-  unit's respondents of the same group and level, and (b) the share of exactly that vector among
-  respondents of the same group and level in other units (popular vectors). With
-  ``lambda = (n - 1) p`` expected copies among the unit's ``n`` respondents of that group and
-  level, ``m - 1`` copies are flagged when the Poisson tail bound ``lambda**(m-1) / (m-1)!`` is
-  below ``identical_answers_alpha``; the earliest submission is kept. A vector of best answers
-  only is therefore never a duplicate by itself (chance explains it); coordinated best answers
-  are caught as bursts.
+  unit's respondents of the same group and level, shrunk towards its share among all respondents
+  of that group and level (20 pseudo-respondents, so that a small level borrows from the rest),
+  and (b) the share of exactly that vector among respondents of the same group and level in
+  other units (popular vectors). With ``lambda = (n - 1) p`` expected copies among the unit's
+  ``n`` respondents of that group and level, ``m - 1`` copies are flagged when the Poisson tail
+  bound ``lambda**(m-1) / (m-1)!`` is below ``identical_answers_alpha``; the earliest submission is
+  kept. Vectors at level exactly 0 or 100 (every answer the worst, or every answer the best)
+  are never duplicates: their answers follow from their level. Coordinated extremes are caught
+  as bursts.
 - **Burst**: at least ``burst_min_respondents`` respondents of one unit and group submit within
   ``burst_window_seconds`` of each other with answers that differ on at most
-  ``burst_max_differing_items`` items, more often than chance explains: a respondent is flagged
-  when its near-identical neighbours in the window are too many for a binomial with the rate of
-  near-identical respondents among the rest of its unit (Chernoff bound below
-  ``identical_answers_alpha``).
+  ``burst_max_differing_items`` items, more often than chance explains (see
+  :mod:`spi_engine.survey.bursts`).
 
 >>> from spi_engine.survey.instrument import bundled_instrument
 >>> from spi_engine.survey.synthetic import generate
@@ -51,6 +51,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..numeric import FloatArray, IntArray
+from .bursts import bursts
 from .instrument import GROUP_NAMES, MISSING_CODE, Instrument, ScreeningRules
 from .labels import StrArray, string_hashes
 from .responses import Responses
@@ -59,11 +60,11 @@ from .results import Corrections
 SPEEDER, STRAIGHT_LINER, DUPLICATE_DEVICE, DUPLICATE_ANSWERS, BURST = 1, 2, 3, 4, 5
 REASON_NAMES = ("", "speeder", "straight_liner", "duplicate_device", "duplicate_answers", "burst")
 GROUPS = len(GROUP_NAMES)
+PRIOR_RESPONDENTS = 20
+"""Weight, in respondents, of the shares of all units in a unit's own answer shares."""
 LEVELS = 12
 """exactly 0, ten bands of 10 points, exactly 100"""
 LEVEL_WIDTH = 10.0
-PAIR_BLOCK = 2_000_000
-"""Pairs compared at a time when measuring how common near-identical answers are in a unit."""
 BoolArray = npt.NDArray[np.bool_]
 FNV = np.uint64(1099511628211)
 
@@ -130,7 +131,9 @@ def screen(responses: Responses, *, rules: ScreeningRules | None = None) -> Scre
     reasons |= _straight_liners(responses, rules) << STRAIGHT_LINER
     _devices(responses, rules, times, reasons, related)
     _identical(responses, rules, key, times, reasons, related)
-    _bursts(responses, rules, key, times, reasons, related)
+    burst_rows, burst_first = bursts(responses, rules, key, times)
+    reasons[burst_rows] |= 1 << BURST
+    related[burst_rows] = np.where(related[burst_rows] < 0, burst_first, related[burst_rows])
     n_units = len(responses.units.names)
     flagged = np.zeros((n_units, BURST + 1), dtype=np.int64)
     for reason in range(1, BURST + 1):
@@ -251,7 +254,13 @@ def _identical(
         return
     kept = first[same & (rows != first)]
     m = length[length > 1][same & (rows != first)]
-    log_p, among = _log_chance(responses, key, vector, copies)
+    stratum = _strata(responses, key)
+    level = stratum[copies] % (LEVELS + 1)
+    judged = (level > 0) & (level < LEVELS - 1)
+    copies, kept, m = copies[judged], kept[judged], m[judged]
+    if copies.size == 0:
+        return
+    log_p, among = _log_chance(responses, stratum, key, vector, copies)
     log_lambda = np.log(np.maximum(among - 1, 1)) + log_p
     log_bound = (m - 1) * log_lambda - _log_factorial(m - 1)
     flag = log_bound < math.log(rules.identical_answers_alpha)
@@ -283,29 +292,42 @@ def _strata(responses: Responses, key: IntArray) -> IntArray:
 
 
 def _log_chance(
-    responses: Responses, key: IntArray, vector: npt.NDArray[np.uint64], rows: IntArray
+    responses: Responses,
+    stratum: IntArray,
+    key: IntArray,
+    vector: npt.NDArray[np.uint64],
+    rows: IntArray,
 ) -> tuple[FloatArray, IntArray]:
     """(log chance probability of each of ``rows``' answer vector, respondents it is drawn among).
 
-    The larger of: items answered independently with the shares of respondents of the same unit,
-    group and level (items are nearly independent given a respondent's level), and the share of
-    that exact vector among respondents of the same group and level in other units. Either way
-    the vector is drawn among the unit's respondents of that group and level.
+    The larger of: items answered independently, each answer with its share among the unit's
+    respondents of the same group and level, shrunk towards its share among all respondents of
+    that group and level (``PRIOR_RESPONDENTS`` pseudo-respondents); and the share of exactly
+    that vector among respondents of the same group and level in other units. Either way the
+    vector is drawn among the unit's respondents of that group and level.
     """
     inst = responses.instrument
-    stratum = _strata(responses, key)
     cells = int(stratum.max()) + 1
+    level = stratum % (LEVELS + 1)
+    national = responses.groups * (LEVELS + 1) + level
     n_cell = np.bincount(stratum, minlength=cells)
+    n_national = np.bincount(national, minlength=GROUPS * (LEVELS + 1))
     log_ind = np.zeros(rows.size)
     for item in range(len(inst.item_ids)):
         bins = inst.bin_table[item][responses.answers[item].view(np.uint8)]
         width = int(inst.item_points[item]) + 2
-        in_group = responses.groups == inst.item_group[item]
-        hist = np.bincount(stratum[in_group] * width + bins[in_group], minlength=cells * width)
-        share = hist[stratum[rows] * width + bins[rows]] / np.maximum(n_cell[stratum[rows]], 1)
-        log_ind += np.where(in_group[rows], np.log(np.maximum(share, 1e-300)), 0.0)
-    national = _national_share(responses, stratum % (LEVELS + 1), key, vector, rows)
-    log_p = np.maximum(log_ind, np.log(np.maximum(national, 1e-300)))
+        mine = responses.groups[rows] == inst.item_group[item]
+        here = np.bincount(stratum * width + bins, minlength=cells * width)
+        everywhere = np.bincount(national * width + bins, minlength=n_national.size * width)
+        prior = everywhere[national[rows] * width + bins[rows]] / np.maximum(
+            n_national[national[rows]], 1
+        )
+        share = (here[stratum[rows] * width + bins[rows]] + PRIOR_RESPONDENTS * prior) / (
+            n_cell[stratum[rows]] + PRIOR_RESPONDENTS
+        )
+        log_ind += np.where(mine, np.log(np.maximum(share, 1e-300)), 0.0)
+    exact = _national_share(responses, level, key, vector, rows)
+    log_p = np.maximum(log_ind, np.log(np.maximum(exact, 1e-300)))
     return log_p, n_cell[stratum[rows]]
 
 
@@ -334,110 +356,4 @@ def _counts(values: npt.NDArray[np.uint64], rows: IntArray) -> IntArray:
     result: IntArray = np.searchsorted(ordered, wanted, side="right") - np.searchsorted(
         ordered, wanted, side="left"
     )
-    return result
-
-
-def _bursts(
-    responses: Responses,
-    rules: ScreeningRules,
-    key: IntArray,
-    times: FloatArray,
-    reasons: IntArray,
-    related: IntArray,
-) -> None:
-    window, needed = rules.burst_window_seconds, rules.burst_min_respondents
-    timed = np.flatnonzero(np.isfinite(times))
-    if window <= 0 or timed.size < max(needed, 2):
-        return
-    order = timed[np.lexsort((times[timed], key[timed]))]
-    span = float(times[timed].max() - times[timed].min()) + 2 * window + 1
-    position = key[order] * span + (times[order] - times[timed].min())
-    low = np.searchsorted(position, position - window, side="left")
-    high = np.searchsorted(position, position + window, side="right")
-    candidates = np.flatnonzero(high - low >= needed)
-    if candidates.size == 0:
-        return
-    near = _near_in_window(responses, rules, order, candidates, high)
-    suspects = candidates[near[candidates] + 1 >= needed]
-    if suspects.size == 0:
-        return
-    rate = _near_rate(responses, rules, order, suspects, key, low, high)
-    trials = (high - low - 1)[suspects]
-    flag = _chernoff_log(near[suspects], trials, rate) < math.log(
-        rules.identical_answers_alpha or 1e-6
-    )
-    rows = order[suspects[flag]]
-    reasons[rows] |= 1 << BURST
-    related[rows] = np.where(related[rows] < 0, order[low[suspects[flag]]], related[rows])
-
-
-def _distance(responses: Responses, a: IntArray, b: IntArray) -> IntArray:
-    result: IntArray = (responses.answers[:, a] != responses.answers[:, b]).sum(axis=0)
-    return result
-
-
-def _near_in_window(
-    responses: Responses,
-    rules: ScreeningRules,
-    order: IntArray,
-    candidates: IntArray,
-    high: IntArray,
-) -> IntArray:
-    """For each sorted position, near-identical neighbours within its window (both directions)."""
-    near = np.zeros(order.size, dtype=np.int64)
-    reach = int((high[candidates] - candidates).max())
-    for offset in range(1, min(reach, 512)):
-        left = candidates[candidates + offset < high[candidates]]
-        if left.size == 0:
-            continue
-        right = left + offset
-        close = _distance(responses, order[left], order[right]) <= rules.burst_max_differing_items
-        np.add.at(near, left[close], 1)
-        np.add.at(near, right[close], 1)
-    return near
-
-
-def _near_rate(
-    responses: Responses,
-    rules: ScreeningRules,
-    order: IntArray,
-    suspects: IntArray,
-    key: IntArray,
-    low: IntArray,
-    high: IntArray,
-) -> FloatArray:
-    """Share of the suspect's unit-and-group respondents OUTSIDE its window that are near-identical."""
-    sorted_key = key[order]
-    first = np.searchsorted(sorted_key, sorted_key[suspects], side="left")
-    last = np.searchsorted(sorted_key, sorted_key[suspects], side="right")
-    outside = (last - first) - (high[suspects] - low[suspects])
-    hits = np.zeros(suspects.size)
-    counts = last - first
-    pair_suspect = np.repeat(np.arange(suspects.size), counts)
-    pair_other = (
-        np.arange(pair_suspect.size)
-        - np.repeat(np.cumsum(counts) - counts, counts)
-        + np.repeat(first, counts)
-    )
-    in_window = (pair_other >= low[suspects][pair_suspect]) & (
-        pair_other < high[suspects][pair_suspect]
-    )
-    for start in range(0, pair_suspect.size, PAIR_BLOCK):
-        part = slice(start, start + PAIR_BLOCK)
-        a, b = order[suspects[pair_suspect[part]]], order[pair_other[part]]
-        close = (_distance(responses, a, b) <= rules.burst_max_differing_items) & ~in_window[part]
-        hits += np.bincount(pair_suspect[part], weights=close, minlength=suspects.size)
-    return (hits + 0.5) / (np.maximum(outside, 0) + 1.0)
-
-
-def _chernoff_log(observed: IntArray, trials: IntArray, rate: FloatArray) -> FloatArray:
-    """log of the Chernoff bound on P(Binomial(trials, rate) >= observed); 0 when not above the mean."""
-    n = np.maximum(trials, 1).astype(np.float64)
-    share = np.clip(observed / n, 1e-12, 1.0)
-    p = np.clip(rate, 1e-12, 1.0 - 1e-12)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        kl = share * np.log(share / p) + (1.0 - share) * np.log(
-            np.maximum(1.0 - share, 1e-300) / (1.0 - p)
-        )
-    result: FloatArray = np.where(share > p, -n * kl, 0.0)
     return result

@@ -48,6 +48,8 @@ TYPES = (
 GROUP_OFFSET = np.array([0.0, 0.55, -0.1])
 """internal, external, expert: service users rate higher than staff, experts a little lower"""
 MEDIAN_SECONDS = np.array([240.0, 120.0, 300.0])
+BURST_UNIT_STAFF = 120
+"""bursts are injected in units with at least this many staff respondents (or the largest)"""
 SUB_SLOTS = 40
 """at most 40 sub-units per institution"""
 THRESHOLDS = {4: np.array([-1.2, -0.1, 1.0]), 5: np.array([-1.6, -0.8, 0.0, 0.9])}
@@ -291,11 +293,15 @@ def _inject_copies(rng: np.random.Generator, inst: Instrument, rows: _Rows) -> N
 
 
 def _inject_burst(rng: np.random.Generator, inst: Instrument, rows: _Rows) -> None:
-    """Two coordinated bursts: 40 staff of one unit give the best answers within 20 minutes, each
-    changing at most one item to "don't know" (so any two differ on at most 2 items)."""
+    """Two coordinated bursts: 40 staff of a unit with at least 120 staff respondents give the
+    best answers within 20 minutes, each changing at most one item to "don't know" (so any two
+    differ on at most 2 items)."""
     items = np.flatnonzero(inst.item_group == 0)
     best = np.array([_best_code(inst, int(i)) for i in items], dtype=np.int8)
-    for leader in rows.take(2, internal=True).tolist():
+    staff = np.bincount(rows.unit[rows.group == 0], minlength=int(rows.unit.max()) + 1)
+    big = staff >= min(BURST_UNIT_STAFF, int(staff.max()))
+    leaders = rows.take(40, internal=True)
+    for leader in leaders[big[rows.unit[leaders]]][:2].tolist():
         same = (rows.unit == rows.unit[leader]) & (rows.group == 0)
         members = np.concatenate(([leader], rng.permutation(rows.free(same))[:39]))
         rows.times[members] = rows.times[leader] + np.sort(rng.uniform(0.0, 1200.0, members.size))
