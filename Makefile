@@ -50,10 +50,10 @@ check-generated: $(STAMP) ## Fail when the committed generated code differs from
 	@tmp=$$(mktemp -d) && \
 	$(BIN)/python -m grpc_tools.protoc -Iprotos --python_out=$$tmp --pyi_out=$$tmp $(PROTO_FILES) && \
 	$(BIN)/python -m grpc_tools.protoc -Iprotos --grpc_python_out=$$tmp protos/spi/v1/engine.proto && \
-	for f in $$(cd $$tmp && find . -name '*.py*'); do \
+	for f in $$(cd $$tmp && find . -name '*_pb2*.py' -o -name '*_pb2*.pyi'); do \
 	  cmp -s $$tmp/$$f protos/$$f || { echo "stale generated code: protos/$$f (run 'make proto')"; rm -rf $$tmp; exit 1; }; \
 	done; \
-	for f in $$(cd protos && find spi -name '*_pb2*.py*'); do \
+	for f in $$(cd protos && find spi -name '*_pb2*.py' -o -name '*_pb2*.pyi'); do \
 	  test -f $$tmp/$$f || { echo "generated file without a source: protos/$$f"; rm -rf $$tmp; exit 1; }; \
 	done; rm -rf $$tmp; echo "generated code is up to date"
 
