@@ -115,9 +115,9 @@ def simulation_text(
         field("units", f"{summary.units}{capped}"),
     ]
     if summary.dataset:
-        left_out = (
-            f"; {summary.excluded} rows left out (withheld_by_kpk)" if summary.excluded else ""
-        )
+        rows_word = "row" if summary.excluded == 1 else "rows"
+        left_out = f"; {summary.excluded} {rows_word} left out (withheld_by_kpk)"
+        left_out = left_out if summary.excluded else ""
         head.append(
             field("dataset", f"{summary.dataset}  sha256 {summary.dataset_sha256}{left_out}")
         )
@@ -148,19 +148,17 @@ def changes_csv(
     """One line per unit; each row's rulesets from the comparison of its year."""
     by_year = {c.year: c for c in comparisons}
     yield from _csv([CHANGE_COLUMNS])
-    for r in rows:
-        c = by_year.get(r.year, comparisons[0])
-        d = c.baseline.index_decimals
-        yield from _csv(
-            [
-                (
-                    r.row, r.unit_id, r.name, r.group, r.year or "", fixed(r.index_before, d),
-                    r.category_before, fixed(r.index_after, d), r.category_after, fixed(r.delta, d),
-                    DIRECTIONS.get(r.direction, ""), ";".join(r.capped_levers), repr(r.index_raw_before),
-                    repr(r.index_raw_after), c.baseline.ruleset_id, c.scenario.ruleset_id,
-                )
-            ]
-        )  # fmt: skip
+    yield from _csv(_change_cells(r, by_year.get(r.year, comparisons[0])) for r in rows)
+
+
+def _change_cells(r: pb.UnitChange, c: pb.ComparisonSummary) -> tuple[object, ...]:
+    d = c.baseline.index_decimals
+    return (
+        r.row, r.unit_id, r.name, r.group, r.year or "", fixed(r.index_before, d),
+        r.category_before, fixed(r.index_after, d), r.category_after, fixed(r.delta, d),
+        DIRECTIONS.get(r.direction, ""), ";".join(r.capped_levers), repr(r.index_raw_before),
+        repr(r.index_raw_after), c.baseline.ruleset_id, c.scenario.ruleset_id,
+    )  # fmt: skip
 
 
 # CompareRulesets --------------------------------------------------------------------------------

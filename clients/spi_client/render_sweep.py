@@ -71,20 +71,17 @@ def sweep_csv(summary: pb.SweepSummary, points: Iterable[pb.SweepPoint]) -> Iter
     """The grid points (no header: :func:`sweep_csv_header` writes it once for every answer)."""
     p = summary.provenance
     d = p.index_decimals
+    units = [(unit.unit_id, unit.group) for unit in summary.units]
     two = len(summary.levers) == 2
-    for point in points:
-        unit = summary.units[point.unit]
-        values = (num(point.x), num(point.y)) if two else (num(point.x),)
-        yield from _csv(
-            [
-                (
-                    unit.unit_id,
-                    unit.group,
-                    *values,
-                    repr(point.index_raw),
-                    fixed(point.index, d),
-                    point.category,
-                    p.ruleset_id,
-                )
-            ]
+    rows = (
+        (
+            *units[point.unit],
+            *((num(point.x), num(point.y)) if two else (num(point.x),)),
+            repr(point.index_raw),
+            fixed(point.index, d),
+            point.category,
+            p.ruleset_id,
         )
+        for point in points
+    )
+    return _csv(rows)

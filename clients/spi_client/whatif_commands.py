@@ -9,6 +9,7 @@ the answer with :mod:`spi_client.whatif_render`, so both modes print the same by
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -244,20 +245,16 @@ def plot_lever(unit: pb.UnitGoal) -> pb.LeverAnswer:
 
 
 def lever_window(answer: pb.LeverAnswer) -> pb.SweepAxis:
-    """Values around the lever's current value and its goal (its whole range when unknown)."""
+    """Whole points around the lever's current value and its goal (its whole range when unknown)."""
     component = answer.lever in ("internal", "external", "expert")
-    high = 100.0 if component else float("inf")
     if not answer.HasField("change"):
-        return pb.SweepAxis(
-            lever=answer.lever,
-            range=pb.AxisRange(start=0, stop=100 if component else 25, step=0.25),
-        )
+        whole = pb.AxisRange(start=0, stop=100 if component else 25, step=0.25)
+        return pb.SweepAxis(lever=answer.lever, range=whole)
     now = answer.new_value - answer.change
-    low = max(min(now, answer.new_value) - PLOT_LEVER_MARGIN, 0.0)
-    top = min(max(now, answer.new_value) + PLOT_LEVER_MARGIN, high)
-    return pb.SweepAxis(
-        lever=answer.lever, range=pb.AxisRange(start=round(low, 2), stop=round(top, 2), step=0.1)
-    )
+    low = max(math.floor(min(now, answer.new_value) - PLOT_LEVER_MARGIN), 0)
+    top = math.ceil(max(now, answer.new_value) + PLOT_LEVER_MARGIN)
+    top = min(top, 100) if component else top
+    return pb.SweepAxis(lever=answer.lever, range=pb.AxisRange(start=low, stop=top, step=0.1))
 
 
 def goal_figure(

@@ -51,7 +51,7 @@ def unit_options(parser: argparse.ArgumentParser, *, ruleset: bool = True) -> No
         group.add_argument("--ruleset", help="ruleset id (spi-2024), a ruleset file, or 'auto'")
     group.add_argument("--input", metavar="FILE", help="CSV of units ('-' for standard input)")
     group.add_argument("--dataset", metavar="NAME|PATH", help="a reference dataset (see below)")
-    group.add_argument("--year", type=int, help="keep the rows of this year (and --ruleset auto)")
+    group.add_argument("--year", type=YEAR, help="keep the rows of this year (and --ruleset auto)")
     group.add_argument(
         "--group",
         action="append",
@@ -121,6 +121,28 @@ def variant_options(parser: argparse.ArgumentParser, side: str) -> None:
         "--variant-id", default="variant", help="the variant's ruleset id (default 'variant')"
     )
     group.add_argument("--note", default="", help="why: recorded in the variant's provenance")
+
+
+def whole(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high`` (the message says so otherwise)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number; got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number from {low} to {high:,}; got {value:,}"
+            )
+        return value
+
+    return parse
+
+
+YEAR = whole(1, 9999)
+DRAWS = whole(0, 2**31 - 1)
+SEED = whole(0, 2**63 - 1)
 
 
 class _Change(argparse.Action):
@@ -363,9 +385,9 @@ example:
         group.add_argument(flag, action="append", default=[], metavar=metavar, help=text)
     group.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
     group.add_argument(
-        "--draws", type=int, default=0, help="Monte Carlo draws per unit (default 0: none)"
+        "--draws", type=DRAWS, default=0, help="Monte Carlo draws per unit (default 0: none)"
     )
-    group.add_argument("--seed", type=int, default=0, help="Monte Carlo seed (default 0)")
+    group.add_argument("--seed", type=SEED, default=0, help="Monte Carlo seed (default 0)")
     group.add_argument(
         "--certainty",
         type=float,

@@ -64,10 +64,21 @@ def share(level: float) -> str:
     return f"{100 * level:g}%"
 
 
+CSV_BATCH = 2000
+"""CSV lines written at a time (large answers are written as they arrive)."""
+
+
 def _csv(rows: Iterable[Sequence[object]]) -> Iterator[str]:
-    for row in rows:
-        out = io.StringIO()
-        csv.writer(out, lineterminator="\n").writerow(row)
+    """CSV text of ``rows``, in pieces of up to CSV_BATCH lines."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for count, row in enumerate(rows, start=1):
+        writer.writerow(row)
+        if count % CSV_BATCH == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    if out.tell():
         yield out.getvalue()
 
 
