@@ -34,7 +34,9 @@ Bytes = npt.NDArray[np.uint8]
 ByteStrings = npt.NDArray[np.bytes_]
 COMMA, NEWLINE = 44, 10
 MAX_CODE_DIGITS = 3
-SAMPLE_BYTES = 256 * 1024
+SAMPLE_BYTES = 64 * 1024
+EMPTY_DIGIT = -48
+"""an empty field's NUL byte minus the code of '0'"""
 MIN_WIDTH = 2
 WIDEN = 4
 
@@ -100,16 +102,15 @@ class CsvTable:
             width = self.widths[run[0]]
             block = self.records[:, self.offsets[run[0]] : self.offsets[run[-1]] + width]
             block = block.reshape(len(self), len(run), width)
-            first = np.ascontiguousarray(block[:, :, 0])
-            digit = first - np.uint8(48)
-            single = ((first == 0) | (digit <= 9)).all(axis=0)
+            value = np.ascontiguousarray(block[:, :, 0]).view(np.int8) - np.int8(48)
+            single = (((value >= 0) & (value <= 9)) | (value == EMPTY_DIGIT)).all(axis=0)
             if width > 1:
                 single &= ~block[:, :, 1].any(axis=0)
-            values = np.where(first == 0, np.int8(-1), digit.astype(np.int8))
+            np.maximum(value, np.int8(-1), out=value)
             for position, j in enumerate(run):
                 name = self.header[j]
                 result[name] = (
-                    values[:, position] if single[position] else self._codes_by_value(name)
+                    value[:, position] if single[position] else self._codes_by_value(name)
                 )
         return result
 

@@ -27,7 +27,6 @@ from .instrument import GROUP_NAMES, MISSING_CODE, Instrument
 from .instrument_checks import MAX_CODE
 from .labels import (
     Labels,
-    StrArray,
     TextArray,
     as_strings,
     as_text,
@@ -52,7 +51,8 @@ class Responses:
     """Validated respondent columns. Build with :func:`responses_from_columns` or a reader."""
 
     instrument: Instrument = field(repr=False)
-    respondent_ids: StrArray
+    respondent_ids: TextArray
+    """respondent ids: text, or UTF-8 bytes as read from a file (``as_strings`` decodes)"""
     units: Labels
     sub_units: Labels
     """'' for a respondent of the unit as a whole"""
@@ -148,9 +148,8 @@ def responses_from_columns(
         context,
     )
     problems = _Problems(where)
-    raw_ids = as_text(respondent_ids)
-    _check_ids(raw_ids, problems)
-    ids = as_strings(raw_ids)
+    ids = as_text(respondent_ids)
+    _check_ids(ids, problems)
     subs_given = sub_unit_ids if sub_unit_ids is not None else np.full(size, "")
     pairs = factorize_pair(unit_ids, subs_given)
     units, sub_units = pairs.first, pairs.second

@@ -53,7 +53,7 @@ import numpy.typing as npt
 from ..numeric import FloatArray, IntArray
 from .bursts import bursts
 from .instrument import GROUP_NAMES, MISSING_CODE, Instrument, ScreeningRules
-from .labels import StrArray, string_hashes
+from .labels import TextArray, string_hashes
 from .responses import Responses
 from .results import Corrections
 
@@ -74,7 +74,7 @@ class Screening:
     """Flags per respondent (in the order of the responses) and per unit."""
 
     instrument: Instrument = field(repr=False)
-    respondent_ids: StrArray = field(repr=False)
+    respondent_ids: TextArray = field(repr=False)
     unit_codes: IntArray = field(repr=False)
     reasons: IntArray = field(repr=False)
     """bit ``1 << reason`` set for every reason a respondent is flagged for"""

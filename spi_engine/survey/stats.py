@@ -33,7 +33,7 @@ import numpy.typing as npt
 from ..errors import InvalidInputError, Violation
 from ..numeric import FloatArray, IntArray
 from .instrument import GROUP_NAMES, Instrument
-from .labels import StrArray, factorize
+from .labels import StrArray, as_strings, factorize
 from .responses import Responses, Where, api_where
 
 MICRO = 1e6
@@ -252,7 +252,7 @@ def fold(chunks: Iterable[Responses], *, where: Where = api_where) -> SurveyStat
     seen = np.zeros(0, dtype=str)
     offset = 0
     for chunk in chunks:
-        seen = _check_new_ids(seen, chunk.respondent_ids, offset, where)
+        seen = _check_new_ids(seen, as_strings(chunk.respondent_ids), offset, where)
         part = chunk_stats(chunk, row_offset=offset)
         stats = part if stats is None else merge(stats, part)
         offset += len(chunk)

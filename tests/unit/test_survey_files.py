@@ -15,6 +15,7 @@ from spi_engine.survey import (
     score_survey,
     write_survey,
 )
+from spi_engine.survey.labels import as_strings
 from tests.unit.survey_fixtures import tiny
 
 HEADER = "respondent_id,unit_id,sub_unit_id,group,o1,o2,g1,s1,v1,completion_seconds,device_fingerprint,submitted_at"
@@ -33,7 +34,7 @@ def _write(path: Path, lines: list[str]) -> Path:
 
 def test_csv_is_read_column_by_column(tmp_path: Path) -> None:
     r = read_responses(_write(tmp_path / "r.csv", [HEADER, *GOOD]), tiny())
-    assert r.respondent_ids.tolist() == ["a", "b", "c", "d"]
+    assert as_strings(r.respondent_ids).tolist() == ["a", "b", "c", "d"]
     assert r.groups.tolist() == [0, 0, 1, 2]
     assert r.answers[:, 0].tolist() == [5, 1, 2, -1, -1]
     assert r.completion_seconds.tolist() == [120.5, 90.0, 60.0, 300.0]
@@ -48,7 +49,7 @@ def test_quoted_bom_and_crlf_files_read_the_same(tmp_path: Path) -> None:
     path = tmp_path / "b.csv"
     path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(quoted).encode("utf-8") + b"\r\n")
     other = read_responses(path, tiny())
-    assert other.respondent_ids.tolist() == plain.respondent_ids.tolist()
+    assert as_strings(other.respondent_ids).tolist() == as_strings(plain.respondent_ids).tolist()
     assert np.array_equal(other.answers, plain.answers)
 
 
