@@ -17,6 +17,7 @@ chunking gives identical results), and :func:`score_stats` turns statistics into
 ('kabupaten-001', 'kabupaten-002', 'kabupaten-003')
 """
 
+from .chunks import chunk_from_columns, responses_from_chunk
 from .files import read_population, read_responses, write_responses, write_survey, write_table
 from .instrument import (
     Instrument,
@@ -66,6 +67,7 @@ __all__ = [
     "UnknownInstrumentError",
     "bundled_instrument",
     "bundled_instrument_ids",
+    "chunk_from_columns",
     "chunk_stats",
     "corrections_from_columns",
     "entity_rows",
@@ -81,6 +83,7 @@ __all__ = [
     "read_population",
     "read_responses",
     "required_respondents",
+    "responses_from_chunk",
     "responses_from_columns",
     "score_stats",
     "score_survey",
