@@ -115,7 +115,7 @@ def chunk_from_columns(
     chunk = ipb.RespondentChunk(
         respondent_ids=as_strings(respondent_ids).tolist(),
         unit_ids=_text_column(unit_ids),
-        groups=cast("list[ipb.RespondentGroup.ValueType]", codes.tolist()),
+        groups=cast("list[ipb.RespondentGroup]", codes.tolist()),
         answers=[
             ipb.AnswerColumn(item_id=item, codes=np.asarray(values, dtype=np.int64).tolist())
             for item, values in answers.items()
