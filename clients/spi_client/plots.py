@@ -257,8 +257,9 @@ def transitions_figure(
             bottom += count
     bars.set_xticks([0, 1], labels=["before", "after"])
     bars.set_ylabel("units")
-    bars.legend(loc="upper right", fontsize="small")
-    bars.set_title(title)
+    bars.set_ylim(0, max(int(counts.sum()), 1) * 1.15)  # room for the legend above the bars
+    bars.legend(loc="upper center", fontsize="small", ncols=len(categories))
+    bars.set_title(title, fontsize="medium")
     table.imshow(counts, cmap="Greys", alpha=0.35)
     for (i, j), count in np.ndenumerate(counts):
         table.text(
@@ -268,7 +269,7 @@ def transitions_figure(
     table.set_yticks(range(len(categories)), labels=list(categories))
     table.set_xlabel("after")
     table.set_ylabel("before")
-    table.set_title("Transitions")
+    table.set_title("Transitions", fontsize="medium")
     return figure
 
 

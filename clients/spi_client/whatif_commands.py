@@ -181,34 +181,29 @@ def whatif(args: argparse.Namespace, backend: Backend) -> int:
         changed_only=args.changed_only,
     )
     summary, rows = streamed(backend.simulate(request), "whatif")
-    figure = None
-    if args.plot:
-        figure = whatif_figure(backend, summary)
     lines = [describe_intervention(c) for c in scenario.interventions]
     lines += [describe_variant(scenario.variant)] if scenario.HasField("variant") else []
+    if args.plot:
+        save_plot(args, whatif_figure(backend, summary, lines))
     if args.format == "json":
         emit(args, [out.stream_json(summary, rows, "rows")])
     elif args.format == "csv":
         emit(args, render_changes.changes_csv(summary.comparisons, rows))
     else:
         emit(args, render_changes.simulation_text(summary, rows, lines))
-    if figure is not None:
-        save_plot(args, figure)
     return 0
 
 
-def whatif_figure(backend: Backend, summary: pb.SimulationSummary) -> Any:
+def whatif_figure(backend: Backend, summary: pb.SimulationSummary, described: Sequence[str]) -> Any:
     if len(summary.comparisons) != 1:
         years = ", ".join(str(c.year) for c in summary.comparisons)
         raise usage(
             f"--plot draws one comparison; the answer has {len(summary.comparisons)} (years {years}): add --year"
         )
     c = summary.comparisons[0]
-    what = summary.scenario_name or "scenario"
-    where = f"{summary.dataset} {c.year}" if summary.dataset and c.year else c.baseline.ruleset_id
-    return plot_messages.transitions_plot(
-        c, ruleset_message(backend, c.baseline.ruleset_id), f"{where}: {what}, units per category"
-    )
+    what = summary.scenario_name or "; ".join(described) or "no change"
+    title = f"{c.year}: {what}" if c.year else what
+    return plot_messages.transitions_plot(c, ruleset_message(backend, c.baseline.ruleset_id), title)
 
 
 # spi goal ---------------------------------------------------------------------------------------
@@ -228,10 +223,9 @@ def goal(args: argparse.Namespace, backend: Backend) -> int:
         )
         for b in found
     ]
-    figure = goal_figure(backend, found, answers) if args.plot else None
+    if args.plot:
+        save_plot(args, goal_figure(backend, found, answers))
     render_answers(args, answers, render_goal.goal_text, render_goal.goal_csv)
-    if figure is not None:
-        save_plot(args, figure)
     return 0
 
 
@@ -294,16 +288,13 @@ def sensitivity(args: argparse.Namespace, backend: Backend) -> int:
         )
         for b in batches(args, backend)
     ]
-    figure = None
     if args.plot:
         one_unit(sum(len(a.units) for a in answers), "the tornado")
         answer = next(a for a in answers if a.units)
         unit = answer.units[0]
         title = f"{unit.unit_id or 'unit'} ({unit.index:.2f} {unit.category}, {answer.provenance.ruleset_id}): points on each lever alone"
-        figure = plot_messages.tornado_plot(unit, title)
+        save_plot(args, plot_messages.tornado_plot(unit, title))
     render_answers(args, answers, render_goal.sensitivity_text, render_goal.sensitivity_csv)
-    if figure is not None:
-        save_plot(args, figure)
     return 0
 
 
@@ -326,10 +317,9 @@ def sweep(args: argparse.Namespace, backend: Backend) -> int:
         )
         for b in batches(args, backend)
     ]
-    figure = None
     if args.plot:
         answers = [(summary, list(points)) for summary, points in answers]
-        figure = sweep_figure(backend, answers)
+        save_plot(args, sweep_figure(backend, answers))
     if args.format == "json":
         emit(args, [out.streams_json(answers, "points")])
     elif args.format == "csv":
@@ -339,8 +329,6 @@ def sweep(args: argparse.Namespace, backend: Backend) -> int:
         )
     else:
         emit(args, _chain(*(_separated(i, sweep_text(s, p)) for i, (s, p) in enumerate(answers))))
-    if figure is not None:
-        save_plot(args, figure)
     return 0
 
 
@@ -375,18 +363,15 @@ def uncertainty(args: argparse.Namespace, backend: Backend) -> int:
     check_plot(args)
     given = parse_sampling(args.se, args.respondents, args.sd, args.population)
     answers = [_estimate(args, backend, b, given) for b in batches(args, backend)]
-    figure = None
     if args.plot:
         first = answers[0]
         if len(answers) > 1:
             raise usage("--plot draws one ruleset's units; the input spans several: add --year")
-        title = f"Probability of each category ({first.provenance.ruleset_id}, {out.share(first.level)} level)"
-        figure = plot_messages.probabilities_plot(
-            first, ruleset_message(backend, first.provenance.ruleset_id), title
-        )
+        drawn = f", Monte Carlo {first.draws:,} draws" if first.draws else ""
+        title = f"Probability of each category ({first.provenance.ruleset_id}{drawn})"
+        rules = ruleset_message(backend, first.provenance.ruleset_id)
+        save_plot(args, plot_messages.probabilities_plot(first, rules, title))
     render_answers(args, answers, uncertainty_text, uncertainty_csv)
-    if figure is not None:
-        save_plot(args, figure)
     return 0
 
 

@@ -685,7 +685,7 @@ def test_whatif_plot_shows_transitions(
     )
     assert code == 0
     bars, table = drawn[0].axes
-    assert bars.get_title() == "small 2023: kab +5, units per category"
+    assert bars.get_title() == "2023: kab +5"
     found = _gids(bars)
     assert [found[f"before:{c}"].get_height() for c in ("rentan", "waspada", "terjaga")] == [
         2,
