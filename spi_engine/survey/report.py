@@ -37,12 +37,21 @@ def _percent(values: FloatArray) -> list[str]:
 
 
 def entity_rows(scores: SurveyScores, entities: EntityScores) -> list[Row]:
-    """One row per unit (or sub-unit): respondents, margin, adequacy, components, index, category."""
+    """One row per unit (or sub-unit): respondents per group (internal/external/expert), internal
+    margin of error, adequacy, components (``*`` marks one taken from the unit), index, category."""
     rules = scores.ruleset
     est = entities.estimates
     index = _fixed(scores.index(entities), rules.decimals)
     components = [
-        _fixed(entities.components[:, g], rules.decimals) for g in range(len(GROUP_NAMES))
+        [
+            text + ("*" if inherited else "")
+            for text, inherited in zip(
+                _fixed(entities.components[:, g], rules.decimals),
+                entities.inherited[:, g].tolist(),
+                strict=True,
+            )
+        ]
+        for g in range(len(GROUP_NAMES))
     ]
     margins = _percent(est.margin_of_error[:, 0])
     rows = []
@@ -162,7 +171,5 @@ def text_table(rows: Sequence[Row], columns: Sequence[str] | None = None) -> str
 
 
 def _numeric(text: str) -> bool:
-    return (
-        text.replace(".", "", 1).replace("%", "").replace("/", "").lstrip("-").isdigit()
-        or text == ""
-    )
+    bare = text.replace(".", "", 1).replace("%", "").replace("/", "").replace("*", "").lstrip("-")
+    return bare.isdigit() or text == ""

@@ -79,7 +79,8 @@ class Screening:
     reasons: IntArray = field(repr=False)
     """bit ``1 << reason`` set for every reason a respondent is flagged for"""
     related_row: IntArray = field(repr=False)
-    """the kept submission a duplicate repeats; the first member of a burst; -1 otherwise"""
+    """the kept submission a duplicate repeats; the first respondent of a burst member's window
+    (-1 for that first one); -1 otherwise"""
     unit_ids: tuple[str, ...]
     unit_respondents: IntArray
     unit_flagged: IntArray
@@ -133,7 +134,8 @@ def screen(responses: Responses, *, rules: ScreeningRules | None = None) -> Scre
     _identical(responses, rules, key, times, reasons, related)
     burst_rows, burst_first = bursts(responses, rules, key, times)
     reasons[burst_rows] |= 1 << BURST
-    related[burst_rows] = np.where(related[burst_rows] < 0, burst_first, related[burst_rows])
+    first = np.where(burst_first != burst_rows, burst_first, -1)
+    related[burst_rows] = np.where(related[burst_rows] < 0, first, related[burst_rows])
     n_units = len(responses.units.names)
     flagged = np.zeros((n_units, BURST + 1), dtype=np.int64)
     for reason in range(1, BURST + 1):
