@@ -10,8 +10,10 @@ import pytest
 from spi_engine import InvalidInputError, bundled
 from spi_engine.survey import (
     corrections_from_columns,
+    entity_rows,
     population_from_columns,
     score_survey,
+    text_table,
     weakest_rows,
 )
 from spi_engine.survey.results import MISSING_COMPONENT, NOT_PUBLISHED, SCORED
@@ -162,3 +164,29 @@ def test_unknown_population_means_no_correction() -> None:
     result = score_survey(tiny_responses(ROWS), RULES)
     assert result.units.estimates.margin_of_error[0, 0] == pytest.approx(1.96 * math.sqrt(0.25 / 4))
     assert result.units.status[0] == NOT_PUBLISHED
+
+
+def test_report_rows_round_at_the_edge_and_mark_inherited_components(scores) -> None:  # type: ignore[no-untyped-def]
+    units = entity_rows(scores, scores.units)
+    assert units[0] == {
+        "unit_id": "u1",
+        "sub_unit_id": "",
+        "respondents": "4/2/1",
+        "internal_moe": "0.00%",
+        "adequacy": "meets_target",
+        "internal": "68.75",
+        "external": "83.33",
+        "expert": "75.00",
+        "index": "73.83",
+        "category": "waspada",
+    }
+    assert units[1]["category"] == "not_publishable"
+    subs = entity_rows(scores, scores.sub_units)
+    assert subs[0]["expert"] == "75.00*"
+    table = text_table(units, ["unit_id", "index", "category"])
+    assert table.splitlines() == [
+        "unit_id  index  category",
+        "-------  -----  ---------------",
+        "u1       73.83  waspada",
+        "u2              not_publishable",
+    ]
