@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import whatif_commands as run
 from .whatif_render import LISTED_UNITS
 
+WIDTH = 96
+"""Columns of the descriptions in --help."""
 ServerOptions = Callable[[argparse.ArgumentParser], None]
 Subparsers = Any  # argparse's _SubParsersAction, which is private
 
-LEVER_HELP = (
-    "levers: internal, external, expert (component scores, 0-100), correction_integrity, "
-    "correction_prevalence (correction parts, points >= 0), correction (a correction held only "
-    "as a total); 'correction-integrity' is read as 'correction_integrity'"
-)
+LEVER_HELP = """levers: internal, external, expert (component scores, 0-100),
+  correction_integrity, correction_prevalence (correction parts, points >= 0),
+  correction (a correction held only as a total); correction-integrity is read as correction_integrity"""
 UNITS_HELP = """units:
   --input FILE          a CSV as for `spi score` (the published results file too), with
                         --ruleset ID|FILE|auto (auto: by the year column; one answer per ruleset)
@@ -38,7 +39,7 @@ def _parser(
     parser: argparse.ArgumentParser = sub.add_parser(
         name,
         help=summary,
-        description=description,
+        description=textwrap.fill(description, WIDTH),
         epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -196,18 +197,18 @@ examples:
     )
     parser.set_defaults(changes=[], run=run.whatif)
     changes = parser.add_argument_group("interventions")
-    for operation, metavar in (
-        ("set", "VALUE"),
-        ("add", "POINTS"),
-        ("scale", "FACTOR"),
-        ("cap", "VALUE"),
+    for operation, metavar, text in (
+        ("set", "VALUE", "the lever becomes VALUE"),
+        ("add", "POINTS", "the lever plus POINTS (negative: minus)"),
+        ("scale", "FACTOR", "the lever times FACTOR (>= 0)"),
+        ("cap", "VALUE", "the lever at most VALUE"),
     ):
         changes.add_argument(
             f"--{operation}",
             action=_Change,
             const=operation,
             metavar=f"LEVER={metavar}[@SCOPE]",
-            help=f"{operation} a lever",
+            help=f"{text}; repeatable, applied in order",
         )
     changes.add_argument("--name", default="", help="a name for the scenario, echoed in the output")
     variant_options(parser, "the scenario side is scored under it")
