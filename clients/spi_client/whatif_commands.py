@@ -73,24 +73,39 @@ def emit(args: argparse.Namespace, pieces: Iterable[str]) -> None:
             stream.write(piece)
 
 
-def streamed(stream: Iterable[Any], label: str) -> tuple[Any, Iterator[Any]]:
-    """(summary, rows or points) of a streamed answer; iterating advances a progress bar."""
+def streamed(stream: Iterable[Any], label: str, *, bar: bool = True) -> tuple[Any, Iterator[Any]]:
+    """(summary, rows or points) of a streamed answer; iterating advances a progress bar.
+
+    The bar is drawn (on a terminal) for long answers only, and only when ``bar``: a command whose
+    output streams to the same terminal shows its progress by that output instead.
+    """
     messages = iter(stream)
     first = next(messages, None)
     if first is None or first.WhichOneof("part") != "summary":
         raise RuntimeError("the answer did not start with its summary")
     summary = first.summary
     total = int(getattr(summary, "rows", 0) or getattr(summary, "points", 0))
+    shown = None if bar and total >= PROGRESS_FROM else False
 
     def items() -> Iterator[Any]:
-        with Progress(label, total, enabled=None if total >= PROGRESS_FROM else False) as bar:
+        with Progress(label, total, enabled=shown) as progress:
             for message in messages:
                 part = getattr(message, str(message.WhichOneof("part")))
                 chunk = part.points if hasattr(part, "points") else part.rows
-                bar.advance(len(chunk))
+                progress.advance(len(chunk))
                 yield from chunk
 
     return summary, items()
+
+
+def out_of_terminal(args: argparse.Namespace) -> bool:
+    """The answer goes to a file or a pipe (not to the terminal a progress bar would draw on)."""
+    if getattr(args, "output", None):
+        return True
+    try:
+        return not sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return True
 
 
 def check_plot(args: argparse.Namespace) -> None:
@@ -180,7 +195,7 @@ def whatif(args: argparse.Namespace, backend: Backend) -> int:
         keep_withheld=args.keep_withheld,
         changed_only=args.changed_only,
     )
-    summary, rows = streamed(backend.simulate(request), "whatif")
+    summary, rows = streamed(backend.simulate(request), "whatif", bar=out_of_terminal(args))
     lines = [describe_intervention(c) for c in scenario.interventions]
     lines += [describe_variant(scenario.variant)] if scenario.HasField("variant") else []
     if args.plot:
@@ -314,6 +329,7 @@ def sweep(args: argparse.Namespace, backend: Backend) -> int:
                 )
             ),
             "sweep",
+            bar=out_of_terminal(args),
         )
         for b in batches(args, backend)
     ]
@@ -456,7 +472,9 @@ def rules_diff(args: argparse.Namespace, backend: Backend) -> int:
         units=one_selection(args, backend),
         changed_only=args.changed_only,
     )
-    summary, rows = streamed(backend.compare_rulesets(request), "rules diff")
+    summary, rows = streamed(
+        backend.compare_rulesets(request), "rules diff", bar=out_of_terminal(args)
+    )
     if args.format == "json":
         emit(args, [out.stream_json(summary, rows, "rows")])
     elif args.format == "csv":

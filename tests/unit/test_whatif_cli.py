@@ -760,3 +760,19 @@ def test_progress_is_silent_elsewhere(capsys: pytest.CaptureFixture[str]) -> Non
         capsys, "sweep", *PROBOLINGGO, "--axis", "external=0:100:0.01", "--format", "csv"
     )
     assert (code, err) == (0, "")  # 10,001 points: a bar on a terminal, nothing in a pipe
+
+
+def test_a_long_answer_shows_a_bar_when_it_goes_to_a_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    argv = ["sweep", *PROBOLINGGO, "--axis", "external=0:100:0.01", "--format", "csv"]
+    assert main([*argv, "--output", str(tmp_path / "sweep.csv")]) == 0
+    assert "\rsweep [########################] 100% 10,001/10,001" in screen.getvalue()
+    assert screen.getvalue().endswith("\r")
+    assert len(rows((tmp_path / "sweep.csv").read_text())) == 10_001
+    shown = screen.getvalue()
+    monkeypatch.setattr(sys, "stdout", Terminal())  # the answer itself streams to the terminal
+    assert main(argv) == 0
+    assert screen.getvalue() == shown
