@@ -17,7 +17,7 @@ from typing import Any
 
 from spi_engine import SpiError, __version__
 
-from . import commands, whatif_parsers
+from . import commands, survey_parsers, whatif_parsers
 from .backend import Backend, LocalBackend, RemoteBackend
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
@@ -150,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("files", nargs="+", metavar="FILE")
     digest.set_defaults(run=commands.rules_hash)
     whatif_parsers.add_rules_diff(rules, _server_options)
+    survey_parsers.add_commands(sub, _server_options)
     return parser
 
 
