@@ -9,19 +9,25 @@ respondents as columnar chunks) and render the answer messages with
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 import spi_engine.survey as sv
+from spi_engine.errors import InvalidInputError, Violation
 from spi_engine.survey.files import TRUTH_NAMES
 
-from .backend import Backend
+from . import survey_render as out
+from .backend import Backend, SurveyInput
 from .commands import usage
 from .whatif_commands import emit
 
 INSTRUMENT_SUFFIXES = (".txtpb", ".textproto", ".binpb", ".pb")
+API_FIELD = re.compile(r"respondents\[(\d+)\]\.(\w+)")
 
 
 def instrument_of(reference: str) -> sv.Instrument:
@@ -88,16 +94,78 @@ def generated_text(data: sv.SyntheticSurvey, inst: sv.Instrument, paths: dict[st
 # score, progress, screen -----------------------------------------------------------------------
 
 
+def read_survey(args: argparse.Namespace, population: str | None, screening: bool) -> SurveyInput:
+    """The instrument, the validated respondents file and the population table of a command."""
+    inst = instrument_of(args.instrument)
+    responses = sv.read_responses(
+        existing(args.responses, "--responses"), inst, screening=screening
+    )
+    table = None
+    if population is not None:
+        option = "--sample" if getattr(args, "sample", None) else "--population"
+        table = sv.read_population(existing(population, option))
+    return SurveyInput(inst, responses, table, getattr(args, "ruleset", "spi-2024"))
+
+
+@contextmanager
+def in_file(path: str) -> Iterator[None]:
+    """Errors the library or a server names ``respondents[N].column`` are named in the file."""
+    try:
+        yield
+    except InvalidInputError as error:
+        if error.context or not any(API_FIELD.fullmatch(v.field) for v in error.violations):
+            raise
+        raise InvalidInputError(
+            [Violation(file_where(path, v.field), v.description) for v in error.violations],
+            context=path,
+        ) from None
+
+
+def file_where(path: str, field: str) -> str:
+    """``line 5, column 'unit_id'`` (CSV, one line per record) or ``row 4, column ...`` (Parquet)."""
+    found = API_FIELD.fullmatch(field)
+    if found is None:
+        return field
+    row, column = int(found[1]), found[2]
+    if path.endswith(".parquet"):
+        return f"row {row + 1}, column {column!r}"
+    return f"line {row + 2}, column {column!r}"
+
+
 def score(args: argparse.Namespace, backend: Backend) -> int:
-    raise usage("spi survey score is not available yet")
+    survey = read_survey(args, args.population, screening=args.exclude_flagged)
+    with in_file(args.responses):
+        answer = backend.score_survey(survey, args.sub_units, args.exclude_flagged)
+    render = {"text": out.score_text, "json": out.score_json, "csv": out.score_csv}
+    emit(args, [render[args.format](answer)])
+    return 0
 
 
 def progress(args: argparse.Namespace, backend: Backend) -> int:
-    raise usage("spi survey progress is not available yet")
+    survey = read_survey(args, args.sample, screening=False)
+    with in_file(args.responses):
+        answer = backend.survey_progress(survey)
+    if args.format == "json":
+        emit(args, [out.as_json({"heading": answer.heading, "rows": answer.rows})])
+    else:
+        emit(
+            args,
+            [out.progress_text(answer) if args.format == "text" else out.rows_csv(answer.rows)],
+        )
+    return 0
 
 
 def screen(args: argparse.Namespace, backend: Backend) -> int:
-    raise usage("spi survey screen is not available yet")
+    survey = read_survey(args, None, screening=True)
+    answer = backend.screen_survey(survey, args.corrections)
+    if args.format == "json":
+        emit(args, [out.screen_json(answer)])
+    else:
+        emit(
+            args,
+            [out.screen_text(answer) if args.format == "text" else out.rows_csv(answer.excluded)],
+        )
+    return 0
 
 
 __all__ = ["emit", "existing", "generate", "instrument_of", "progress", "score", "screen"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,268 @@ def test_generate_refuses_an_impossible_shape(
         "spi: error: respondents: expected 30 to 2554 respondents per institution (30 >= 10) "
         "over 3 institutions; got 20 in total\n"
     )
+
+
+def _lines(survey: Path, name: str) -> list[str]:
+    return (survey / name).read_text().splitlines()
+
+
+def _write(path: Path, lines: list[str]) -> str:
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def test_score_units_sub_units_and_weakest_dimensions(
+    capsys: pytest.CaptureFixture[str], survey: Path
+) -> None:
+    code, out, err = run(
+        capsys,
+        "survey",
+        "score",
+        "--responses",
+        str(survey / "respondents.csv"),
+        "--population",
+        str(survey / "population.csv"),
+        "--sub-units",
+    )
+    assert (code, err) == (0, "")
+    assert out.startswith(
+        "instrument example-survey (7a65d35c354e): 1,200 respondents, 6 units; ruleset spi-2024; "
+        "index published for 6 of 6 units\n\nunits\n"
+    )
+    assert (
+        "kabupaten-005                  87/86/10         7.55%  publishable      50.95     70.82   42.71  54.44  rentan\n"
+        in out
+    )
+    assert (
+        "kabupaten-004  kabupaten-004-u02      29/18/0        15.10%  not_publishable     84.01     91.77  78.33*         not_publishable\n"
+        in out
+    )
+    assert "\nsub-units per category\n" in out
+    assert "kabupaten-003       0        0        1           1\n" in out
+    assert (
+        "kabupaten-005  Human-resource management                             36.21  rentan    Merit system and open selection\n"
+        in out
+    )
+
+
+def test_score_formats_and_output_file(
+    capsys: pytest.CaptureFixture[str], survey: Path, tmp_path: Path
+) -> None:
+    base = [
+        "survey",
+        "score",
+        "--responses",
+        str(survey / "respondents.csv"),
+        "--population",
+        str(survey / "population.csv"),
+    ]
+    code, out, _ = run(capsys, *base, "--format", "json", "--sub-units")
+    body = json.loads(out)
+    assert code == 0
+    assert [u["category"] for u in body["units"]] == [
+        "terjaga",
+        "waspada",
+        "terjaga",
+        "terjaga",
+        "rentan",
+        "terjaga",
+    ]
+    assert len(body["sub_units"]) == 12
+    assert body["sub_unit_categories"][0] == {
+        "unit_id": "kabupaten-001",
+        "rentan": 0,
+        "waspada": 0,
+        "terjaga": 2,
+        "not_scored": 0,
+    }
+    assert body["weakest"][0]["dimension"] == "Procurement of goods and services (PBJ)"
+    code, out, _ = run(capsys, *base, "--format", "csv", "--output", str(tmp_path / "s.csv"))
+    assert (code, out) == (0, "")
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "s.csv").read_text())))
+    assert [r["index"] for r in rows] == ["86.17", "76.33", "78.20", "81.98", "54.44", "80.28"]
+    assert list(rows[0]) == [
+        "unit_id",
+        "sub_unit_id",
+        "respondents",
+        "internal_moe",
+        "adequacy",
+        "internal",
+        "external",
+        "expert",
+        "index",
+        "category",
+    ]
+
+
+def test_score_without_population_and_with_flagged_respondents_left_out(
+    capsys: pytest.CaptureFixture[str], survey: Path
+) -> None:
+    plain = run(capsys, "survey", "score", "--responses", str(survey / "respondents.csv"))
+    screened = run(
+        capsys,
+        "survey",
+        "score",
+        "--responses",
+        str(survey / "respondents.csv"),
+        "--exclude-flagged",
+    )
+    assert plain[0] == screened[0] == 0
+    assert "1,200 respondents" in plain[1]
+    assert "correction points: Local rule (not KPK's)" in screened[1]
+    assert plain[1] != screened[1]
+
+
+def test_progress_rates_margins_and_responses_needed(
+    capsys: pytest.CaptureFixture[str], survey: Path
+) -> None:
+    base = [
+        "survey",
+        "progress",
+        "--sample",
+        str(survey / "population.csv"),
+        "--responses",
+        str(survey / "respondents.csv"),
+    ]
+    code, out, err = run(capsys, *base)
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == "instrument example-survey (7a65d35c354e): 1,200 responses so far in 6 units"
+    assert lines[2].split() == [
+        "unit_id",
+        "sub_unit_id",
+        "group",
+        "population",
+        "sampled",
+        "respondents",
+        "response_rate",
+        "moe",
+        "more_for_10pct",
+        "more_for_5pct",
+    ]
+    assert lines[4].split() == [
+        "kabupaten-001",
+        "internal",
+        "149",
+        "138",
+        "114",
+        "82.61%",
+        "4.46%",
+        "0",
+        "0",
+    ]
+    assert lines[5].split() == [
+        "kabupaten-001",
+        "external",
+        "13915",
+        "147",
+        "126",
+        "85.71%",
+        "8.69%",
+        "0",
+        "unreachable",
+    ]
+    code, out, _ = run(capsys, *base, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == 30
+    assert rows[2]["more_for_10pct"] == "4"
+    code, out, _ = run(capsys, *base, "--format", "json")
+    assert json.loads(out)["rows"][0]["response_rate"] == "82.61%"
+
+
+def test_screen_lists_every_excluded_respondent_and_local_points(
+    capsys: pytest.CaptureFixture[str], survey: Path
+) -> None:
+    base = ["survey", "screen", "--responses", str(survey / "respondents.csv")]
+    code, out, err = run(capsys, *base, "--corrections")
+    assert (code, err) == (0, "")
+    assert out.startswith(
+        "instrument example-survey (7a65d35c354e): 151 of 1,200 respondents flagged\n"
+    )
+    assert "burst                       80\n" in out
+    assert "any (excluded)             151\n" in out
+    assert "R0000074       kabupaten-002  burst              R0000073\n" in out
+    assert "LOCAL correction points - Local rule (not KPK's)" in out
+    assert "kabupaten-002          299   33.44%         10.00\n" in out
+    code, out, _ = run(capsys, *base, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == 151
+    assert list(rows[0]) == ["respondent_id", "unit_id", "reasons", "related_to"]
+    code, out, _ = run(capsys, *base, "--format", "json")
+    body = json.loads(out)
+    assert len(body["excluded"]) == 151
+    assert "local_corrections" not in body
+
+
+def test_bad_files_are_named_by_line_and_column(
+    capsys: pytest.CaptureFixture[str], survey: Path, tmp_path: Path
+) -> None:
+    lines = _lines(survey, "respondents.csv")
+    header = lines[0].split(",")
+    row = lines[2].split(",")
+    row[header.index("ext_int_money")] = "7"
+    cases = {
+        "item": [lines[0].replace("int_trans_2", "x99"), *lines[1:4]],
+        "scale": [lines[0], lines[1], ",".join(row), lines[3]],
+        "dup": [lines[0], lines[1], lines[2], lines[1]],
+    }
+    paths = {name: _write(tmp_path / f"{name}.csv", rows) for name, rows in cases.items()}
+    expected = {
+        "item": f"{paths['item']}: line 1, column 'x99': 'x99' is neither an item of the instrument "
+        "nor a respondent column (respondent_id, unit_id, sub_unit_id, group, completion_seconds, "
+        "device_fingerprint, submitted_at)",
+        "scale": f"{paths['scale']}: line 3, column 'ext_int_money': expected 1 (yes), 2 (no), "
+        "9 (don't know) or an empty value; got 7",
+        "dup": f"{paths['dup']}: line 4, column 'respondent_id': expected unique respondent ids; "
+        "'R0000001' is also at line 2, column 'respondent_id'",
+    }
+    assert lines[2].split(",")[3] == "external"
+    for name, path in paths.items():
+        for command in ("score", "screen"):
+            assert run(capsys, "survey", command, "--responses", path) == (
+                2,
+                "",
+                f"spi: error: {expected[name]}\n",
+            )
+
+
+def test_units_missing_from_the_population_table(
+    capsys: pytest.CaptureFixture[str], survey: Path, tmp_path: Path
+) -> None:
+    population = [x for x in _lines(survey, "population.csv") if "kabupaten-001," not in x]
+    table = _write(tmp_path / "pop.csv", population)
+    responses = str(survey / "respondents.csv")
+    message = (
+        f"spi: error: {responses}: line 2, column 'unit_id': unit 'kabupaten-001' has 114 "
+        "internal respondents but no internal row in the population table\n"
+    )
+    assert run(capsys, "survey", "score", "--responses", responses, "--population", table) == (
+        2,
+        "",
+        message,
+    )
+    assert run(capsys, "survey", "progress", "--responses", responses, "--sample", table) == (
+        2,
+        "",
+        message,
+    )
+
+
+def test_missing_files_unknown_instrument_and_usage(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    missing = str(tmp_path / "none.csv")
+    assert run(capsys, "survey", "score", "--responses", missing) == (
+        2,
+        "",
+        f"spi: error: --responses {missing}: no such file\n",
+    )
+    assert run(capsys, "survey", "screen", "--responses", missing, "--instrument", "kpk") == (
+        2,
+        "",
+        "spi: error: unknown instrument 'kpk'; bundled instruments: example-survey\n",
+    )
+    with pytest.raises(SystemExit) as exit_info:
+        main(["survey", "progress", "--responses", missing])
+    assert exit_info.value.code == 2
+    assert "--sample" in capsys.readouterr().err
