@@ -13,6 +13,7 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -132,6 +133,19 @@ def file_where(path: str, field: str) -> str:
     return f"line {row + 2}, column {column!r}"
 
 
+def before(responses: sv.Responses, until: str) -> sv.Responses:
+    """The responses submitted before ``until`` (UTC); those without a time are left out."""
+    try:
+        cutoff = np.datetime64(until, "s").astype(np.int64)
+    except ValueError:
+        raise usage(
+            f"--until {until}: expected a UTC time like 2024-08-15 or 2024-08-15T12:00:00"
+        ) from None
+    if responses.submitted_at is None:
+        raise usage("--until needs the submitted_at column in --responses")
+    return responses.take(responses.submitted_at < cutoff)
+
+
 def score(args: argparse.Namespace, backend: Backend) -> int:
     survey = read_survey(args, args.population, screening=args.exclude_flagged)
     with in_file(args.responses):
@@ -142,7 +156,9 @@ def score(args: argparse.Namespace, backend: Backend) -> int:
 
 
 def progress(args: argparse.Namespace, backend: Backend) -> int:
-    survey = read_survey(args, args.sample, screening=False)
+    survey = read_survey(args, args.sample, screening=args.until is not None)
+    if args.until is not None:
+        survey = replace(survey, responses=before(survey.responses, args.until))
     with in_file(args.responses):
         answer = backend.survey_progress(survey)
     if args.format == "json":

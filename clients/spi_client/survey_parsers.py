@@ -147,6 +147,11 @@ def _progress(sub: Subparsers, server_options: ServerOptions) -> None:
         "--sample", required=True, metavar="FILE", help="population table with sampled counts"
     )
     parser.add_argument("--responses", required=True, metavar="FILE", help="respondents so far")
+    parser.add_argument(
+        "--until",
+        metavar="TIME",
+        help="count only responses submitted before this UTC time (2024-08-15 or 2024-08-15T12:00:00)",
+    )
     _instrument(parser)
     _output(parser, ("text", "json", "csv"))
     server_options(parser)

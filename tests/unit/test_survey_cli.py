@@ -402,3 +402,34 @@ def test_missing_files_unknown_instrument_and_usage(
         main(["survey", "progress", "--responses", missing])
     assert exit_info.value.code == 2
     assert "--sample" in capsys.readouterr().err
+
+
+def test_progress_until_a_time_counts_earlier_responses_only(
+    capsys: pytest.CaptureFixture[str], survey: Path
+) -> None:
+    base = [
+        "survey",
+        "progress",
+        "--sample",
+        str(survey / "population.csv"),
+        "--responses",
+        str(survey / "respondents.csv"),
+        "--format",
+        "csv",
+    ]
+    code, out, _ = run(capsys, *base, "--until", "2024-08-15")
+    early = list(csv.DictReader(io.StringIO(out)))
+    code_all, out_all, _ = run(capsys, *base)
+    later = list(csv.DictReader(io.StringIO(out_all)))
+    assert code == code_all == 0
+    assert all(
+        int(a["respondents"]) <= int(b["respondents"]) for a, b in zip(early, later, strict=True)
+    )
+    assert sum(int(a["respondents"]) for a in early[:3]) < sum(
+        int(b["respondents"]) for b in later[:3]
+    )
+    assert run(capsys, *base, "--until", "2024-13-15") == (
+        2,
+        "",
+        "spi: error: --until 2024-13-15: expected a UTC time like 2024-08-15 or 2024-08-15T12:00:00\n",
+    )
