@@ -6,6 +6,7 @@ with and without ``--server``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -16,16 +17,7 @@ from .errors import InvalidInputError, Violation
 from .numeric import steps_to_float
 from .scoring import NO_MARGIN, Scores
 from .summary import GroupSummary, Summary
-from .units import (
-    COMPONENTS,
-    GIVEN_COLUMNS,
-    MAX_VIOLATIONS,
-    NUMERIC_COLUMNS,
-    Units,
-    units_from_given,
-)
-
-_OPTIONAL = GIVEN_COLUMNS[len(COMPONENTS) :]
+from .units import COMPONENTS, MAX_VIOLATIONS, NUMERIC_COLUMNS, Row, Units, units_from_rows
 
 
 def units_from_pb(units: Sequence[scoring_pb2.UnitInput], prefix: str = "units") -> Units:
@@ -41,16 +33,23 @@ def units_from_pb(units: Sequence[scoring_pb2.UnitInput], prefix: str = "units")
     ]
     if missing:
         raise InvalidInputError(missing[:MAX_VIOLATIONS])
-    given = np.array(
-        [[getattr(u, name) for u in units] for name in COMPONENTS]
-        + [[getattr(u, name) if u.HasField(name) else np.nan for u in units] for name in _OPTIONAL],
-        dtype=np.float64,
-    ).reshape(len(GIVEN_COLUMNS), len(units))
-    return units_from_given(
-        given,
+    return units_from_rows(
+        [_given_row(u) for u in units],
         tuple(u.unit_id for u in units),
         tuple(u.group for u in units),
         where=lambda row, field: f"{prefix}[{row}].{field}",
+    )
+
+
+def _given_row(unit: scoring_pb2.UnitInput) -> Row:
+    """A unit's values in the order of ``GIVEN_COLUMNS``; NaN for an absent correction."""
+    return (
+        unit.internal,
+        unit.external,
+        unit.expert,
+        unit.correction_integrity if unit.HasField("correction_integrity") else math.nan,
+        unit.correction_prevalence if unit.HasField("correction_prevalence") else math.nan,
+        unit.correction if unit.HasField("correction") else math.nan,
     )
 
 

@@ -48,6 +48,20 @@ def round_half_up_steps(values: FloatArray, decimals: int) -> IntArray:
     return result
 
 
+def round_half_up_step(value: float, decimals: int) -> int:
+    """:func:`round_half_up_steps` of one finite value, in Python arithmetic: the same IEEE-754
+    product and the same round-half-to-even snap as ``np.rint``, so the same count.
+
+    >>> round_half_up_step(71.655, 2), round_half_up_step(77.994999999, 2), round_half_up_step(0.0, 2)
+    (7166, 7799, 0)
+    """
+    if not 0 <= decimals <= SNAP_DECIMALS:
+        raise ValueError(f"decimals must be from 0 to {SNAP_DECIMALS}; got {decimals}")
+    snapped = round(value * float(10**SNAP_DECIMALS))
+    step: int = 10 ** (SNAP_DECIMALS - decimals)
+    return (snapped + step // 2) // step
+
+
 def steps_to_float(steps: IntArray, decimals: int) -> FloatArray:
     """The float64 nearest to each ``steps * 10**-decimals`` (prints as the exact decimal).
 

@@ -7,6 +7,7 @@ its place, named by a ``where(row, field)`` function so that each adapter names 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,8 @@ MAX_VIOLATIONS = 20
 """Violations reported at most per error, so that messages and gRPC trailers stay small."""
 
 Where = Callable[[int, str], str]
+Row = tuple[float, float, float, float, float, float]
+"""One unit's values in the order of ``GIVEN_COLUMNS``."""
 BoolArray = npt.NDArray[np.bool_]
 
 
@@ -103,6 +106,22 @@ def units_from_columns(
     return units_from_given(given, ids_tuple, groups_tuple, where)
 
 
+def units_from_rows(
+    rows: Sequence[Row], ids: tuple[str, ...], groups: tuple[str, ...], where: Where = api_where
+) -> Units:
+    """Validate one tuple of ``GIVEN_COLUMNS`` values per unit (NaN: a correction absent) and
+    return Units; ``ids`` and ``groups`` have one entry per row.
+
+    A single plainly valid unit (what a service sees most) is converted in Python, without the
+    fixed cost of the vectorised checks; anything else, and every error, goes through
+    :func:`units_from_given`.
+    """
+    if len(rows) == 1 and _plainly_valid_row(rows[0]):
+        return _one_unit(rows[0], ids, groups)
+    given = np.array(rows, dtype=np.float64).reshape(len(rows), len(GIVEN_COLUMNS))
+    return units_from_given(np.ascontiguousarray(given.T), ids, groups, where)
+
+
 def units_from_given(
     given: FloatArray, ids: tuple[str, ...], groups: tuple[str, ...], where: Where = api_where
 ) -> Units:
@@ -149,8 +168,9 @@ def _column(name: str, values: Any, size: int | None = None) -> FloatArray:
 
 
 # Per row of the given matrix: the range of a value, and whether it may be absent (NaN).
+_MAX_FLOAT = float(np.finfo(np.float64).max)
 _LOW = np.array([[SCORE_RANGE[0]]] * 3 + [[0.0]] * 3)
-_HIGH = np.array([[SCORE_RANGE[1]]] * 3 + [[np.finfo(np.float64).max]] * 3)
+_HIGH = np.array([[SCORE_RANGE[1]]] * 3 + [[_MAX_FLOAT]] * 3)
 _OPTIONAL = np.array([[False]] * 3 + [[True]] * 3)
 
 
@@ -163,6 +183,36 @@ def _plainly_valid(given: FloatArray, absent: BoolArray, has_parts: BoolArray) -
     within = (given >= _LOW) & (given <= _HIGH)
     both = ~absent[5] & has_parts
     return bool((within | (absent & _OPTIONAL)).all()) and not both.any()
+
+
+def _plainly_valid_row(row: Row) -> bool:
+    """:func:`_plainly_valid` of one unit, in Python comparisons (NaN fails them too)."""
+    internal, external, expert, integrity, prevalence, total = row
+    low, high = SCORE_RANGE
+    return (
+        low <= internal <= high
+        and low <= external <= high
+        and low <= expert <= high
+        and all(math.isnan(x) or 0.0 <= x <= _MAX_FLOAT for x in (integrity, prevalence, total))
+        and (math.isnan(total) or (math.isnan(integrity) and math.isnan(prevalence)))
+    )
+
+
+def _one_unit(row: Row, ids: tuple[str, ...], groups: tuple[str, ...]) -> Units:
+    """:func:`units_from_given` of one plainly valid unit, in Python (tested bit for bit)."""
+    internal, external, expert, integrity, prevalence, total = row
+    has_parts = not (math.isnan(integrity) and math.isnan(prevalence))
+    unsplit = 0.0 if has_parts else _zero_if_nan(total)
+    values = np.array(
+        [internal, external, expert, _zero_if_nan(integrity), _zero_if_nan(prevalence), unsplit],
+        dtype=np.float64,
+    ).reshape(len(NUMERIC_COLUMNS), 1)
+    values.flags.writeable = False
+    return Units(ids=ids, groups=groups, **dict(zip(NUMERIC_COLUMNS, values, strict=True)))
+
+
+def _zero_if_nan(value: float) -> float:
+    return 0.0 if math.isnan(value) else value
 
 
 def _check_lengths(columns: dict[str, FloatArray], n_ids: int, n_groups: int, size: int) -> None:
