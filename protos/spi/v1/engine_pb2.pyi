@@ -1,6 +1,7 @@
 from spi.v1 import ruleset_pb2 as _ruleset_pb2
 from spi.v1 import scoring_pb2 as _scoring_pb2
 from spi.v1 import simulation_pb2 as _simulation_pb2
+from spi.v1 import survey_pb2 as _survey_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message

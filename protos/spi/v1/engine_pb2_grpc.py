@@ -5,6 +5,7 @@ import warnings
 
 from spi.v1 import engine_pb2 as spi_dot_v1_dot_engine__pb2
 from spi.v1 import simulation_pb2 as spi_dot_v1_dot_simulation__pb2
+from spi.v1 import survey_pb2 as spi_dot_v1_dot_survey__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -95,6 +96,16 @@ class SpiEngineStub:
                 '/spi.v1.SpiEngine/ListDatasets',
                 request_serializer=spi_dot_v1_dot_simulation__pb2.ListDatasetsRequest.SerializeToString,
                 response_deserializer=spi_dot_v1_dot_simulation__pb2.ListDatasetsResponse.FromString,
+                _registered_method=True)
+        self.ScoreSurvey = channel.stream_unary(
+                '/spi.v1.SpiEngine/ScoreSurvey',
+                request_serializer=spi_dot_v1_dot_survey__pb2.ScoreSurveyRequest.SerializeToString,
+                response_deserializer=spi_dot_v1_dot_survey__pb2.ScoreSurveyResponse.FromString,
+                _registered_method=True)
+        self.SurveyProgress = channel.unary_unary(
+                '/spi.v1.SpiEngine/SurveyProgress',
+                request_serializer=spi_dot_v1_dot_survey__pb2.SurveyProgressRequest.SerializeToString,
+                response_deserializer=spi_dot_v1_dot_survey__pb2.SurveyProgressResponse.FromString,
                 _registered_method=True)
 
 
@@ -191,6 +202,23 @@ class SpiEngineServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ScoreSurvey(self, request_iterator, context):
+        """Scores respondent-level survey answers uploaded as columnar chunks (a start message, then
+        RespondentChunk messages, then optionally an end message): units and sub-units with margins
+        of error, adequacy, dimension and component scores, index where publishable, screening.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SurveyProgress(self, request, context):
+        """Response monitoring while a survey runs: response rate, margin reached and responses still
+        needed per unit (or sub-unit) and group.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SpiEngineServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -253,6 +281,16 @@ def add_SpiEngineServicer_to_server(servicer, server):
                     servicer.ListDatasets,
                     request_deserializer=spi_dot_v1_dot_simulation__pb2.ListDatasetsRequest.FromString,
                     response_serializer=spi_dot_v1_dot_simulation__pb2.ListDatasetsResponse.SerializeToString,
+            ),
+            'ScoreSurvey': grpc.stream_unary_rpc_method_handler(
+                    servicer.ScoreSurvey,
+                    request_deserializer=spi_dot_v1_dot_survey__pb2.ScoreSurveyRequest.FromString,
+                    response_serializer=spi_dot_v1_dot_survey__pb2.ScoreSurveyResponse.SerializeToString,
+            ),
+            'SurveyProgress': grpc.unary_unary_rpc_method_handler(
+                    servicer.SurveyProgress,
+                    request_deserializer=spi_dot_v1_dot_survey__pb2.SurveyProgressRequest.FromString,
+                    response_serializer=spi_dot_v1_dot_survey__pb2.SurveyProgressResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -580,6 +618,60 @@ class SpiEngine:
             '/spi.v1.SpiEngine/ListDatasets',
             spi_dot_v1_dot_simulation__pb2.ListDatasetsRequest.SerializeToString,
             spi_dot_v1_dot_simulation__pb2.ListDatasetsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ScoreSurvey(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/spi.v1.SpiEngine/ScoreSurvey',
+            spi_dot_v1_dot_survey__pb2.ScoreSurveyRequest.SerializeToString,
+            spi_dot_v1_dot_survey__pb2.ScoreSurveyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SurveyProgress(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/spi.v1.SpiEngine/SurveyProgress',
+            spi_dot_v1_dot_survey__pb2.SurveyProgressRequest.SerializeToString,
+            spi_dot_v1_dot_survey__pb2.SurveyProgressResponse.FromString,
             options,
             channel_credentials,
             insecure,

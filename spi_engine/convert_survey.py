@@ -1,0 +1,468 @@
+"""Survey messages (``spi.v1`` survey.proto) to and from the survey library, pure.
+
+Inputs: a RespondentChunk becomes validated Responses whose bad values are named by the message
+they came in (``chunks[3].answers[item=int_trans_1].codes[17]``); population entries become a
+Population (``start.population[2].sampled``). Outputs: SurveyScores, a Screening and Progress
+become response messages. Every float is the library's own (rounding happens where the
+ruleset says: published components and the index).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, cast
+
+import numpy as np
+
+from spi.v1 import instrument_pb2 as ipb
+from spi.v1 import survey_pb2 as pb
+
+from .errors import InvalidInputError, Violation
+from .numeric import steps_to_float
+from .survey import Population, Progress, Responses, SurveyScores, population_from_columns
+from .survey.instrument import GROUP_NAMES, Instrument
+from .survey.labels import Labels, as_strings, factorize, factorize_pair
+from .survey.responses import responses_from_columns
+from .survey.results import MISSING_COMPONENT, NOT_PUBLISHED, SCORED, EntityScores
+from .survey.screening import BURST, Screening
+
+GROUPS = len(GROUP_NAMES)
+STATUS_CODES = {
+    SCORED: pb.SURVEY_STATUS_SCORED,
+    NOT_PUBLISHED: pb.SURVEY_STATUS_NOT_PUBLISHABLE,
+    MISSING_COMPONENT: pb.SURVEY_STATUS_MISSING_COMPONENT,
+}
+ADEQUACY_CODES = (
+    pb.SAMPLE_ADEQUACY_NOT_PUBLISHABLE,
+    pb.SAMPLE_ADEQUACY_PUBLISHABLE,
+    pb.SAMPLE_ADEQUACY_MEETS_TARGET,
+)
+"""SampleAdequacy of each library adequacy level (sampling.NOT_PUBLISHABLE = 0, ...)."""
+CHUNK_FIELDS = {
+    "respondent_id": "respondent_ids[{row}]",
+    "unit_id": "unit_ids.codes[{row}]",
+    "sub_unit_id": "sub_unit_ids.codes[{row}]",
+    "group": "groups[{row}]",
+    "completion_seconds": "completion_seconds[{row}]",
+    "device_fingerprint": "device_fingerprints.codes[{row}]",
+    "submitted_at": "submitted_at[{row}]",
+}
+
+
+def chunk_where(chunk: int) -> Callable[[int, str], str]:
+    """How a value of chunk ``chunk`` is named: its field in the message, and its row there."""
+
+    def where(row: int, column: str) -> str:
+        pattern = CHUNK_FIELDS.get(column, "answers[item={column}].codes[{row}]")
+        return f"chunks[{chunk}]." + pattern.format(row=row, column=column)
+
+    return where
+
+
+def _text(column: ipb.TextColumn, size: int, name: str) -> Labels | None:
+    if not column.codes and not column.dictionary:
+        return None
+    codes = np.asarray(column.codes, dtype=np.int64)
+    if codes.size != size:
+        raise InvalidInputError(
+            [Violation(name, f"expected {size} codes (one per respondent id); got {codes.size}")]
+        )
+    bad = np.flatnonzero(codes >= len(column.dictionary))
+    if bad.size:
+        raise InvalidInputError(
+            [
+                Violation(
+                    f"{name}.codes[{int(bad[0])}]",
+                    f"expected an index below the dictionary size {len(column.dictionary)}; "
+                    f"got {int(codes[bad[0]])}",
+                )
+            ]
+        )
+    return factorize(Labels(tuple(column.dictionary), codes))
+
+
+def _answers(instrument: Instrument, chunk: ipb.RespondentChunk, prefix: str) -> dict[str, Any]:
+    size = len(chunk.respondent_ids)
+    known = set(instrument.item_ids)
+    answers: dict[str, Any] = {}
+    for column in chunk.answers:
+        name = f"{prefix}.answers[item={column.item_id}]"
+        if column.item_id not in known:
+            raise InvalidInputError(
+                [
+                    Violation(
+                        name,
+                        f"expected an item of instrument {instrument.id!r}; got an unknown item id",
+                    )
+                ]
+            )
+        if column.item_id in answers:
+            raise InvalidInputError([Violation(name, "expected each item once; got it again")])
+        if len(column.codes) != size:
+            raise InvalidInputError(
+                [
+                    Violation(
+                        f"{name}.codes",
+                        f"expected {size} codes (one per respondent id); got {len(column.codes)}",
+                    )
+                ]
+            )
+        answers[column.item_id] = np.asarray(column.codes, dtype=np.int64)
+    return answers
+
+
+def _floats(values: Sequence[float], size: int, name: str) -> Any:
+    if not values:
+        return None
+    if len(values) != size:
+        raise InvalidInputError(
+            [Violation(name, f"expected {size} values (one per respondent id); got {len(values)}")]
+        )
+    return np.asarray(values, dtype=np.float64)
+
+
+def chunk_responses(instrument: Instrument, chunk: ipb.RespondentChunk, index: int) -> Responses:
+    """Validated Responses of chunk ``index``; every bad value is named by its field there."""
+    prefix = f"chunks[{index}]"
+    size = len(chunk.respondent_ids)
+    units = _text(chunk.unit_ids, size, f"{prefix}.unit_ids")
+    if units is None:
+        raise InvalidInputError(
+            [Violation(f"{prefix}.unit_ids", "expected the unit of every respondent")]
+        )
+    if len(chunk.groups) != size:
+        raise InvalidInputError(
+            [
+                Violation(
+                    f"{prefix}.groups",
+                    f"expected {size} groups (one per respondent id); got {len(chunk.groups)}",
+                )
+            ]
+        )
+    devices = _text(chunk.device_fingerprints, size, f"{prefix}.device_fingerprints")
+    return responses_from_columns(
+        instrument,
+        respondent_ids=np.array(chunk.respondent_ids, dtype=str),
+        unit_ids=units,
+        groups=np.asarray(chunk.groups, dtype=np.int64),
+        answers=_answers(instrument, chunk, prefix),
+        sub_unit_ids=_text(chunk.sub_unit_ids, size, f"{prefix}.sub_unit_ids"),
+        completion_seconds=_floats(chunk.completion_seconds, size, f"{prefix}.completion_seconds"),
+        device_fingerprints=devices.values() if devices is not None else None,
+        submitted_at=_floats(chunk.submitted_at, size, f"{prefix}.submitted_at"),
+        where=chunk_where(index),
+    )
+
+
+def concat_responses(parts: Sequence[Responses]) -> Responses:
+    """The respondents of every part, in order, as one batch (labels re-factorised)."""
+    if len(parts) == 1:
+        return parts[0]
+    pairs = factorize_pair(
+        np.concatenate([p.units.values() for p in parts]),
+        np.concatenate([p.sub_units.values() for p in parts]),
+    )
+    return Responses(
+        instrument=parts[0].instrument,
+        respondent_ids=np.concatenate([p.respondent_ids for p in parts]),
+        units=pairs.first,
+        sub_units=pairs.second,
+        cells=pairs.cells,
+        cell_keys=pairs.keys,
+        groups=np.concatenate([p.groups for p in parts]),
+        answers=np.concatenate([p.answers for p in parts], axis=1),
+        completion_seconds=np.concatenate([p.completion_seconds for p in parts]),
+        devices=np.concatenate([p.devices for p in parts]),
+        submitted_at=np.concatenate([p.submitted_at for p in parts]),
+    )
+
+
+def group_names(groups: Sequence[int]) -> list[str]:
+    """Names of RespondentGroup values; an invalid value keeps its enum name (for messages)."""
+    return [
+        GROUP_NAMES[g - 1]
+        if 1 <= g <= GROUPS
+        else ipb.RespondentGroup.Name(g)
+        if g in ipb.RespondentGroup.values()
+        else str(g)
+        for g in groups
+    ]
+
+
+def population_from_pb(entries: Sequence[ipb.PopulationEntry], prefix: str) -> Population:
+    """A validated Population; bad values are named ``<prefix>[row].<field>``."""
+    return population_from_columns(
+        [e.unit_id for e in entries],
+        group_names([e.group for e in entries]),
+        np.array([e.population for e in entries], dtype=np.int64),
+        sampled=np.array([e.sampled for e in entries], dtype=np.int64),
+        sub_unit_ids=[e.sub_unit_id for e in entries],
+        where=lambda row, column: f"{prefix}[{row}].{column}",
+    )
+
+
+def _optional(value: float) -> float | None:
+    return None if np.isnan(value) else float(value)
+
+
+def _groups_pb(entities: EntityScores, row: int) -> list[pb.GroupSample]:
+    est = entities.estimates
+    result = []
+    for g in range(GROUPS):
+        population, sampled = est.population[row, g], est.sampled[row, g]
+        result.append(
+            pb.GroupSample(
+                group=cast(ipb.RespondentGroup, g + 1),
+                respondents=int(est.respondents[row, g]),
+                population=None if np.isnan(population) else int(population),
+                sampled=None if np.isnan(sampled) else int(sampled),
+                response_rate=_optional(est.response_rate[row, g]),
+                margin_of_error=_optional(est.margin_of_error[row, g]),
+            )
+        )
+    return result
+
+
+def _category(scores: SurveyScores, code: int) -> str:
+    return scores.ruleset.category_ids[code] if code >= 0 else ""
+
+
+def _dimensions_pb(
+    scores: SurveyScores, entities: EntityScores, row: int
+) -> list[pb.DimensionScore]:
+    est = entities.estimates
+    return [
+        pb.DimensionScore(
+            dimension_id=dimension,
+            respondents=int(est.dimension_n[row, d]),
+            score=_optional(est.dimension_score[row, d]),
+            standard_error=_optional(est.dimension_se[row, d]),
+            category=_category(scores, int(entities.dimension_category[row, d])),
+        )
+        for d, dimension in enumerate(scores.instrument.dimension_ids)
+    ]
+
+
+def _components_pb(
+    scores: SurveyScores, entities: EntityScores, row: int
+) -> list[pb.ComponentScore]:
+    est = entities.estimates
+    return [
+        pb.ComponentScore(
+            group=cast(ipb.RespondentGroup, g + 1),
+            respondents=int(est.component_n[row, g]),
+            score=_optional(est.component_score[row, g]) if est.component_n[row, g] else None,
+            standard_error=_optional(est.component_se[row, g]),
+            published=_optional(entities.components[row, g]),
+            inherited=bool(entities.inherited[row, g]),
+            category=_category(scores, int(entities.component_category[row, g])),
+        )
+        for g in range(GROUPS)
+    ]
+
+
+def _weakest_pb(scores: SurveyScores, entities: EntityScores, row: int) -> list[pb.WeakDimension]:
+    inst = scores.instrument
+    return [
+        pb.WeakDimension(
+            dimension_id=inst.dimension_ids[d],
+            label=inst.dimension_labels[d],
+            score=float(entities.estimates.dimension_score[row, d]),
+            category=_category(scores, int(entities.dimension_category[row, d])),
+            follow_up_actions=inst.follow_up_actions[d],
+        )
+        for d in entities.weakest[row].tolist()
+        if d >= 0
+    ]
+
+
+def entities_to_pb(scores: SurveyScores, entities: EntityScores) -> list[pb.SurveyEntityResult]:
+    """One result message per unit (or sub-unit) of ``entities``."""
+    index = steps_to_float(entities.index_steps, scores.ruleset.decimals)
+    result = []
+    for row in range(len(entities)):
+        scored = int(entities.status[row]) == SCORED
+        result.append(
+            pb.SurveyEntityResult(
+                unit_id=entities.unit_ids[row],
+                sub_unit_id=entities.sub_unit_ids[row],
+                groups=_groups_pb(entities, row),
+                adequacy=ADEQUACY_CODES[int(entities.estimates.adequacy[row])],
+                status=STATUS_CODES[int(entities.status[row])],
+                dimensions=_dimensions_pb(scores, entities, row),
+                components=_components_pb(scores, entities, row),
+                correction_integrity=float(entities.correction[row, 0]),
+                correction_prevalence=float(entities.correction[row, 1]),
+                index_raw=float(entities.index_raw[row]) if scored else None,
+                index=float(index[row]) if scored else None,
+                category=_category(scores, int(entities.index_category[row])) if scored else "",
+                weakest=_weakest_pb(scores, entities, row),
+            )
+        )
+    return result
+
+
+def add_sub_unit_counts(scores: SurveyScores, units: list[pb.SurveyEntityResult]) -> None:
+    """Fill each unit's sub-units per category (units that have sub-units)."""
+    names = (*scores.ruleset.category_ids, "not_scored")
+    for message, counts in zip(units, scores.sub_unit_categories.tolist(), strict=True):
+        if sum(counts):
+            message.sub_unit_categories.extend(
+                pb.SubUnitCount(category=n, count=c) for n, c in zip(names, counts, strict=True)
+            )
+
+
+def screening_to_pb(
+    screening: Screening | None,
+    responses: Responses | None,
+    mode: pb.ScreeningMode,
+    list_limit: int,
+    corrections: Any = None,
+) -> pb.ScreeningSummary:
+    """What screening did: counts per reason and per unit; the excluded respondents up to
+    ``list_limit`` (0: none listed)."""
+    if screening is None or responses is None:
+        return pb.ScreeningSummary(mode=pb.SCREENING_MODE_OFF)
+    flagged = screening.unit_flagged
+    points = corrections.integrity if corrections is not None else np.zeros(len(screening.unit_ids))
+    summary = pb.ScreeningSummary(
+        mode=mode,
+        excluded=int(screening.excluded.sum()),
+        reasons=[
+            pb.ReasonCount(
+                reason=cast(ipb.ExclusionReason, r), respondents=int(flagged[:, r].sum())
+            )
+            for r in range(1, BURST + 1)
+        ],
+        units=[
+            pb.UnitScreening(
+                unit_id=screening.unit_ids[u],
+                respondents=int(screening.unit_respondents[u]),
+                flagged=int(flagged[u, 0]),
+                correction_points=float(points[u]),
+            )
+            for u in np.flatnonzero(flagged[:, 0] > 0).tolist()
+        ],
+        local_rule_label=corrections.label if corrections is not None else "",
+    )
+    _list_excluded(summary, screening, responses, list_limit)
+    return summary
+
+
+def _list_excluded(
+    summary: pb.ScreeningSummary, screening: Screening, responses: Responses, limit: int
+) -> None:
+    if limit <= 0:
+        return
+    rows = np.flatnonzero(screening.excluded)
+    summary.excluded_truncated = bool(rows.size > limit)
+    rows = rows[:limit]
+    ids = responses.respondent_ids
+    units = responses.units.values()
+    for r in rows.tolist():
+        bits = int(screening.reasons[r])
+        related = int(screening.related_row[r])
+        summary.excluded_respondents.append(
+            pb.ExcludedRespondent(
+                respondent_id=str(ids[r]),
+                unit_id=str(units[r]),
+                reasons=[
+                    cast(ipb.ExclusionReason, k) for k in range(1, BURST + 1) if bits >> k & 1
+                ],
+                related_to=str(ids[related]) if related >= 0 else "",
+            )
+        )
+
+
+def progress_to_pb(progress: Progress) -> list[pb.ProgressRow]:
+    """One row per row of the population table."""
+    return [
+        pb.ProgressRow(
+            unit_id=progress.unit_ids[i],
+            sub_unit_id=progress.sub_unit_ids[i],
+            group=cast(ipb.RespondentGroup, int(progress.groups[i]) + 1),
+            population=int(progress.population[i]),
+            sampled=None if np.isnan(progress.sampled[i]) else int(progress.sampled[i]),
+            respondents=int(progress.respondents[i]),
+            response_rate=_optional(progress.response_rate[i]),
+            margin_of_error=_optional(progress.margin_of_error[i]),
+            adequacy=ADEQUACY_CODES[int(progress.adequacy[i])],
+            more_for_max_margin=int(progress.needed_for_max[i]),
+            max_margin_reachable=bool(progress.reachable_max[i]),
+            more_for_target_margin=int(progress.needed_for_target[i]),
+            target_margin_reachable=bool(progress.reachable_target[i]),
+        )
+        for i in range(len(progress))
+    ]
+
+
+def _text_pb(values: Any) -> ipb.TextColumn:
+    labels = factorize(values)
+    return ipb.TextColumn(dictionary=list(labels.names), codes=labels.codes.tolist())
+
+
+def _labels_pb(labels: Labels, rows: slice) -> ipb.TextColumn:
+    present, codes = np.unique(labels.codes[rows], return_inverse=True)
+    names = np.array(labels.names or [""], dtype=object)[present]
+    return ipb.TextColumn(dictionary=names.tolist(), codes=codes.reshape(-1).tolist())
+
+
+def chunk_of(responses: Responses, rows: slice) -> ipb.RespondentChunk:
+    """The respondents at ``rows`` as one RespondentChunk (optional columns only when known)."""
+    inst = responses.instrument
+    chunk = ipb.RespondentChunk(
+        respondent_ids=as_strings(responses.respondent_ids[rows]).tolist(),
+        unit_ids=_labels_pb(responses.units, rows),
+        sub_unit_ids=_labels_pb(responses.sub_units, rows),
+        groups=cast("list[ipb.RespondentGroup]", (responses.groups[rows] + 1).tolist()),
+        answers=[
+            ipb.AnswerColumn(item_id=item, codes=responses.answers[i, rows].tolist())
+            for i, item in enumerate(inst.item_ids)
+        ],
+    )
+    seconds, times = responses.completion_seconds[rows], responses.submitted_at[rows]
+    devices = as_strings(responses.devices[rows])
+    if not np.isnan(seconds).all():
+        chunk.completion_seconds.extend(seconds.tolist())
+    if not np.isnan(times).all():
+        chunk.submitted_at.extend(times.tolist())
+    if bool((devices != "").any()):
+        chunk.device_fingerprints.CopyFrom(_text_pb(devices))
+    return chunk
+
+
+def score_requests(
+    start: pb.ScoreSurveyStart, responses: Responses, chunk_rows: int
+) -> Iterator[pb.ScoreSurveyRequest]:
+    """A whole ScoreSurvey upload: ``start`` (with the respondent count), the respondents in
+    chunks of ``chunk_rows``, then the end message with the totals."""
+    if chunk_rows < 1:
+        raise InvalidInputError([Violation("chunk_rows", f"expected >= 1; got {chunk_rows}")])
+    first = pb.ScoreSurveyStart()
+    first.CopyFrom(start)
+    first.expected_respondents = len(responses)
+    yield pb.ScoreSurveyRequest(start=first)
+    starts = range(0, len(responses), chunk_rows)
+    for row in starts:
+        yield pb.ScoreSurveyRequest(chunk=chunk_of(responses, slice(row, row + chunk_rows)))
+    yield pb.ScoreSurveyRequest(
+        end=pb.ScoreSurveyEnd(respondents=len(responses), chunks=len(starts))
+    )
+
+
+def response_counts(responses: Responses) -> list[pb.ResponseCount]:
+    """Respondents per (unit, sub-unit, group): what SurveyProgress needs of the responses."""
+    keys, counts = np.unique(responses.cells * GROUPS + responses.groups, return_counts=True)
+    cells, groups = keys // GROUPS, keys % GROUPS
+    n_sub = max(len(responses.sub_units.names), 1)
+    cell_keys = responses.cell_keys[cells]
+    units = np.array(responses.units.names or [""], dtype=str)[cell_keys // n_sub]
+    subs = np.array(responses.sub_units.names or [""], dtype=str)[cell_keys % n_sub]
+    return [
+        pb.ResponseCount(
+            unit_id=u, sub_unit_id=s, group=cast(ipb.RespondentGroup, g + 1), respondents=n
+        )
+        for u, s, g, n in zip(
+            units.tolist(), subs.tolist(), groups.tolist(), counts.tolist(), strict=True
+        )
+    ]
