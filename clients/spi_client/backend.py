@@ -8,30 +8,29 @@ requests (what-if) are built once by the command and answered here by
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-import spi_engine.survey as sv
 from spi.v1 import engine_pb2
 from spi.v1 import simulation_pb2 as sim
-from spi_engine import Catalog, Ruleset, Units, answer_whatif, bundled, load_file, score, summarize
+from spi.v1 import survey_pb2 as survey
+from spi_engine import (
+    Catalog,
+    Ruleset,
+    Units,
+    answer_survey,
+    answer_whatif,
+    bundled,
+    load_file,
+    score,
+    summarize,
+)
 from spi_engine.convert import score_response_to_pb, summary_to_pb, units_to_pb
 from spi_engine.datasets import Datasets, load_dataset
 from spi_engine.errors import InvalidInputError, Violation
 
 RULESET_FILE_SUFFIXES = (".txtpb", ".binpb", ".pb", ".textproto")
-
-
-@dataclass(frozen=True)
-class SurveyInput:
-    """What a survey command sends: validated respondents, an optional population table."""
-
-    instrument: sv.Instrument
-    responses: sv.Responses
-    population: sv.Population | None = None
-    ruleset: str = "spi-2024"
 
 
 def is_ruleset_file(reference: str) -> bool:
@@ -70,9 +69,12 @@ class Backend(Protocol):
         self, request: sim.CompareRulesetsRequest
     ) -> Iterator[sim.CompareRulesetsResponse]: ...
     def list_datasets(self) -> sim.ListDatasetsResponse: ...
-    def score_survey(self, survey: SurveyInput, sub_units: bool, exclude_flagged: bool) -> Any: ...
-    def survey_progress(self, survey: SurveyInput) -> Any: ...
-    def screen_survey(self, survey: SurveyInput, corrections: bool) -> Any: ...
+    def score_survey(
+        self, requests: Iterable[survey.ScoreSurveyRequest]
+    ) -> survey.ScoreSurveyResponse: ...
+    def survey_progress(
+        self, request: survey.SurveyProgressRequest
+    ) -> survey.SurveyProgressResponse: ...
     def close(self) -> None: ...
 
 
@@ -157,38 +159,18 @@ class LocalBackend:
     def list_datasets(self) -> sim.ListDatasetsResponse:
         return answer_whatif.list_datasets(sim.ListDatasetsRequest(), self.sources())
 
-    def score_survey(self, survey: SurveyInput, sub_units: bool, exclude_flagged: bool) -> Any:
-        """Scores of units (and sub-units) as a :class:`survey_render.ScoreAnswer`."""
-        from . import survey_render
+    def survey_sources(self) -> answer_survey.SurveySources:
+        return answer_survey.SurveySources(self.catalog, answer_survey.bundled_instruments())
 
-        exclude = corrections = None
-        if exclude_flagged:
-            screening = sv.screen(survey.responses)
-            exclude, corrections = screening.excluded, screening.local_corrections()
-        scores = sv.score_survey(
-            survey.responses,
-            self.resolve(survey.ruleset),
-            population=survey.population,
-            exclude=exclude,
-            corrections=corrections,
-        )
-        return survey_render.score_answer(scores, len(survey.responses), sub_units)
+    def score_survey(
+        self, requests: Iterable[survey.ScoreSurveyRequest]
+    ) -> survey.ScoreSurveyResponse:
+        return answer_survey.score_survey(requests, self.survey_sources())
 
-    def survey_progress(self, survey: SurveyInput) -> Any:
-        """Response monitoring as a :class:`survey_render.ProgressAnswer`."""
-        from . import survey_render
-
-        if survey.population is None:
-            raise InvalidInputError([Violation("--sample", "a sample table is required")])
-        progress = sv.survey_progress(survey.instrument, survey.population, survey.responses)
-        return survey_render.progress_answer(progress, survey.instrument, len(survey.responses))
-
-    def screen_survey(self, survey: SurveyInput, corrections: bool) -> Any:
-        """Flagged respondents as a :class:`survey_render.ScreenAnswer`."""
-        from . import survey_render
-
-        screening = sv.screen(survey.responses)
-        return survey_render.screen_answer(screening, survey.responses, corrections)
+    def survey_progress(
+        self, request: survey.SurveyProgressRequest
+    ) -> survey.SurveyProgressResponse:
+        return answer_survey.survey_progress(request, self.survey_sources())
 
     def close(self) -> None:
         return None
@@ -296,14 +278,20 @@ class RemoteBackend:
         )
         return response
 
-    def score_survey(self, survey: SurveyInput, sub_units: bool, exclude_flagged: bool) -> Any:
-        raise NotImplementedError("spi survey score --server needs the ScoreSurvey RPC")
+    def score_survey(
+        self, requests: Iterable[survey.ScoreSurveyRequest]
+    ) -> survey.ScoreSurveyResponse:
+        upload = getattr(self.client, "upload", None)  # the client-streaming call
+        if upload is None:
+            raise NotImplementedError("this client cannot upload to ScoreSurvey yet")
+        response: survey.ScoreSurveyResponse = upload("ScoreSurvey", requests)
+        return response
 
-    def survey_progress(self, survey: SurveyInput) -> Any:
-        raise NotImplementedError("spi survey progress --server needs the SurveyProgress RPC")
-
-    def screen_survey(self, survey: SurveyInput, corrections: bool) -> Any:
-        raise NotImplementedError("spi survey screen --server needs a screening RPC")
+    def survey_progress(
+        self, request: survey.SurveyProgressRequest
+    ) -> survey.SurveyProgressResponse:
+        response: survey.SurveyProgressResponse = self.client.rpc("SurveyProgress", request)
+        return response
 
     def close(self) -> None:
         self.client.close()

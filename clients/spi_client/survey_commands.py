@@ -13,22 +13,26 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
 import spi_engine.survey as sv
+from spi.v1 import instrument_pb2 as ipb
+from spi.v1 import survey_pb2 as pb
 from spi_engine.errors import InvalidInputError, Violation
 from spi_engine.survey.files import TRUTH_NAMES
+from spi_engine.survey.labels import as_strings, factorize
 
 from . import survey_render as out
-from .backend import Backend, SurveyInput
+from .backend import Backend
 from .commands import usage
+from .progress import Progress
 from .whatif_commands import emit
 
 INSTRUMENT_SUFFIXES = (".txtpb", ".textproto", ".binpb", ".pb")
-API_FIELD = re.compile(r"respondents\[(\d+)\]\.(\w+)")
+API_FIELD = re.compile(r"responses\[(\d+)\]\.(\w+)")
 
 
 def instrument_of(reference: str) -> sv.Instrument:
@@ -94,8 +98,97 @@ def generated_text(data: sv.SyntheticSurvey, inst: sv.Instrument, paths: dict[st
 
 # score, progress, screen -----------------------------------------------------------------------
 
+CHUNK_ROWS = 65_536
+"""Respondents per uploaded RespondentChunk (the server accepts up to 100,000)."""
+PROGRESS_FROM = 100_000
+"""Respondents from which the upload shows a progress bar (on a terminal only)."""
+CHUNK_FIELD = re.compile(
+    r"chunks\[(\d+)\]\.(?:answers\[item=(\w+)\]\.codes|(\w+?)(?:\.codes)?)\[(\d+)\]"
+)
+COLUMN_OF = {
+    "respondent_ids": "respondent_id",
+    "unit_ids": "unit_id",
+    "sub_unit_ids": "sub_unit_id",
+    "groups": "group",
+    "completion_seconds": "completion_seconds",
+    "device_fingerprints": "device_fingerprint",
+    "submitted_at": "submitted_at",
+}
 
-def read_survey(args: argparse.Namespace, population: str | None, screening: bool) -> SurveyInput:
+
+def instrument_source(reference: str, inst: sv.Instrument) -> dict[str, Any]:
+    """The request's instrument: a bundled id by name, a file's instrument in full."""
+    if reference.endswith(INSTRUMENT_SUFFIXES) or "/" in reference:
+        return {"instrument": inst.to_message()}
+    return {"instrument_id": inst.id}
+
+
+def population_entries(table: sv.Population | None) -> list[ipb.PopulationEntry]:
+    if table is None:
+        return []
+    return [
+        ipb.PopulationEntry(
+            unit_id=unit, sub_unit_id=sub, group=group + 1, population=size, sampled=sampled
+        )
+        for unit, sub, group, size, sampled in zip(
+            table.unit_ids,
+            table.sub_unit_ids,
+            table.groups.tolist(),
+            table.population.tolist(),
+            table.sampled.tolist(),
+            strict=True,
+        )
+    ]
+
+
+def _text_column(labels: Any, rows: slice) -> ipb.TextColumn:
+    return ipb.TextColumn(dictionary=list(labels.names), codes=labels.codes[rows].tolist())
+
+
+def chunk_of(responses: sv.Responses, rows: slice, screening: bool) -> ipb.RespondentChunk:
+    """Respondents ``rows`` as one packed RespondentChunk (screening columns only when needed)."""
+    ids = as_strings(responses.respondent_ids[rows])
+    chunk = ipb.RespondentChunk(
+        respondent_ids=ids.tolist(),
+        unit_ids=_text_column(responses.units, rows),
+        sub_unit_ids=_text_column(responses.sub_units, rows),
+        groups=(responses.groups[rows] + 1).tolist(),
+        answers=[
+            ipb.AnswerColumn(item_id=item, codes=responses.answers[i, rows].tolist())
+            for i, item in enumerate(responses.instrument.item_ids)
+        ],
+    )
+    if screening:
+        chunk.completion_seconds.extend(responses.completion_seconds[rows].tolist())
+        devices = factorize(as_strings(responses.devices[rows]))
+        chunk.device_fingerprints.CopyFrom(
+            ipb.TextColumn(dictionary=list(devices.names), codes=devices.codes.tolist())
+        )
+        chunk.submitted_at.extend(responses.submitted_at[rows].tolist())
+    return chunk
+
+
+def uploaded(
+    start: pb.ScoreSurveyStart, responses: sv.Responses, screening: bool
+) -> Iterator[pb.ScoreSurveyRequest]:
+    """The ScoreSurvey upload: start, chunks of CHUNK_ROWS respondents (with a progress bar on a
+    terminal for large files), end."""
+    yield pb.ScoreSurveyRequest(start=start)
+    total = len(responses)
+    shown = None if total >= PROGRESS_FROM else False
+    chunks = 0
+    with Progress("uploading respondents", total, enabled=shown) as bar:
+        for first in range(0, total, CHUNK_ROWS):
+            rows = slice(first, min(first + CHUNK_ROWS, total))
+            yield pb.ScoreSurveyRequest(chunk=chunk_of(responses, rows, screening))
+            bar.advance(rows.stop - rows.start)
+            chunks += 1
+    yield pb.ScoreSurveyRequest(end=pb.ScoreSurveyEnd(respondents=total, chunks=chunks))
+
+
+def read_inputs(
+    args: argparse.Namespace, population: str | None, screening: bool
+) -> tuple[sv.Instrument, sv.Responses, sv.Population | None]:
     """The instrument, the validated respondents file and the population table of a command."""
     inst = instrument_of(args.instrument)
     responses = sv.read_responses(
@@ -105,32 +198,88 @@ def read_survey(args: argparse.Namespace, population: str | None, screening: boo
     if population is not None:
         option = "--sample" if getattr(args, "sample", None) else "--population"
         table = sv.read_population(existing(population, option))
-    return SurveyInput(inst, responses, table, getattr(args, "ruleset", "spi-2024"))
+    return inst, responses, table
 
 
-@contextmanager
-def in_file(path: str) -> Iterator[None]:
-    """Errors the library or a server names ``respondents[N].column`` are named in the file."""
-    try:
-        yield
-    except InvalidInputError as error:
-        if error.context or not any(API_FIELD.fullmatch(v.field) for v in error.violations):
-            raise
-        raise InvalidInputError(
-            [Violation(file_where(path, v.field), v.description) for v in error.violations],
-            context=path,
-        ) from None
+def ask_scores(
+    args: argparse.Namespace,
+    backend: Backend,
+    population: str | None,
+    mode: int,
+) -> pb.ScoreSurveyResponse:
+    screening = mode != pb.SCREENING_MODE_OFF
+    inst, responses, table = read_inputs(args, population, screening)
+    start = pb.ScoreSurveyStart(
+        ruleset_id=backend.use_ruleset(getattr(args, "ruleset", "spi-2024")),
+        population=population_entries(table),
+        screening=pb.ScreeningOptions(mode=cast("pb.ScreeningMode", mode), list_excluded=screening),
+        expected_respondents=len(responses),
+        **instrument_source(args.instrument, inst),
+    )
+    with in_file(args.responses):
+        return backend.score_survey(uploaded(start, responses, screening))
 
 
-def file_where(path: str, field: str) -> str:
-    """``line 5, column 'unit_id'`` (CSV, one line per record) or ``row 4, column ...`` (Parquet)."""
-    found = API_FIELD.fullmatch(field)
-    if found is None:
-        return field
-    row, column = int(found[1]), found[2]
-    if path.endswith(".parquet"):
-        return f"row {row + 1}, column {column!r}"
-    return f"line {row + 2}, column {column!r}"
+def score(args: argparse.Namespace, backend: Backend) -> int:
+    mode = pb.SCREENING_MODE_EXCLUDE_AND_CORRECT if args.exclude_flagged else pb.SCREENING_MODE_OFF
+    answer = ask_scores(args, backend, args.population, mode)
+    render = {"text": out.score_text, "json": out.score_json, "csv": out.score_csv}
+    units = known_units(args.units, answer.units)
+    emit(args, [render[args.format](answer, args.sub_units, units)])
+    return 0
+
+
+def screen(args: argparse.Namespace, backend: Backend) -> int:
+    mode = pb.SCREENING_MODE_EXCLUDE_AND_CORRECT if args.corrections else pb.SCREENING_MODE_EXCLUDE
+    answer = ask_scores(args, backend, None, mode)
+    render = {"text": out.screen_text, "json": out.screen_json, "csv": out.screen_csv}
+    emit(args, [render[args.format](answer)])
+    return 0
+
+
+def known_units(wanted: list[str], entities: Any) -> tuple[str, ...]:
+    """The --unit ids (comma-separated or repeated), each checked against the answer's units."""
+    ids = tuple(i for text in wanted for i in text.split(",") if i)
+    present = {e.unit_id for e in entities}
+    for unit in ids:
+        if unit not in present:
+            raise usage(f"--unit {unit}: not a unit of this survey ({len(present):,} units)")
+    return ids
+
+
+def response_counts(responses: sv.Responses) -> tuple[list[pb.ResponseCount], Any]:
+    """Respondents per (unit, sub-unit, group) cell, and each cell's first row in the file."""
+    keys = responses.cells * 3 + responses.groups
+    cells, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    order = np.argsort(first, kind="stable")  # the earliest row of a unit is its first entry's
+    cells, first, counts = cells[order], first[order], counts[order]
+    units = np.array(responses.units.names or ("",), dtype=str)[responses.units.codes[first]]
+    subs = np.array(responses.sub_units.names or ("",), dtype=str)[responses.sub_units.codes[first]]
+    entries = [
+        pb.ResponseCount(unit_id=u, sub_unit_id=s, group=g + 1, respondents=n)
+        for u, s, g, n in zip(
+            units.tolist(), subs.tolist(), (cells % 3).tolist(), counts.tolist(), strict=True
+        )
+    ]
+    return entries, first
+
+
+def progress(args: argparse.Namespace, backend: Backend) -> int:
+    inst, responses, table = read_inputs(args, args.sample, screening=args.until is not None)
+    if args.until is not None:
+        responses = before(responses, args.until)
+    entries, first = response_counts(responses)
+    request = pb.SurveyProgressRequest(
+        population=population_entries(table),
+        responses=entries,
+        **instrument_source(args.instrument, inst),
+    )
+    with in_file(args.responses, first):
+        answer = backend.survey_progress(request)
+    render = {"text": out.progress_text, "json": out.progress_json, "csv": out.progress_csv}
+    units = known_units(args.units, answer.rows)
+    emit(args, [render[args.format](answer, len(responses), units)])
+    return 0
 
 
 def before(responses: sv.Responses, until: str) -> sv.Responses:
@@ -141,47 +290,38 @@ def before(responses: sv.Responses, until: str) -> sv.Responses:
         raise usage(
             f"--until {until}: expected a UTC time like 2024-08-15 or 2024-08-15T12:00:00"
         ) from None
-    if responses.submitted_at is None:
-        raise usage("--until needs the submitted_at column in --responses")
     return responses.take(responses.submitted_at < cutoff)
 
 
-def score(args: argparse.Namespace, backend: Backend) -> int:
-    survey = read_survey(args, args.population, screening=args.exclude_flagged)
-    with in_file(args.responses):
-        answer = backend.score_survey(survey, args.sub_units, args.exclude_flagged)
-    render = {"text": out.score_text, "json": out.score_json, "csv": out.score_csv}
-    emit(args, [render[args.format](answer)])
-    return 0
+@contextmanager
+def in_file(path: str, count_rows: Any = None) -> Iterator[None]:
+    """Errors naming a value of the request (``chunks[2].unit_ids.codes[5]``, or
+    ``responses[3].unit_id`` of the counts sent, whose first rows are ``count_rows``) are named
+    in the file instead, by line (CSV) or row (Parquet) and column."""
+    try:
+        yield
+    except InvalidInputError as error:
+        named = [file_where(path, v.field, count_rows) for v in error.violations]
+        if error.context or all(n is None for n in named):
+            raise
+        violations = [
+            Violation(n or v.field, v.description)
+            for n, v in zip(named, error.violations, strict=True)
+        ]
+        raise InvalidInputError(violations, context=path) from None
 
 
-def progress(args: argparse.Namespace, backend: Backend) -> int:
-    survey = read_survey(args, args.sample, screening=args.until is not None)
-    if args.until is not None:
-        survey = replace(survey, responses=before(survey.responses, args.until))
-    with in_file(args.responses):
-        answer = backend.survey_progress(survey)
-    if args.format == "json":
-        emit(args, [out.as_json({"heading": answer.heading, "rows": answer.rows})])
+def file_where(path: str, field: str, count_rows: Any) -> str | None:
+    """``line 5, column 'unit_id'`` (CSV, one line per record) or ``row 4, column ...`` (Parquet)."""
+    found = CHUNK_FIELD.fullmatch(field)
+    counted = API_FIELD.fullmatch(field)
+    if found is not None:
+        row = int(found[1]) * CHUNK_ROWS + int(found[4])
+        column = found[2] or COLUMN_OF.get(found[3], found[3])
+    elif counted is not None and count_rows is not None:
+        row, column = int(count_rows[int(counted[1])]), counted[2]
     else:
-        emit(
-            args,
-            [out.progress_text(answer) if args.format == "text" else out.rows_csv(answer.rows)],
-        )
-    return 0
-
-
-def screen(args: argparse.Namespace, backend: Backend) -> int:
-    survey = read_survey(args, None, screening=True)
-    answer = backend.screen_survey(survey, args.corrections)
-    if args.format == "json":
-        emit(args, [out.screen_json(answer)])
-    else:
-        emit(
-            args,
-            [out.screen_text(answer) if args.format == "text" else out.rows_csv(answer.excluded)],
-        )
-    return 0
-
-
-__all__ = ["emit", "existing", "generate", "instrument_of", "progress", "score", "screen"]
+        return None
+    if path.endswith(".parquet"):
+        return f"row {row + 1}, column {column!r}"
+    return f"line {row + 2}, column {column!r}"

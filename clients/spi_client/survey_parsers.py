@@ -62,6 +62,17 @@ def _output(parser: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
     parser.add_argument("--output", metavar="FILE", help="write here instead of standard output")
 
 
+def _units(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--unit",
+        dest="units",
+        action="append",
+        default=[],
+        metavar="ID[,ID...]",
+        help="show only these units (and their sub-units); the heading still counts them all",
+    )
+
+
 def add_commands(sub: Subparsers, server_options: ServerOptions) -> None:
     survey = sub.add_parser(
         "survey",
@@ -124,6 +135,7 @@ def _score(sub: Subparsers, server_options: ServerOptions) -> None:
         "--ruleset", default="spi-2024", help="ruleset id or file (default spi-2024)"
     )
     parser.add_argument("--sub-units", action="store_true", help="score sub-units too")
+    _units(parser)
     parser.add_argument(
         "--exclude-flagged",
         action="store_true",
@@ -152,6 +164,7 @@ def _progress(sub: Subparsers, server_options: ServerOptions) -> None:
         metavar="TIME",
         help="count only responses submitted before this UTC time (2024-08-15 or 2024-08-15T12:00:00)",
     )
+    _units(parser)
     _instrument(parser)
     _output(parser, ("text", "json", "csv"))
     server_options(parser)

@@ -1,7 +1,8 @@
 """Text, JSON and CSV of the survey answers (`spi survey score | progress | screen`).
 
-An answer arrives here as plain rows (lists of dicts of already rounded values, the library's
-report rows), the same in-process and from a server, so both modes print the same bytes.
+Only this module turns the spi.v1 survey messages (ScoreSurveyResponse, SurveyProgressResponse)
+into text; they are the same in-process and from a server, so both modes print the same bytes.
+Unrounded values (dimension scores, margins) are rounded half up here, at the output edge.
 """
 
 from __future__ import annotations
@@ -10,42 +11,35 @@ import csv
 import io
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-import spi_engine.survey as sv
+from spi.v1 import instrument_pb2 as ipb
+from spi.v1 import survey_pb2 as pb
 from spi_engine.numeric import format_steps, round_half_up_steps
 from spi_engine.survey import text_table
-from spi_engine.survey.screening import REASON_NAMES
 
 Row = dict[str, Any]
+GROUPS = ("internal", "external", "expert")
+PERCENT_DECIMALS = 2
 
 
-@dataclass(frozen=True)
-class ScoreAnswer:
-    heading: str
-    units: list[Row]
-    sub_units: list[Row] = field(default_factory=list)
-    categories: list[Row] = field(default_factory=list)
-    weakest: list[Row] = field(default_factory=list)
-    correction_label: str = ""
+def _name(enum: Any, value: int, prefix: str) -> str:
+    """``SAMPLE_ADEQUACY_MEETS_TARGET`` -> ``meets_target``."""
+    return str(enum.Name(value)).removeprefix(prefix).lower()
 
 
-@dataclass(frozen=True)
-class ProgressAnswer:
-    heading: str
-    rows: list[Row]
+def half_up(value: float, decimals: int) -> str:
+    steps = round_half_up_steps(np.array([float(value)]), decimals)
+    return format_steps(int(steps[0]), decimals)
 
 
-@dataclass(frozen=True)
-class ScreenAnswer:
-    heading: str
-    excluded: list[Row]
-    counts: list[Row]
-    corrections: list[Row] = field(default_factory=list)
-    correction_label: str = ""
+def percent(message: Any, field: str) -> str:
+    """A fraction field as a percentage; '' when the optional field is absent."""
+    if not message.HasField(field):
+        return ""
+    return half_up(getattr(message, field) * 100.0, PERCENT_DECIMALS) + "%"
 
 
 def rows_csv(rows: Sequence[Row]) -> str:
@@ -62,145 +56,244 @@ def as_json(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
 
 
+def _heading(instrument_id: str, sha256: str, what: str) -> str:
+    return f"instrument {instrument_id} ({sha256[:12]}): {what}"
+
+
 def _section(title: str, rows: Sequence[Row]) -> list[str]:
     return ["", title, text_table(rows)]
 
 
-def score_text(answer: ScoreAnswer) -> str:
-    lines = [answer.heading]
-    if answer.correction_label:
-        lines.append(f"correction points: {answer.correction_label}")
-    lines += _section("units", answer.units)
-    if answer.sub_units:
-        lines += _section("sub-units", answer.sub_units)
-        lines += _section("sub-units per category", answer.categories)
-    lines += _section(
-        "weakest dimensions of publishable units, with follow-up actions", answer.weakest
-    )
-    return "\n".join(lines) + "\n"
+# ScoreSurvey ------------------------------------------------------------------------------------
 
 
-def score_json(answer: ScoreAnswer) -> str:
-    body: dict[str, Any] = {"heading": answer.heading, "units": answer.units}
-    if answer.sub_units:
-        body["sub_units"] = answer.sub_units
-        body["sub_unit_categories"] = answer.categories
-    body["weakest"] = answer.weakest
-    if answer.correction_label:
-        body["correction_label"] = answer.correction_label
-    return as_json(body)
+def _component(component: pb.ComponentScore, decimals: int) -> str:
+    if not component.HasField("published"):
+        return ""
+    return half_up(component.published, decimals) + ("*" if component.inherited else "")
 
 
-def score_csv(answer: ScoreAnswer) -> str:
-    """One row per unit, then per sub-unit (their unit_id and sub_unit_id tell them apart)."""
-    return rows_csv(answer.units + answer.sub_units)
-
-
-def progress_text(answer: ProgressAnswer) -> str:
-    return f"{answer.heading}\n\n{text_table(answer.rows)}\n"
-
-
-def screen_text(answer: ScreenAnswer) -> str:
-    lines = [answer.heading]
-    lines += _section("flagged per reason", answer.counts)
-    lines += _section("excluded respondents", answer.excluded)
-    if answer.correction_label:
-        lines += _section(
-            f"LOCAL correction points - {answer.correction_label}", answer.corrections
-        )
-    return "\n".join(lines) + "\n"
-
-
-def screen_json(answer: ScreenAnswer) -> str:
-    body: dict[str, Any] = {
-        "heading": answer.heading,
-        "counts": answer.counts,
-        "excluded": answer.excluded,
+def entity_row(entity: pb.SurveyEntityResult, decimals: int) -> Row:
+    """A unit or sub-unit: respondents per group, internal margin, adequacy, components, index."""
+    scored = entity.status == pb.SURVEY_STATUS_SCORED
+    components = {GROUPS[c.group - 1]: _component(c, decimals) for c in entity.components}
+    internal = next((g for g in entity.groups if g.group == ipb.RESPONDENT_GROUP_INTERNAL), None)
+    return {
+        "unit_id": entity.unit_id,
+        "sub_unit_id": entity.sub_unit_id,
+        "respondents": "/".join(str(g.respondents) for g in entity.groups),
+        "internal_moe": percent(internal, "margin_of_error") if internal else "",
+        "adequacy": _name(pb.SampleAdequacy, entity.adequacy, "SAMPLE_ADEQUACY_"),
+        **{name: components.get(name, "") for name in GROUPS},
+        "index": half_up(entity.index, decimals) if entity.HasField("index") else "",
+        "category": entity.category
+        if scored
+        else _name(pb.SurveyStatus, entity.status, "SURVEY_STATUS_"),
     }
-    if answer.correction_label:
-        body["local_corrections"] = {
-            "label": answer.correction_label,
-            "units": answer.corrections,
+
+
+def weakest_rows(units: Sequence[pb.SurveyEntityResult], decimals: int) -> list[Row]:
+    return [
+        {
+            "unit_id": unit.unit_id,
+            "dimension": weak.label,
+            "score": half_up(weak.score, decimals),
+            "category": weak.category,
+            "follow_up": "; ".join(weak.follow_up_actions),
         }
-    return as_json(body)
-
-
-# Answers from the library's results (the in-process backend) ---------------------------------
-
-
-def _count_heading(inst: sv.Instrument, what: str) -> str:
-    return f"instrument {inst.id} ({inst.sha256[:12]}): {what}"
-
-
-def score_answer(scores: sv.SurveyScores, responses: int, sub_units: bool) -> ScoreAnswer:
-    units = scores.units
-    rows = sv.entity_rows(scores, units)
-    published = np.flatnonzero(units.index_steps >= 0)
-    weakest = [
-        {"unit_id": units.unit_ids[i], **row}
-        for i in published.tolist()
-        for row in sv.weakest_rows(scores, units, i)
+        for unit in units
+        for weak in unit.weakest
     ]
-    scored = int(published.size)
-    heading = _count_heading(
-        scores.instrument,
-        f"{responses:,} respondents, {len(units):,} units; ruleset {scores.ruleset.id}; "
-        f"index published for {scored:,} of {len(units):,} units",
-    )
-    if not sub_units:
-        return ScoreAnswer(heading, rows, weakest=weakest, correction_label=scores.correction_label)
-    return ScoreAnswer(
-        heading,
-        rows,
-        sv.entity_rows(scores, scores.sub_units),
-        sv.sub_unit_category_rows(scores),
-        weakest,
-        scores.correction_label,
+
+
+def category_rows(units: Sequence[pb.SurveyEntityResult]) -> list[Row]:
+    return [
+        {"unit_id": unit.unit_id, **{c.category: c.count for c in unit.sub_unit_categories}}
+        for unit in units
+        if unit.sub_unit_categories
+    ]
+
+
+def score_heading(answer: pb.ScoreSurveyResponse) -> str:
+    scored = sum(u.status == pb.SURVEY_STATUS_SCORED for u in answer.units)
+    left_out = answer.respondents_received - answer.respondents_scored
+    excluded = f" ({left_out:,} flagged left out)" if answer.screening.excluded else ""
+    return _heading(
+        answer.instrument_id,
+        answer.instrument_sha256,
+        f"{answer.respondents_scored:,} respondents scored{excluded}, {len(answer.units):,} "
+        f"units; ruleset {answer.provenance.ruleset_id}; index published for {scored:,} of "
+        f"{len(answer.units):,} units",
     )
 
 
-def progress_answer(progress: sv.Progress, inst: sv.Instrument, responses: int) -> ProgressAnswer:
-    rows = sv.progress_rows(progress)
-    units = len(set(progress.unit_ids))
-    heading = _count_heading(inst, f"{responses:,} responses so far in {units:,} units")
-    return ProgressAnswer(heading, rows)
+def picked(entities: Sequence[Any], units: Sequence[str]) -> list[Any]:
+    """The entities (units, sub-units, progress rows) of ``units``; all when none are named."""
+    return [e for e in entities if e.unit_id in units] if units else list(entities)
 
 
-def screen_answer(
-    screening: sv.Screening, responses: sv.Responses, corrections: bool
-) -> ScreenAnswer:
-    excluded = sv.excluded_rows(screening, responses)
-    flagged = screening.unit_flagged.sum(axis=0)
-    counts = [
-        {"reason": name, "respondents": int(flagged[k])}
-        for k, name in enumerate(REASON_NAMES)
-        if k > 0
+def score_parts(
+    answer: pb.ScoreSurveyResponse, sub_units: bool, units: Sequence[str] = ()
+) -> dict[str, Any]:
+    decimals = answer.provenance.index_decimals
+    shown = picked(answer.units, units)
+    parts: dict[str, Any] = {
+        "heading": score_heading(answer),
+        "units": [entity_row(u, decimals) for u in shown],
+    }
+    if sub_units:
+        parts["sub_units"] = [entity_row(s, decimals) for s in picked(answer.sub_units, units)]
+        parts["sub_unit_categories"] = category_rows(shown)
+    parts["weakest"] = weakest_rows(shown, decimals)
+    if answer.screening.local_rule_label:
+        parts["correction_label"] = answer.screening.local_rule_label
+    return parts
+
+
+def score_text(answer: pb.ScoreSurveyResponse, sub_units: bool, units: Sequence[str] = ()) -> str:
+    parts = score_parts(answer, sub_units, units)
+    lines = [parts["heading"]]
+    if "correction_label" in parts:
+        lines.append(f"correction points: {parts['correction_label']}")
+    lines += _section("units", parts["units"])
+    if sub_units:
+        lines += _section("sub-units", parts["sub_units"])
+        lines += _section("sub-units per category", parts["sub_unit_categories"])
+    title = "weakest dimensions of scored units, with follow-up actions"
+    lines += _section(title, parts["weakest"])
+    return "\n".join(lines) + "\n"
+
+
+def score_json(answer: pb.ScoreSurveyResponse, sub_units: bool, units: Sequence[str] = ()) -> str:
+    return as_json(score_parts(answer, sub_units, units))
+
+
+def score_csv(answer: pb.ScoreSurveyResponse, sub_units: bool, units: Sequence[str] = ()) -> str:
+    """One row per unit, then per sub-unit (their unit_id and sub_unit_id tell them apart)."""
+    decimals = answer.provenance.index_decimals
+    entities = [*answer.units, *(answer.sub_units if sub_units else ())]
+    entities = picked(entities, units)
+    return rows_csv([entity_row(e, decimals) for e in entities])
+
+
+# Screening (a ScoreSurvey with screening on) ----------------------------------------------------
+
+
+def _reason(value: int) -> str:
+    return _name(ipb.ExclusionReason, value, "EXCLUSION_REASON_")
+
+
+def excluded_rows(summary: pb.ScreeningSummary) -> list[Row]:
+    return [
+        {
+            "respondent_id": r.respondent_id,
+            "unit_id": r.unit_id,
+            "reasons": ",".join(_reason(k) for k in r.reasons),
+            "related_to": r.related_to,
+        }
+        for r in summary.excluded_respondents
     ]
-    counts.append({"reason": "any (excluded)", "respondents": int(flagged[0])})
-    heading = _count_heading(
-        responses.instrument,
-        f"{int(flagged[0]):,} of {len(responses):,} respondents flagged",
-    )
-    local = screening.local_corrections() if corrections else None
-    if local is None:
-        return ScreenAnswer(heading, excluded, counts)
-    shares = _percent_text(screening.unit_flagged[:, 0], screening.unit_respondents)
-    points = _fixed(local.integrity, 2)
-    rows = [
-        {"unit_id": u, "respondents": int(n), "flagged": share, "local_points": p}
-        for u, n, share, p in zip(
-            local.unit_ids, screening.unit_respondents.tolist(), shares, points, strict=True
-        )
+
+
+def screen_parts(answer: pb.ScoreSurveyResponse) -> dict[str, Any]:
+    summary = answer.screening
+    counts = [{"reason": _reason(c.reason), "respondents": c.respondents} for c in summary.reasons]
+    counts.append({"reason": "any (excluded)", "respondents": summary.excluded})
+    what = f"{summary.excluded:,} of {answer.respondents_received:,} respondents flagged"
+    parts: dict[str, Any] = {
+        "heading": _heading(answer.instrument_id, answer.instrument_sha256, what),
+        "counts": counts,
+        "excluded": excluded_rows(summary),
+    }
+    if summary.excluded_truncated:
+        parts["truncated"] = f"only the first {len(summary.excluded_respondents):,} are listed"
+    if summary.local_rule_label:
+        parts["local_corrections"] = {
+            "label": summary.local_rule_label,
+            "units": [
+                {
+                    "unit_id": u.unit_id,
+                    "respondents": u.respondents,
+                    "flagged": half_up(100.0 * u.flagged / max(u.respondents, 1), 2) + "%",
+                    "local_points": half_up(u.correction_points, 2),
+                }
+                for u in summary.units
+            ],
+        }
+    return parts
+
+
+def screen_text(answer: pb.ScoreSurveyResponse) -> str:
+    parts = screen_parts(answer)
+    lines = [parts["heading"]]
+    lines += _section("flagged per reason", parts["counts"])
+    lines += _section("excluded respondents", parts["excluded"])
+    if "truncated" in parts:
+        lines.append(f"({parts['truncated']})")
+    if "local_corrections" in parts:
+        local = parts["local_corrections"]
+        title = f"LOCAL correction points (units with flagged respondents) - {local['label']}"
+        lines += _section(title, local["units"])
+    return "\n".join(lines) + "\n"
+
+
+def screen_json(answer: pb.ScoreSurveyResponse) -> str:
+    return as_json(screen_parts(answer))
+
+
+def screen_csv(answer: pb.ScoreSurveyResponse) -> str:
+    return rows_csv(excluded_rows(answer.screening))
+
+
+# SurveyProgress ---------------------------------------------------------------------------------
+
+
+def _needed(count: int, reachable: bool) -> Any:
+    return count if reachable else "unreachable"
+
+
+def progress_rows(answer: pb.SurveyProgressResponse, units: Sequence[str] = ()) -> list[Row]:
+    wide = f"more_for_{half_up(answer.max_margin * 100.0, 0)}pct"
+    target = f"more_for_{half_up(answer.target_margin * 100.0, 0)}pct"
+    return [
+        {
+            "unit_id": row.unit_id,
+            "sub_unit_id": row.sub_unit_id,
+            "group": GROUPS[row.group - 1],
+            "population": row.population,
+            "sampled": row.sampled if row.HasField("sampled") else "",
+            "respondents": row.respondents,
+            "response_rate": percent(row, "response_rate"),
+            "moe": percent(row, "margin_of_error"),
+            wide: _needed(row.more_for_max_margin, row.max_margin_reachable),
+            target: _needed(row.more_for_target_margin, row.target_margin_reachable),
+        }
+        for row in picked(answer.rows, units)
     ]
-    return ScreenAnswer(heading, excluded, counts, rows, local.label)
 
 
-def _percent_text(parts: Any, totals: Any) -> list[str]:
-    shares = 100.0 * np.asarray(parts, dtype=np.float64) / np.maximum(totals, 1)
-    return [f"{text}%" for text in _fixed(shares, 2)]
+def progress_heading(answer: pb.SurveyProgressResponse, responses: int) -> str:
+    units = len({row.unit_id for row in answer.rows})
+    what = f"{responses:,} responses so far; {len(answer.rows):,} sample rows in {units:,} units"
+    return _heading(answer.instrument_id, answer.instrument_sha256, what)
 
 
-def _fixed(values: Any, decimals: int) -> list[str]:
-    """Half up, as everywhere at the output edge."""
-    steps = round_half_up_steps(np.asarray(values, dtype=np.float64), decimals)
-    return [format_steps(int(s), decimals) for s in steps.tolist()]
+def progress_text(
+    answer: pb.SurveyProgressResponse, responses: int, units: Sequence[str] = ()
+) -> str:
+    table = text_table(progress_rows(answer, units))
+    return f"{progress_heading(answer, responses)}\n\n{table}\n"
+
+
+def progress_json(
+    answer: pb.SurveyProgressResponse, responses: int, units: Sequence[str] = ()
+) -> str:
+    heading = progress_heading(answer, responses)
+    return as_json({"heading": heading, "rows": progress_rows(answer, units)})
+
+
+def progress_csv(
+    answer: pb.SurveyProgressResponse, responses: int, units: Sequence[str] = ()
+) -> str:
+    del responses
+    return rows_csv(progress_rows(answer, units))

@@ -163,7 +163,7 @@ def test_score_units_sub_units_and_weakest_dimensions(
     )
     assert (code, err) == (0, "")
     assert out.startswith(
-        "instrument example-survey (7a65d35c354e): 1,200 respondents, 6 units; ruleset spi-2024; "
+        "instrument example-survey (7a65d35c354e): 1,200 respondents scored, 6 units; ruleset spi-2024; "
         "index published for 6 of 6 units\n\nunits\n"
     )
     assert (
@@ -244,8 +244,9 @@ def test_score_without_population_and_with_flagged_respondents_left_out(
         "--exclude-flagged",
     )
     assert plain[0] == screened[0] == 0
-    assert "1,200 respondents" in plain[1]
+    assert "1,200 respondents scored, 6 units" in plain[1]
     assert "correction points: Local rule (not KPK's)" in screened[1]
+    assert "1,049 respondents scored (151 flagged left out), 6 units" in screened[1]
     assert plain[1] != screened[1]
 
 
@@ -263,7 +264,10 @@ def test_progress_rates_margins_and_responses_needed(
     code, out, err = run(capsys, *base)
     assert (code, err) == (0, "")
     lines = out.splitlines()
-    assert lines[0] == "instrument example-survey (7a65d35c354e): 1,200 responses so far in 6 units"
+    assert (
+        lines[0]
+        == "instrument example-survey (7a65d35c354e): 1,200 responses so far; 30 sample rows in 6 units"
+    )
     assert lines[2].split() == [
         "unit_id",
         "sub_unit_id",
@@ -318,7 +322,9 @@ def test_screen_lists_every_excluded_respondent_and_local_points(
     assert "burst                       80\n" in out
     assert "any (excluded)             151\n" in out
     assert "R0000074       kabupaten-002  burst              R0000073\n" in out
-    assert "LOCAL correction points - Local rule (not KPK's)" in out
+    assert (
+        "LOCAL correction points (units with flagged respondents) - Local rule (not KPK's)" in out
+    )
     assert "kabupaten-002          299   33.44%         10.00\n" in out
     code, out, _ = run(capsys, *base, "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
@@ -432,4 +438,53 @@ def test_progress_until_a_time_counts_earlier_responses_only(
         2,
         "",
         "spi: error: --until 2024-13-15: expected a UTC time like 2024-08-15 or 2024-08-15T12:00:00\n",
+    )
+
+
+def test_unit_filter_shows_those_units_and_their_sub_units(
+    capsys: pytest.CaptureFixture[str], survey: Path
+) -> None:
+    responses, population = str(survey / "respondents.csv"), str(survey / "population.csv")
+    code, out, _ = run(
+        capsys,
+        "survey",
+        "score",
+        "--responses",
+        responses,
+        "--population",
+        population,
+        "--sub-units",
+        "--unit",
+        "kabupaten-005",
+        "--format",
+        "csv",
+    )
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0
+    assert [(r["unit_id"], r["sub_unit_id"]) for r in rows] == [
+        ("kabupaten-005", ""),
+        ("kabupaten-005", "kabupaten-005-u01"),
+        ("kabupaten-005", "kabupaten-005-u02"),
+    ]
+    code, out, _ = run(
+        capsys,
+        "survey",
+        "progress",
+        "--responses",
+        responses,
+        "--sample",
+        population,
+        "--unit",
+        "kabupaten-001,kabupaten-002",
+        "--format",
+        "csv",
+    )
+    assert {r["unit_id"] for r in csv.DictReader(io.StringIO(out))} == {
+        "kabupaten-001",
+        "kabupaten-002",
+    }
+    assert run(capsys, "survey", "score", "--responses", responses, "--unit", "kota-9") == (
+        2,
+        "",
+        "spi: error: --unit kota-9: not a unit of this survey (6 units)\n",
     )
