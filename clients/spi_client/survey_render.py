@@ -73,8 +73,9 @@ def _component(component: pb.ComponentScore, decimals: int) -> str:
     return half_up(component.published, decimals) + ("*" if component.inherited else "")
 
 
-def entity_row(entity: pb.SurveyEntityResult, decimals: int) -> Row:
-    """A unit or sub-unit: respondents per group, internal margin, adequacy, components, index."""
+def entity_row(entity: pb.SurveyEntityResult, decimals: int, corrected: bool = False) -> Row:
+    """A unit or sub-unit: respondents per group, internal margin, adequacy, components, index;
+    with ``corrected`` the correction points applied too (a local rule's)."""
     scored = entity.status == pb.SURVEY_STATUS_SCORED
     components = {GROUPS[c.group - 1]: _component(c, decimals) for c in entity.components}
     internal = next((g for g in entity.groups if g.group == ipb.RESPONDENT_GROUP_INTERNAL), None)
@@ -85,11 +86,16 @@ def entity_row(entity: pb.SurveyEntityResult, decimals: int) -> Row:
         "internal_moe": percent(internal, "margin_of_error") if internal else "",
         "adequacy": _name(pb.SampleAdequacy, entity.adequacy, "SAMPLE_ADEQUACY_"),
         **{name: components.get(name, "") for name in GROUPS},
+        **({"correction": _correction(entity, decimals)} if corrected else {}),
         "index": half_up(entity.index, decimals) if entity.HasField("index") else "",
         "category": entity.category
         if scored
         else _name(pb.SurveyStatus, entity.status, "SURVEY_STATUS_"),
     }
+
+
+def _correction(entity: pb.SurveyEntityResult, decimals: int) -> str:
+    return half_up(entity.correction_integrity + entity.correction_prevalence, decimals)
 
 
 def weakest_rows(units: Sequence[pb.SurveyEntityResult], decimals: int) -> list[Row]:
@@ -137,12 +143,14 @@ def score_parts(
 ) -> dict[str, Any]:
     decimals = answer.provenance.index_decimals
     shown = picked(answer.units, units)
+    corrected = bool(answer.screening.local_rule_label)
     parts: dict[str, Any] = {
         "heading": score_heading(answer),
-        "units": [entity_row(u, decimals) for u in shown],
+        "units": [entity_row(u, decimals, corrected) for u in shown],
     }
     if sub_units:
-        parts["sub_units"] = [entity_row(s, decimals) for s in picked(answer.sub_units, units)]
+        chosen = picked(answer.sub_units, units)
+        parts["sub_units"] = [entity_row(s, decimals, corrected) for s in chosen]
         parts["sub_unit_categories"] = category_rows(shown)
     parts["weakest"] = weakest_rows(shown, decimals)
     if answer.screening.local_rule_label:
@@ -173,7 +181,8 @@ def score_csv(answer: pb.ScoreSurveyResponse, sub_units: bool, units: Sequence[s
     decimals = answer.provenance.index_decimals
     entities = [*answer.units, *(answer.sub_units if sub_units else ())]
     entities = picked(entities, units)
-    return rows_csv([entity_row(e, decimals) for e in entities])
+    corrected = bool(answer.screening.local_rule_label)
+    return rows_csv([entity_row(e, decimals, corrected) for e in entities])
 
 
 # Screening (a ScoreSurvey with screening on) ----------------------------------------------------
