@@ -28,6 +28,7 @@ from spi_engine.survey.labels import as_strings, factorize
 from . import survey_render as out
 from .backend import Backend
 from .commands import usage
+from .errors import SpiRpcError
 from .progress import Progress
 from .whatif_commands import emit
 
@@ -297,16 +298,21 @@ def before(responses: sv.Responses, until: str) -> sv.Responses:
 def in_file(path: str, count_rows: Any = None) -> Iterator[None]:
     """Errors naming a value of the request (``chunks[2].unit_ids.codes[5]``, or
     ``responses[3].unit_id`` of the counts sent, whose first rows are ``count_rows``) are named
-    in the file instead, by line (CSV) or row (Parquet) and column."""
+    in the file instead, by line (CSV) or row (Parquet) and column: in-process, and from a server
+    (INVALID_ARGUMENT with its field violations), alike."""
     try:
         yield
-    except InvalidInputError as error:
-        named = [file_where(path, v.field, count_rows) for v in error.violations]
-        if error.context or all(n is None for n in named):
+    except (InvalidInputError, SpiRpcError) as error:
+        if isinstance(error, SpiRpcError) and error.code.name != "INVALID_ARGUMENT":
+            raise
+        if getattr(error, "context", ""):
+            raise
+        found: tuple[Any, ...] = tuple(error.violations)
+        named = [file_where(path, v.field, count_rows) for v in found]
+        if not found or all(n is None for n in named):
             raise
         violations = [
-            Violation(n or v.field, v.description)
-            for n, v in zip(named, error.violations, strict=True)
+            Violation(n or v.field, v.description) for n, v in zip(named, found, strict=True)
         ]
         raise InvalidInputError(violations, context=path) from None
 
