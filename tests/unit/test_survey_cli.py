@@ -6,11 +6,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
+from spi_client import survey_commands
 from spi_client.cli import main
+from spi_engine.survey import bundled_instrument
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -488,3 +491,75 @@ def test_unit_filter_shows_those_units_and_their_sub_units(
         "",
         "spi: error: --unit kota-9: not a unit of this survey (6 units)\n",
     )
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_upload_shows_a_bar_on_a_terminal_only(
+    capsys: pytest.CaptureFixture[str], survey: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    argv = ["survey", "score", "--responses", str(survey / "respondents.csv"), "--format", "csv"]
+    monkeypatch.setattr(survey_commands, "PROGRESS_FROM", 100)
+    monkeypatch.setattr(survey_commands, "CHUNK_ROWS", 500)
+    code, plain, err = run(capsys, *argv)
+    assert (code, err) == (0, "")
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    assert main(argv) == 0
+    assert capsys.readouterr().out == plain
+    drawn = screen.getvalue()
+    assert "\ruploading respondents [##########--------------]  41% 500/1,200" in drawn
+    assert "\ruploading respondents [########################] 100% 1,200/1,200" in drawn
+    assert drawn.endswith("\r")
+
+
+def test_parquet_and_an_instrument_file_give_the_same_scores(
+    capsys: pytest.CaptureFixture[str], survey: Path, tmp_path: Path
+) -> None:
+    argv = [
+        "survey",
+        "generate",
+        "--out",
+        str(tmp_path),
+        "--institutions",
+        "6",
+        "--respondents",
+        "1200",
+        "--seed",
+        "7",
+        "--format",
+        "parquet",
+    ]
+    assert main(argv) == 0
+    capsys.readouterr()
+    instrument = tmp_path / "mine.txtpb"
+    instrument.write_text(bundled_instrument().to_message().__str__())
+    from_csv = run(
+        capsys,
+        "survey",
+        "score",
+        "--responses",
+        str(survey / "respondents.csv"),
+        "--population",
+        str(survey / "population.csv"),
+        "--format",
+        "json",
+    )
+    from_parquet = run(
+        capsys,
+        "survey",
+        "score",
+        "--responses",
+        str(tmp_path / "respondents.parquet"),
+        "--population",
+        str(tmp_path / "population.parquet"),
+        "--format",
+        "json",
+        "--instrument",
+        str(instrument),
+    )
+    assert from_csv[0] == from_parquet[0] == 0
+    assert from_csv[1] == from_parquet[1]
