@@ -85,7 +85,14 @@ class Call:
     decision_id: str = ""
     ruleset: tuple[str, str] = ("", "")
     units: int = 0
-    reference: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    _reference: str = field(default="", repr=False)
+
+    @property
+    def reference(self) -> str:
+        """A short random id of this call for the log, made when first asked for (on errors)."""
+        if not self._reference:
+            self._reference = uuid.uuid4().hex[:12]
+        return self._reference
 
     def check_time(self) -> None:
         """Stop work the caller no longer waits for: its deadline passed or it cancelled."""
@@ -156,6 +163,8 @@ class Pipeline:
     mutual_tls: bool = False
     decision_log: DecisionLog | None = None
     access_log: bool = True
+    _meters: dict[Any, Any] = field(default_factory=dict, init=False, repr=False)
+    """labelled metric children by label values: ``labels()`` costs more than a dict lookup"""
 
     def rpc_handler(self, method: Method) -> grpc.RpcMethodHandler:
         """The gRPC handler of ``method``, for its kind (raw bytes in and out)."""
@@ -176,8 +185,16 @@ class Pipeline:
             return self._client_stream(method)
         return self._unary(method)
 
+    def _labelled(self, metric: Any, *values: str) -> Any:
+        """``metric.labels(*values)``, kept (prometheus_client returns the same child anyway)."""
+        key = (metric, *values)
+        child = self._meters.get(key)
+        if child is None:
+            child = self._meters[key] = metric.labels(*values)
+        return child
+
     def _begin(self, method: Method, context: grpc.ServicerContext) -> tuple[Call, float]:
-        self.metrics.requests.labels(method.name).inc()
+        self._labelled(self.metrics.requests, method.name).inc()
         call = Call(method.name, context)
         if method.decides:
             call.decision_id = str(uuid.uuid4())
@@ -193,7 +210,7 @@ class Pipeline:
 
     def _end(self, method: Method, call: Call, started: float, error: Exception | None) -> None:
         seconds = time.perf_counter() - started
-        self.metrics.duration.labels(method.name).observe(seconds)
+        self._labelled(self.metrics.duration, method.name).observe(seconds)
         self._report(call, error, seconds)
 
     def _unary(self, method: Method) -> RawHandler:
@@ -318,7 +335,7 @@ class Pipeline:
         if error is not None:
             self.metrics.errors.labels(call.method, code).inc()
         elif call.units:
-            self.metrics.units.labels(call.method, call.ruleset[0]).inc(call.units)
+            self._labelled(self.metrics.units, call.method, call.ruleset[0]).inc(call.units)
         if error is not None and code == "INTERNAL":
             _log_internal(call, error)
         if self.access_log or error is not None:
