@@ -158,7 +158,7 @@ def _check_new_ids(upload: _Upload, responses: Responses, index: int) -> None:
             [
                 Violation(
                     f"chunks[{index}].respondent_ids[{r}]",
-                    f"expected unique respondent ids over the whole upload; {ids[r]!r} came in an "
+                    f"expected unique respondent ids over the whole upload; {str(ids[r])!r} came in an "
                     "earlier chunk too",
                 )
                 for r in rows[:20].tolist()
@@ -269,7 +269,7 @@ def _check_start(start: pb.ScoreSurveyStart, limits: SurveyLimits) -> None:
 
 
 def score_survey(
-    requests: Iterable[pb.ScoreSurveyRequest], sources: SurveySources
+    requests: Iterable[pb.ScoreSurveyRequest], sources: SurveySources, decision_id: str = ""
 ) -> pb.ScoreSurveyResponse:
     """Score one upload: a start message, chunks, optionally an end message."""
     limits = sources.limits
@@ -306,7 +306,9 @@ def score_survey(
                 )
             ]
         )
-    return _scored(start, upload, ruleset, population, rules, sources)
+    answer = _scored(start, upload, ruleset, population, rules, sources)
+    answer.decision_id = decision_id
+    return answer
 
 
 def _upload_where(upload: _Upload) -> Callable[[int, str], str]:

@@ -6,8 +6,8 @@
 ...     result[0].index, result[0].category
 (71.66, 'rentan')
 
-Every call goes through :meth:`SpiClient.rpc` (unary) or :meth:`SpiClient.stream` (server
-streaming): one deadline per call (``timeout`` seconds, retries included), the bearer token,
+Every call goes through :meth:`SpiClient.rpc` (unary), :meth:`SpiClient.stream` (server
+streaming) or :meth:`SpiClient.stream_in` (client streaming: ScoreSurvey, never retried): one deadline per call (``timeout`` seconds, retries included), the bearer token,
 retries with exponential backoff for UNAVAILABLE only (a stream only before its first message),
 and any failure raised as :class:`~spi_client.errors.SpiRpcError`.
 
@@ -28,11 +28,12 @@ from typing import Any
 import grpc
 from google.protobuf.message import Message
 
-from spi.v1 import engine_pb2, scoring_pb2
+from spi.v1 import engine_pb2, scoring_pb2, survey_pb2
 from spi.v1 import simulation_pb2 as sim_pb2
 
-from . import results
+from . import results, survey_client
 from . import simulation_results as sim
+from . import survey_results as surveys
 from . import whatif_requests as build
 from .errors import SpiRpcError
 
@@ -50,6 +51,7 @@ METHODS: Mapping[str, tuple[type[Message], type[Message]]] = {
         sim_pb2.EstimateUncertaintyResponse,
     ),
     "ListDatasets": (sim_pb2.ListDatasetsRequest, sim_pb2.ListDatasetsResponse),
+    "SurveyProgress": (survey_pb2.SurveyProgressRequest, survey_pb2.SurveyProgressResponse),
 }
 """Unary RPC name -> (request class, response class)."""
 STREAMS: Mapping[str, tuple[type[Message], type[Message]]] = {
@@ -58,6 +60,10 @@ STREAMS: Mapping[str, tuple[type[Message], type[Message]]] = {
     "CompareRulesets": (sim_pb2.CompareRulesetsRequest, sim_pb2.CompareRulesetsResponse),
 }
 """Server-streaming RPC name -> (request class, response message class)."""
+UPLOADS: Mapping[str, tuple[type[Message], type[Message]]] = {
+    "ScoreSurvey": (survey_pb2.ScoreSurveyRequest, survey_pb2.ScoreSurveyResponse),
+}
+"""Client-streaming RPC name -> (request message class, response class)."""
 
 UNIT_FIELDS = (
     "unit_id",
@@ -140,6 +146,14 @@ class SpiClient:
             )
             for name, (request, response) in STREAMS.items()
         }
+        self._uploads = {
+            name: self._channel.stream_unary(
+                f"/{SERVICE}/{name}",
+                request_serializer=request.SerializeToString,
+                response_deserializer=response.FromString,
+            )
+            for name, (request, response) in UPLOADS.items()
+        }
 
     def __enter__(self) -> SpiClient:
         return self
@@ -194,6 +208,69 @@ class SpiClient:
                     raise SpiRpcError.from_rpc_error(error, name) from None
                 time.sleep(pause)
                 attempt += 1
+
+    def stream_in(
+        self, name: str, requests: Iterable[Message], *, timeout: float | None = None
+    ) -> Any:
+        """Call the client-streaming RPC ``name`` (e.g. "ScoreSurvey") with the messages of
+        ``requests`` (consumed lazily, as gRPC sends them); return its response. Never retried:
+        an upload cannot be replayed."""
+        if name not in UPLOADS:
+            raise ValueError(f"unknown client-streaming RPC {name!r}; known: {', '.join(UPLOADS)}")
+        try:
+            return self._uploads[name](
+                iter(requests), timeout=timeout or self.timeout, metadata=self._metadata
+            )
+        except grpc.RpcError as error:
+            raise SpiRpcError.from_rpc_error(error, name) from None
+
+    upload = stream_in
+
+    def score_survey(
+        self,
+        source: Any,
+        *,
+        instrument: Any,
+        ruleset: str,
+        population: Any = None,
+        chunk_rows: int = 50_000,
+        progress: survey_client.ProgressCallback | None = None,
+        screening: str = "off",
+        list_excluded: bool = False,
+        weakest: int = 3,
+        timeout: float | None = None,
+    ) -> surveys.SurveyScoreResult:
+        """Score respondents through the ScoreSurvey stream.
+
+        ``source``: a pandas DataFrame, a CSV or Parquet path, or a mapping of column arrays
+        (respondent_id, unit_id, group, optional sub_unit_id, item columns, ...), validated here
+        first against ``instrument`` (a bundled id, an Instrument, or a .txtpb path), then sent
+        in chunks of ``chunk_rows``; ``progress(sent, total)`` is called after each chunk.
+        ``population``: a Population, a file path, a DataFrame or columns. ``screening``: "off",
+        "exclude" or "exclude_and_correct". The result has ``to_frame("units" | "sub_units")``.
+        """
+        return survey_client.score_survey(
+            self,
+            source,
+            instrument=instrument,
+            ruleset=ruleset,
+            population=population,
+            chunk_rows=chunk_rows,
+            progress=progress,
+            screening=screening,
+            list_excluded=list_excluded,
+            weakest=weakest,
+            timeout=timeout,
+        )
+
+    def survey_progress(
+        self, responses: Any, *, instrument: Any, population: Any, timeout: float | None = None
+    ) -> surveys.SurveyProgressResult:
+        """Response rate, margin reached and responses still needed per row of ``population``
+        (the sampled lists) from the responses so far (any source score_survey accepts)."""
+        return survey_client.survey_progress(
+            self, responses, instrument=instrument, population=population, timeout=timeout
+        )
 
     def _pause(self, attempt: int) -> float:
         ceiling: float = min(self.max_backoff, self.backoff * 2**attempt)

@@ -25,6 +25,7 @@ from grpc_reflection.v1alpha import reflection
 
 from spi.v1 import engine_pb2
 from spi_engine import Catalog, bundled
+from spi_engine.answer_survey import SurveyLimits
 from spi_engine.answer_whatif import Limits
 from spi_engine.datasets import Datasets, load_datasets
 
@@ -35,6 +36,7 @@ from .decisions import DecisionLog
 from .pipeline import Gate, Method, Pipeline
 from .service import SpiEngineService
 from .simulation import SimulationService
+from .survey import Instruments, SurveyService
 
 SERVICE_NAME = engine_pb2.DESCRIPTOR.services_by_name["SpiEngine"].full_name
 HEALTH_NAMES = ("", SERVICE_NAME)
@@ -89,6 +91,17 @@ def limits_of(config: Config) -> Limits:
     )
 
 
+def survey_limits_of(config: Config) -> SurveyLimits:
+    """The survey limits the flags set."""
+    return SurveyLimits(
+        max_respondents=config.max_respondents,
+        max_chunk_rows=config.max_respondent_chunk,
+        max_population_rows=config.max_population_rows,
+        max_listed_exclusions=config.max_listed_exclusions,
+        max_response_counts=config.max_population_rows,
+    )
+
+
 @dataclass
 class Server:
     """A started server and what it needs to reload and stop."""
@@ -105,6 +118,7 @@ class Server:
     decision_log: DecisionLog | None = None
     pipeline: Pipeline | None = None
     datasets: ReferenceData | None = None
+    instruments: Instruments | None = None
 
     @property
     def target(self) -> str:
@@ -112,12 +126,26 @@ class Server:
         return f"{'localhost' if host in ('0.0.0.0', '::') else host}:{self.port}"
 
     def reload(self) -> bool:
-        """Reload ``--rulesets``, ``--dataset`` files and ``--tokens``; what fails to load is
-        logged and the previous version of it stays. True when everything reloaded."""
+        """Reload ``--rulesets``, ``--dataset`` files, ``--instruments`` and ``--tokens``; what
+        fails to load is logged and the previous version of it stays. True when all reloaded."""
         rulesets_ok = self._reload_rulesets()
         datasets_ok = self._reload_datasets()
+        instruments_ok = self._reload_instruments()
         tokens_ok = self._reload_tokens()
-        return rulesets_ok and datasets_ok and tokens_ok
+        return rulesets_ok and datasets_ok and instruments_ok and tokens_ok
+
+    def _reload_instruments(self) -> bool:
+        if self.instruments is None or not self.instruments.directory:
+            return True
+        try:
+            loaded = self.instruments.reload()
+        except Exception as error:
+            self.metrics.reloads.labels("failed").inc()
+            kept = sorted(self.instruments.current())
+            logs.event("instruments_reload_failed", 40, error=str(error), kept=kept)
+            return False
+        logs.event("instruments_reloaded", instruments=sorted(loaded))
+        return True
 
     def _reload_datasets(self) -> bool:
         if self.datasets is None or not self.datasets.paths:
@@ -188,14 +216,19 @@ def start(config: Config) -> Server:
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     holder: list[Rulesets] = []
     data: list[ReferenceData] = []
+    surveys: list[Instruments] = []
     service = SpiEngineService(lambda: holder[0].current(), config.max_units)
     simulation = SimulationService(
         lambda: holder[0].current(), lambda: data[0].current(), limits_of(config)
     )
+    survey = SurveyService(
+        lambda: holder[0].current(), lambda: surveys[0].current(), survey_limits_of(config)
+    )
     pipeline = Pipeline(
         gate, registry, tokens, bool(config.client_ca), decision_log, config.access_log
     )
-    _add_service(server, pipeline, (*service.methods(), *simulation.methods()))
+    methods = (*service.methods(), *simulation.methods(), *survey.methods())
+    _add_service(server, pipeline, methods)
     if config.reflection:
         reflection.enable_server_reflection(
             (*HEALTH_NAMES[1:], health.SERVICE_NAME, reflection.SERVICE_NAME), server
@@ -205,6 +238,7 @@ def start(config: Config) -> Server:
     try:
         holder.append(Rulesets(config.rulesets))
         data.append(ReferenceData(config.dataset_paths()))
+        surveys.append(Instruments(config.instruments))
     except Exception:
         server.stop(0)
         raise
@@ -220,6 +254,7 @@ def start(config: Config) -> Server:
         decision_log=decision_log,
         pipeline=pipeline,
         datasets=data[0],
+        instruments=surveys[0],
     )
     if config.metrics_address:
         host, metrics_port = split_address(config.metrics_address, "--metrics-address")

@@ -49,6 +49,11 @@ class Config:
     max_draw_cells: int = 50_000_000
     chunk_size: int = 1000
     max_chunk_size: int = 10_000
+    instruments: str = ""
+    max_respondents: int = 2_000_000
+    max_respondent_chunk: int = 100_000
+    max_population_rows: int = 500_000
+    max_listed_exclusions: int = 100_000
 
     def dataset_paths(self) -> dict[str, str]:
         """{name: path} of ``datasets`` (checked by :func:`check`)."""
@@ -192,6 +197,43 @@ _FLAGS = (
         "most rows or grid points per streamed message (a larger request is lowered to it)",
         "N",
     ),
+    _Flag(
+        "instruments",
+        "SPI_INSTRUMENTS",
+        str,
+        "directory of extra survey instruments (.txtpb or .binpb), added to the bundled ones; "
+        "reloaded on SIGHUP",
+        "DIR",
+    ),
+    _Flag(
+        "max_respondents",
+        "SPI_MAX_RESPONDENTS",
+        int,
+        "most respondents in one ScoreSurvey upload (RESOURCE_EXHAUSTED past it)",
+        "N",
+    ),
+    _Flag(
+        "max_respondent_chunk",
+        "SPI_MAX_RESPONDENT_CHUNK",
+        int,
+        "most respondents in one ScoreSurvey chunk message (RESOURCE_EXHAUSTED past it)",
+        "N",
+    ),
+    _Flag(
+        "max_population_rows",
+        "SPI_MAX_POPULATION_ROWS",
+        int,
+        "most population-table rows (and response counts) in one survey request "
+        "(RESOURCE_EXHAUSTED past it)",
+        "N",
+    ),
+    _Flag(
+        "max_listed_exclusions",
+        "SPI_MAX_LISTED_EXCLUSIONS",
+        int,
+        "most excluded respondents listed in one ScoreSurvey response (the rest are counted)",
+        "N",
+    ),
 )
 _SWITCHES = (
     ("reflection", "SPI_REFLECTION", "server reflection (grpc.reflection.v1alpha)"),
@@ -278,6 +320,10 @@ def check(config: Config) -> None:
         "max_draw_cells",
         "chunk_size",
         "max_chunk_size",
+        "max_respondents",
+        "max_respondent_chunk",
+        "max_population_rows",
+        "max_listed_exclusions",
     )
     for name in positive:
         if getattr(config, name) < 1:

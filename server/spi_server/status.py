@@ -6,7 +6,7 @@ log (with a traceback) and the caller gets only a reference to find it there.
 
 INVALID_ARGUMENT carries a ``google.rpc.BadRequest`` with one field violation per bad field (at
 most MAX_VIOLATIONS, descriptions cut to MAX_DESCRIPTION characters, so trailers stay small);
-NOT_FOUND a ``google.rpc.ResourceInfo`` (an unknown ruleset or dataset); RESOURCE_EXHAUSTED a ``google.rpc.QuotaFailure``.
+NOT_FOUND a ``google.rpc.ResourceInfo`` (an unknown ruleset, dataset or instrument); RESOURCE_EXHAUSTED a ``google.rpc.QuotaFailure``.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from spi_engine.errors import (
     UnknownRulesetError,
     Violation,
 )
+from spi_engine.survey import UnknownInstrumentError
 
 from .errors import (
     CancelledError,
@@ -50,6 +51,7 @@ TABLE: Mapping[type[BaseException], grpc.StatusCode] = {
     InvalidRulesetError: grpc.StatusCode.INVALID_ARGUMENT,
     UnknownRulesetError: grpc.StatusCode.NOT_FOUND,
     UnknownDatasetError: grpc.StatusCode.NOT_FOUND,
+    UnknownInstrumentError: grpc.StatusCode.NOT_FOUND,
     LimitExceededError: grpc.StatusCode.RESOURCE_EXHAUSTED,
     SpiError: grpc.StatusCode.FAILED_PRECONDITION,
     MalformedRequestError: grpc.StatusCode.INVALID_ARGUMENT,
@@ -106,6 +108,15 @@ def _details(error: BaseException) -> list[Message]:
                 resource_type="spi.v1.Dataset",
                 resource_name=error.name,
                 description=_cut(f"known datasets: {known}", MAX_DESCRIPTION),
+            )
+        ]
+    if isinstance(error, UnknownInstrumentError):
+        known = ", ".join(error.known) or "none"
+        return [
+            error_details_pb2.ResourceInfo(
+                resource_type="spi.v1.Instrument",
+                resource_name=error.instrument_id,
+                description=_cut(f"known instruments: {known}", MAX_DESCRIPTION),
             )
         ]
     if isinstance(error, LimitExceededError):

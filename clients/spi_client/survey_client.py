@@ -1,0 +1,194 @@
+"""The survey calls of SpiClient: respondents (a DataFrame, a CSV/Parquet file or column arrays)
+validated locally, then uploaded to ScoreSurvey as columnar chunks; SurveyProgress from the
+responses so far (sent as counts per unit, sub-unit and group).
+
+The requests are built by :mod:`spi_engine.convert_survey` (the same pure functions the
+in-process path uses), so a server and this process answer the same messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+import spi_engine.survey as sv
+from spi.v1 import instrument_pb2 as ipb
+from spi.v1 import survey_pb2 as pb
+from spi_engine.convert_survey import response_counts, score_requests
+
+from .survey_results import (
+    SurveyProgressResult,
+    SurveyScoreResult,
+    progress_from_pb,
+    score_survey_from_pb,
+)
+
+ProgressCallback = Callable[[int, int], None]
+"""Called after each chunk is handed to gRPC: (respondents sent so far, respondents in all)."""
+RESPONDENT_COLUMNS = (
+    "respondent_id",
+    "unit_id",
+    "sub_unit_id",
+    "group",
+    "completion_seconds",
+    "device_fingerprint",
+    "submitted_at",
+)
+MODES = {
+    "off": pb.SCREENING_MODE_OFF,
+    "exclude": pb.SCREENING_MODE_EXCLUDE,
+    "exclude_and_correct": pb.SCREENING_MODE_EXCLUDE_AND_CORRECT,
+}
+
+
+class Caller(Protocol):
+    def rpc(self, name: str, request: Any, *, timeout: float | None = None) -> Any: ...
+
+    def stream_in(
+        self, name: str, requests: Iterator[Any], *, timeout: float | None = None
+    ) -> Any: ...
+
+
+def instrument_of(instrument: str | sv.Instrument) -> sv.Instrument:
+    """An Instrument object, a bundled instrument's id, or a path to a .txtpb / .binpb file."""
+    if isinstance(instrument, sv.Instrument):
+        return instrument
+    if Path(instrument).suffix in (".txtpb", ".binpb"):
+        return sv.load_instrument(instrument)
+    return sv.bundled_instrument(instrument)
+
+
+def _source(
+    instrument: str | sv.Instrument, start: pb.ScoreSurveyStart | pb.SurveyProgressRequest
+) -> sv.Instrument:
+    """The instrument for local validation; ``start`` names it (a bundled id) or carries it."""
+    inst = instrument_of(instrument)
+    if isinstance(instrument, str) and inst.origin.startswith("bundled:"):
+        start.instrument_id = inst.id
+    else:
+        start.instrument.CopyFrom(ipb.Instrument.FromString(inst.binary))
+    return inst
+
+
+def _columns(source: Any) -> Mapping[str, Any]:
+    if hasattr(source, "columns") and hasattr(source, "to_numpy"):  # a pandas DataFrame
+        return {str(name): source[name].to_numpy() for name in source.columns}
+    if isinstance(source, Mapping):
+        return source
+    raise TypeError(
+        "expected a pandas DataFrame, a CSV or Parquet path, or a mapping of column arrays; "
+        f"got {type(source).__name__}"
+    )
+
+
+def responses_of(source: Any, instrument: sv.Instrument) -> sv.Responses:
+    """Validated Responses from a DataFrame, a file path or a mapping of columns."""
+    if isinstance(source, sv.Responses):
+        return source
+    if isinstance(source, str | Path):
+        return sv.read_responses(source, instrument)
+    columns = _columns(source)
+    return sv.responses_from_columns(
+        instrument,
+        respondent_ids=columns["respondent_id"],
+        unit_ids=columns["unit_id"],
+        groups=columns["group"],
+        answers={k: v for k, v in columns.items() if k not in RESPONDENT_COLUMNS},
+        sub_unit_ids=columns.get("sub_unit_id"),
+        completion_seconds=columns.get("completion_seconds"),
+        device_fingerprints=columns.get("device_fingerprint"),
+        submitted_at=columns.get("submitted_at"),
+    )
+
+
+def population_entries(population: Any) -> list[ipb.PopulationEntry]:
+    """PopulationEntry messages from a Population, a CSV/Parquet path, a DataFrame or columns."""
+    if isinstance(population, str | Path):
+        population = sv.read_population(population)
+    if not isinstance(population, sv.Population):
+        c = _columns(population)
+        population = sv.population_from_columns(
+            c["unit_id"],
+            c["group"],
+            c["population"],
+            sampled=c.get("sampled"),
+            sub_unit_ids=c.get("sub_unit_id"),
+        )
+    return [
+        ipb.PopulationEntry(
+            unit_id=unit,
+            sub_unit_id=sub,
+            group=group + 1,
+            population=size,
+            sampled=sampled,
+        )
+        for unit, sub, group, size, sampled in zip(
+            population.unit_ids,
+            population.sub_unit_ids,
+            population.groups.tolist(),
+            population.population.tolist(),
+            population.sampled.tolist(),
+            strict=True,
+        )
+    ]
+
+
+def _reported(
+    requests: Iterator[pb.ScoreSurveyRequest], total: int, progress: ProgressCallback | None
+) -> Iterator[pb.ScoreSurveyRequest]:
+    sent = 0
+    for request in requests:
+        yield request
+        if progress is not None and request.HasField("chunk"):
+            sent += len(request.chunk.respondent_ids)
+            progress(sent, total)
+
+
+def score_survey(
+    client: Caller,
+    source: Any,
+    *,
+    instrument: str | sv.Instrument,
+    ruleset: str,
+    population: Any = None,
+    chunk_rows: int = 50_000,
+    progress: ProgressCallback | None = None,
+    screening: str = "off",
+    list_excluded: bool = False,
+    weakest: int = 3,
+    timeout: float | None = None,
+) -> SurveyScoreResult:
+    """Upload respondents to ScoreSurvey in chunks of ``chunk_rows``; see SpiClient.score_survey."""
+    if screening not in MODES:
+        raise ValueError(f"screening: expected one of {', '.join(MODES)}; got {screening!r}")
+    start = pb.ScoreSurveyStart(
+        ruleset_id=ruleset,
+        screening=pb.ScreeningOptions(mode=MODES[screening], list_excluded=list_excluded),
+        weakest_dimensions=weakest,
+    )
+    inst = _source(instrument, start)
+    if population is not None:
+        start.population.extend(population_entries(population))
+    responses = responses_of(source, inst)
+    requests = score_requests(start, responses, chunk_rows)
+    answer = client.stream_in(
+        "ScoreSurvey", _reported(requests, len(responses), progress), timeout=timeout
+    )
+    return score_survey_from_pb(answer)
+
+
+def survey_progress(
+    client: Caller,
+    responses: Any,
+    *,
+    instrument: str | sv.Instrument,
+    population: Any,
+    timeout: float | None = None,
+) -> SurveyProgressResult:
+    """Progress from the responses so far (counted locally); see SpiClient.survey_progress."""
+    request = pb.SurveyProgressRequest(population=population_entries(population))
+    inst = _source(instrument, request)
+    so_far = responses_of(responses, inst)
+    request.responses.extend(response_counts(so_far))
+    return progress_from_pb(client.rpc("SurveyProgress", request, timeout=timeout))

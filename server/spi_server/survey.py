@@ -1,0 +1,112 @@
+"""The survey handlers of spi.v1.SpiEngine: ScoreSurvey (client streaming) and SurveyProgress.
+
+The work is :mod:`spi_engine.answer_survey` (the CLI in-process runs the same functions, so both
+give the same messages); a handler hands it the rulesets, instruments and limits of the moment
+and notes on the :class:`~spi_server.pipeline.Call` what the decision log and metrics need. The
+upload is read as it arrives: each chunk is validated and folded (or, with screening, kept) before
+the next one is read, and the pipeline checks the deadline and cancellation between chunks.
+
+Instruments: the bundled ones plus every ``.txtpb`` / ``.binpb`` file of ``--instruments DIR``
+(a file's instrument id wins over a bundled one of the same id); SIGHUP reloads the directory,
+and a directory that fails to load leaves the previous instruments in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+from spi.v1 import survey_pb2 as pb
+from spi_engine import Catalog
+from spi_engine import answer_survey as answers
+from spi_engine.answer_survey import SurveyLimits, SurveySources
+from spi_engine.errors import Violation
+from spi_engine.survey import Instrument, InvalidInstrumentError, load_instrument
+
+from .pipeline import CLIENT_STREAM, Call, Method
+
+SUFFIXES = (".txtpb", ".binpb")
+
+
+def load_instruments(directory: str) -> dict[str, Instrument]:
+    """The bundled instruments plus those in ``directory``; the first bad file raises."""
+    found = answers.bundled_instruments()
+    if not directory:
+        return found
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise InvalidInstrumentError(
+            [Violation("", "expected a directory of instrument files")], context=directory
+        )
+    origins: dict[str, str] = {}
+    for path in sorted(p for p in folder.iterdir() if p.suffix in SUFFIXES):
+        instrument = load_instrument(path)
+        if instrument.id in origins:
+            raise InvalidInstrumentError(
+                [Violation("id", f"expected one file per id; {origins[instrument.id]} has it too")],
+                context=str(path),
+            )
+        origins[instrument.id] = str(path)
+        found[instrument.id] = instrument
+    return found
+
+
+class Instruments:
+    """The active instruments. A reload builds a whole new set, then swaps it in one assignment."""
+
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+        self._instruments = load_instruments(directory)
+
+    def current(self) -> Mapping[str, Instrument]:
+        return self._instruments
+
+    def reload(self) -> Mapping[str, Instrument]:
+        """Load the directory again; on error the active set stays and the error is raised."""
+        self._instruments = load_instruments(self.directory)
+        return self._instruments
+
+
+class SurveyService:
+    """Handlers over the catalog and instruments that the callables return when a call starts."""
+
+    def __init__(
+        self,
+        catalog: Callable[[], Catalog],
+        instruments: Callable[[], Mapping[str, Instrument]],
+        limits: SurveyLimits,
+    ) -> None:
+        self.catalog = catalog
+        self.instruments = instruments
+        self.limits = limits
+
+    def methods(self) -> tuple[Method, ...]:
+        """ScoreSurvey is recorded as a decision; SurveyProgress is monitoring only."""
+        return (
+            Method(
+                "ScoreSurvey",
+                pb.ScoreSurveyRequest,
+                self.score_survey,
+                decides=True,
+                kind=CLIENT_STREAM,
+            ),
+            Method("SurveyProgress", pb.SurveyProgressRequest, self.survey_progress),
+        )
+
+    def _sources(self) -> SurveySources:
+        return SurveySources(self.catalog(), self.instruments(), self.limits)
+
+    def score_survey(
+        self, requests: Iterator[pb.ScoreSurveyRequest], call: Call
+    ) -> pb.ScoreSurveyResponse:
+        response = answers.score_survey(requests, self._sources(), call.decision_id)
+        call.units = len(response.units)
+        call.ruleset = (response.provenance.ruleset_id, response.provenance.ruleset_sha256)
+        return response
+
+    def survey_progress(
+        self, request: pb.SurveyProgressRequest, call: Call
+    ) -> pb.SurveyProgressResponse:
+        response = answers.survey_progress(request, self._sources())
+        call.units = len({row.unit_id for row in response.rows})
+        return response
