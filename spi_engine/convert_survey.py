@@ -205,101 +205,136 @@ def _optional(value: float) -> float | None:
     return None if np.isnan(value) else float(value)
 
 
-def _groups_pb(entities: EntityScores, row: int) -> list[pb.GroupSample]:
-    est = entities.estimates
-    result = []
-    for g in range(GROUPS):
-        population, sampled = est.population[row, g], est.sampled[row, g]
-        result.append(
-            pb.GroupSample(
-                group=cast(ipb.RespondentGroup, g + 1),
-                respondents=int(est.respondents[row, g]),
-                population=None if np.isnan(population) else int(population),
-                sampled=None if np.isnan(sampled) else int(sampled),
-                response_rate=_optional(est.response_rate[row, g]),
-                margin_of_error=_optional(est.margin_of_error[row, g]),
-            )
-        )
-    return result
+def _listed(array: Any, whole: bool = False) -> list[Any]:
+    """``array`` as (nested) Python lists, None where NaN; whole numbers as int."""
+    values = np.asarray(array, dtype=np.float64)
+    missing = np.isnan(values)
+    if whole:
+        cells = np.where(missing, 0, values).astype(np.int64).astype(object)
+    else:
+        cells = values.astype(object)
+    cells[missing] = None
+    listed: list[Any] = cells.tolist()
+    return listed
 
 
-def _category(scores: SurveyScores, code: int) -> str:
-    return scores.ruleset.category_ids[code] if code >= 0 else ""
+def _names(codes: Any, names: Sequence[str]) -> list[Any]:
+    """Category names of ``codes`` (any shape); "" for -1."""
+    table = np.array([*names, ""], dtype=object)
+    listed: list[Any] = table[np.asarray(codes)].tolist()
+    return listed
 
 
-def _dimensions_pb(
-    scores: SurveyScores, entities: EntityScores, row: int
-) -> list[pb.DimensionScore]:
-    est = entities.estimates
+def _groups_pb(c: dict[str, Any], row: int) -> list[pb.GroupSample]:
     return [
-        pb.DimensionScore(
-            dimension_id=dimension,
-            respondents=int(est.dimension_n[row, d]),
-            score=_optional(est.dimension_score[row, d]),
-            standard_error=_optional(est.dimension_se[row, d]),
-            category=_category(scores, int(entities.dimension_category[row, d])),
-        )
-        for d, dimension in enumerate(scores.instrument.dimension_ids)
-    ]
-
-
-def _components_pb(
-    scores: SurveyScores, entities: EntityScores, row: int
-) -> list[pb.ComponentScore]:
-    est = entities.estimates
-    return [
-        pb.ComponentScore(
+        pb.GroupSample(
             group=cast(ipb.RespondentGroup, g + 1),
-            respondents=int(est.component_n[row, g]),
-            score=_optional(est.component_score[row, g]) if est.component_n[row, g] else None,
-            standard_error=_optional(est.component_se[row, g]),
-            published=_optional(entities.components[row, g]),
-            inherited=bool(entities.inherited[row, g]),
-            category=_category(scores, int(entities.component_category[row, g])),
+            respondents=c["respondents"][row][g],
+            population=c["population"][row][g],
+            sampled=c["sampled"][row][g],
+            response_rate=c["rate"][row][g],
+            margin_of_error=c["moe"][row][g],
         )
         for g in range(GROUPS)
     ]
 
 
-def _weakest_pb(scores: SurveyScores, entities: EntityScores, row: int) -> list[pb.WeakDimension]:
+def _dimensions_pb(c: dict[str, Any], ids: Sequence[str], row: int) -> list[pb.DimensionScore]:
+    return [
+        pb.DimensionScore(
+            dimension_id=dimension,
+            respondents=c["dim_n"][row][d],
+            score=c["dim_score"][row][d],
+            standard_error=c["dim_se"][row][d],
+            category=c["dim_category"][row][d],
+        )
+        for d, dimension in enumerate(ids)
+    ]
+
+
+def _components_pb(c: dict[str, Any], row: int) -> list[pb.ComponentScore]:
+    return [
+        pb.ComponentScore(
+            group=cast(ipb.RespondentGroup, g + 1),
+            respondents=c["comp_n"][row][g],
+            score=c["comp_score"][row][g],
+            standard_error=c["comp_se"][row][g],
+            published=c["published"][row][g],
+            inherited=c["inherited"][row][g],
+            category=c["comp_category"][row][g],
+        )
+        for g in range(GROUPS)
+    ]
+
+
+def _weakest_pb(scores: SurveyScores, c: dict[str, Any], row: int) -> list[pb.WeakDimension]:
     inst = scores.instrument
     return [
         pb.WeakDimension(
             dimension_id=inst.dimension_ids[d],
             label=inst.dimension_labels[d],
-            score=float(entities.estimates.dimension_score[row, d]),
-            category=_category(scores, int(entities.dimension_category[row, d])),
+            score=c["dim_score"][row][d],
+            category=c["dim_category"][row][d],
             follow_up_actions=inst.follow_up_actions[d],
         )
-        for d in entities.weakest[row].tolist()
+        for d in c["weakest"][row]
         if d >= 0
     ]
 
 
+def _columns(scores: SurveyScores, entities: EntityScores) -> dict[str, Any]:
+    """Every array of ``entities`` as Python lists, converted once (not per value)."""
+    est, categories = entities.estimates, scores.ruleset.category_ids
+    scored = entities.status == SCORED
+    index = steps_to_float(entities.index_steps, scores.ruleset.decimals)
+    return {
+        "respondents": est.respondents.tolist(),
+        "population": _listed(est.population, whole=True),
+        "sampled": _listed(est.sampled, whole=True),
+        "rate": _listed(est.response_rate),
+        "moe": _listed(est.margin_of_error),
+        "dim_n": est.dimension_n.tolist(),
+        "dim_score": _listed(est.dimension_score),
+        "dim_se": _listed(est.dimension_se),
+        "dim_category": _names(entities.dimension_category, categories),
+        "comp_n": est.component_n.tolist(),
+        "comp_score": _listed(np.where(est.component_n > 0, est.component_score, np.nan)),
+        "comp_se": _listed(est.component_se),
+        "published": _listed(entities.components),
+        "inherited": entities.inherited.tolist(),
+        "comp_category": _names(entities.component_category, categories),
+        "adequacy": est.adequacy.tolist(),
+        "status": entities.status.tolist(),
+        "correction": entities.correction.tolist(),
+        "index_raw": _listed(np.where(scored, entities.index_raw, np.nan)),
+        "index": _listed(np.where(scored, index, np.nan)),
+        "category": _names(np.where(scored, entities.index_category, -1), categories),
+        "weakest": entities.weakest.tolist(),
+    }
+
+
 def entities_to_pb(scores: SurveyScores, entities: EntityScores) -> list[pb.SurveyEntityResult]:
     """One result message per unit (or sub-unit) of ``entities``."""
-    index = steps_to_float(entities.index_steps, scores.ruleset.decimals)
-    result = []
-    for row in range(len(entities)):
-        scored = int(entities.status[row]) == SCORED
-        result.append(
-            pb.SurveyEntityResult(
-                unit_id=entities.unit_ids[row],
-                sub_unit_id=entities.sub_unit_ids[row],
-                groups=_groups_pb(entities, row),
-                adequacy=ADEQUACY_CODES[int(entities.estimates.adequacy[row])],
-                status=STATUS_CODES[int(entities.status[row])],
-                dimensions=_dimensions_pb(scores, entities, row),
-                components=_components_pb(scores, entities, row),
-                correction_integrity=float(entities.correction[row, 0]),
-                correction_prevalence=float(entities.correction[row, 1]),
-                index_raw=float(entities.index_raw[row]) if scored else None,
-                index=float(index[row]) if scored else None,
-                category=_category(scores, int(entities.index_category[row])) if scored else "",
-                weakest=_weakest_pb(scores, entities, row),
-            )
+    c = _columns(scores, entities)
+    dims = scores.instrument.dimension_ids
+    return [
+        pb.SurveyEntityResult(
+            unit_id=entities.unit_ids[row],
+            sub_unit_id=entities.sub_unit_ids[row],
+            groups=_groups_pb(c, row),
+            adequacy=ADEQUACY_CODES[c["adequacy"][row]],
+            status=STATUS_CODES[c["status"][row]],
+            dimensions=_dimensions_pb(c, dims, row),
+            components=_components_pb(c, row),
+            correction_integrity=c["correction"][row][0],
+            correction_prevalence=c["correction"][row][1],
+            index_raw=c["index_raw"][row],
+            index=c["index"][row],
+            category=c["category"][row],
+            weakest=_weakest_pb(scores, c, row),
         )
-    return result
+        for row in range(len(entities))
+    ]
 
 
 def add_sub_unit_counts(scores: SurveyScores, units: list[pb.SurveyEntityResult]) -> None:
