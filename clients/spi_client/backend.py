@@ -281,10 +281,7 @@ class RemoteBackend:
     def score_survey(
         self, requests: Iterable[survey.ScoreSurveyRequest]
     ) -> survey.ScoreSurveyResponse:
-        upload = getattr(self.client, "stream_in", None)  # the client-streaming call
-        if upload is None:
-            raise NotImplementedError("this client cannot upload to ScoreSurvey yet")
-        response: survey.ScoreSurveyResponse = upload("ScoreSurvey", requests)
+        response: survey.ScoreSurveyResponse = self.client.stream_in("ScoreSurvey", requests)
         return response
 
     def survey_progress(
