@@ -207,13 +207,20 @@ def ask_scores(
     backend: Backend,
     population: str | None,
     mode: int,
+    *,
+    listed: bool = False,
 ) -> pb.ScoreSurveyResponse:
+    """Upload the respondents file to ScoreSurvey; ``listed``: every excluded respondent too.
+    EXCLUDE_AND_CORRECT falls back to EXCLUDE for an instrument without a local rule."""
     screening = mode != pb.SCREENING_MODE_OFF
     inst, responses, table = read_inputs(args, population, screening)
+    if mode == pb.SCREENING_MODE_EXCLUDE_AND_CORRECT and inst.local_rule is None:
+        mode = pb.SCREENING_MODE_EXCLUDE
+    options = pb.ScreeningOptions(mode=cast("pb.ScreeningMode", mode), list_excluded=listed)
     start = pb.ScoreSurveyStart(
         ruleset_id=backend.use_ruleset(getattr(args, "ruleset", "spi-2024")),
         population=population_entries(table),
-        screening=pb.ScreeningOptions(mode=cast("pb.ScreeningMode", mode), list_excluded=screening),
+        screening=options,
         expected_respondents=len(responses),
         **instrument_source(args.instrument, inst),
     )
@@ -232,7 +239,7 @@ def score(args: argparse.Namespace, backend: Backend) -> int:
 
 def screen(args: argparse.Namespace, backend: Backend) -> int:
     mode = pb.SCREENING_MODE_EXCLUDE_AND_CORRECT if args.corrections else pb.SCREENING_MODE_EXCLUDE
-    answer = ask_scores(args, backend, None, mode)
+    answer = ask_scores(args, backend, None, mode, listed=True)
     render = {"text": out.screen_text, "json": out.screen_json, "csv": out.screen_csv}
     emit(args, [render[args.format](answer)])
     return 0

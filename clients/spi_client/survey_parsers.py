@@ -139,7 +139,7 @@ def _score(sub: Subparsers, server_options: ServerOptions) -> None:
     parser.add_argument(
         "--exclude-flagged",
         action="store_true",
-        help="leave out respondents the screening flags, and apply its local correction points",
+        help="leave out respondents the screening flags, and apply the instrument's local correction points (when it has a local rule)",
     )
     _output(parser, ("text", "json", "csv"))
     server_options(parser)
