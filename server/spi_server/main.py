@@ -1,6 +1,6 @@
 """``spi-server``: parse the configuration, start, then wait for signals.
 
-SIGHUP reloads ``--rulesets``, the ``--dataset`` files and ``--tokens``. SIGTERM or SIGINT drains: health NOT_SERVING, new calls refused,
+SIGHUP reloads ``--rulesets``, the ``--dataset`` files, ``--instruments`` and ``--tokens``. SIGTERM or SIGINT drains: health NOT_SERVING, new calls refused,
 calls in flight finish within ``--grace`` seconds, exit 0. A second SIGTERM/SIGINT during the
 drain is not needed: the grace period bounds it. Exit 2 when the server cannot start.
 """

@@ -301,3 +301,33 @@ def test_extra_instruments_load_on_reload(
     chunk = pb.ScoreSurveyRequest(chunk=chunk_of(responses, slice(0, 400)))
     answer = client.stream_in("ScoreSurvey", [pb.ScoreSurveyRequest(start=start), chunk])
     assert answer.instrument_sha256 == mine.sha256
+
+
+def test_survey_flags_and_environment() -> None:
+    from spi_server.config import ConfigError, parse
+
+    config = parse(
+        ["--max-respondents", "10", "--max-respondent-chunk", "5"],
+        env={"SPI_INSTRUMENTS": "/srv/instruments", "SPI_MAX_LISTED_EXCLUSIONS": "7"},
+    )
+    limits = app.survey_limits_of(config)
+    assert (limits.max_respondents, limits.max_chunk_rows, limits.max_listed_exclusions) == (
+        10,
+        5,
+        7,
+    )
+    assert config.instruments == "/srv/instruments"
+    with pytest.raises(ConfigError, match="--max-respondents: expected 1 or more; got 0"):
+        parse(["--max-respondents", "0"], env={})
+
+
+def test_a_bad_instruments_directory_keeps_the_loaded_ones(running: app.Server) -> None:
+    assert running.instruments is not None
+    folder = Path(running.config.instruments)
+    (folder / "broken.txtpb").write_text('id: "broken"', "utf-8")
+    try:
+        assert not running.reload()
+        assert "example-survey" in running.instruments.current()
+    finally:
+        (folder / "broken.txtpb").unlink()
+    assert running.reload()
