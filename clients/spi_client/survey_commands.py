@@ -239,6 +239,8 @@ def score(args: argparse.Namespace, backend: Backend) -> int:
 
 def screen(args: argparse.Namespace, backend: Backend) -> int:
     mode = pb.SCREENING_MODE_EXCLUDE_AND_CORRECT if args.corrections else pb.SCREENING_MODE_EXCLUDE
+    if args.corrections and instrument_of(args.instrument).local_rule is None:
+        raise usage(f"--corrections: instrument {args.instrument} has no local integrity rule")
     answer = ask_scores(args, backend, None, mode, listed=True)
     render = {"text": out.screen_text, "json": out.screen_json, "csv": out.screen_csv}
     emit(args, [render[args.format](answer)])

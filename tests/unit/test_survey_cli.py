@@ -563,3 +563,24 @@ def test_parquet_and_an_instrument_file_give_the_same_scores(
     )
     assert from_csv[0] == from_parquet[0] == 0
     assert from_csv[1] == from_parquet[1]
+
+
+def test_an_instrument_without_a_local_rule_excludes_without_correcting(
+    capsys: pytest.CaptureFixture[str], survey: Path, tmp_path: Path
+) -> None:
+    text = Path("spi_engine/instruments/example-survey.txtpb").read_text()
+    start = text.index("local_integrity_rule {")
+    end = text.index("\n}\n", start) + 3
+    instrument = tmp_path / "no-local.txtpb"
+    instrument.write_text(text[:start] + text[end:])
+    base = ["--responses", str(survey / "respondents.csv"), "--instrument", str(instrument)]
+    code, out, err = run(capsys, "survey", "score", *base, "--exclude-flagged")
+    assert (code, err) == (0, "")
+    assert "1,049 respondents scored (151 flagged left out)" in out
+    assert "correction" not in out
+    code, out, err = run(capsys, "survey", "screen", *base, "--corrections")
+    assert code == 2
+    assert out == ""
+    assert (
+        err == f"spi: error: --corrections: instrument {instrument} has no local integrity rule\n"
+    )
