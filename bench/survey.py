@@ -10,6 +10,11 @@ Measured in one run, best of ``--repeat`` timings each:
   against ``pandas.read_csv`` / ``read_parquet`` plus the same pandas group-by;
 - peak memory of both our paths (tracemalloc, in separate untimed runs), and the process's
   maximum resident set size;
+- through the ``ScoreSurvey`` stream: a real ``spi-server`` on loopback (its own process), the
+  same columns uploaded by ``SpiClient.score_survey`` in chunks of 50,000 respondents (local
+  validation, encoding, upload, the server's validation and scoring, the typed result), and the
+  server's part alone (the upload's messages built beforehand); its answer is checked to be the
+  in-process answer (``spi_engine.answer_survey``) byte for byte;
 - for information: generating the data, writing the files, screening, and folding the upload in
   chunks of 65,536 respondents (what a client-streaming RPC would do).
 
@@ -49,6 +54,7 @@ from spi_engine.survey import (
 
 GIB = 1024**3
 CHUNK = 65_536
+STREAM_CHUNK = 50_000
 
 
 def best_of(repeat: int, run: Callable[[], Any]) -> tuple[float, Any]:
@@ -257,7 +263,77 @@ def report(args: argparse.Namespace, inst: Instrument, data: Any, folder: Path) 
     print(
         f"  largest difference from pandas' unit dimension means: {agree(ours, theirs, inst):.2e} points"
     )
+    through_stream(args, inst, cols, pop, ours_mem, pandas_mem, folder)
     informational(args, inst, csv_paths["respondents"])
+
+
+def through_stream(
+    args: argparse.Namespace,
+    inst: Instrument,
+    columns: dict[str, Any],
+    population: dict[str, Any],
+    in_process: float,
+    baseline: float,
+    folder: Path,
+) -> None:
+    """ScoreSurvey through a real spi-server on loopback, against the in-process figure."""
+    from spi.v1 import survey_pb2 as pb
+    from spi_client import SpiClient
+    from spi_client.survey_client import population_entries, responses_of
+    from spi_engine.answer_survey import SurveySources, bundled_instruments, score_survey
+    from spi_engine.convert_survey import score_requests
+
+    from .serving import spi_server, start, stop
+
+    wanted = {k: columns[k] for k in ("respondent_id", "unit_id", "sub_unit_id", "group")}
+    wanted |= {item: columns[item] for item in inst.item_ids}
+    table = population_from_columns(
+        population["unit_id"],
+        population["group"],
+        population["population"],
+        sampled=population["sampled"],
+        sub_unit_ids=population["sub_unit_id"],
+    )
+    head = pb.ScoreSurveyStart(
+        instrument_id=inst.id, ruleset_id="spi-2024", population=population_entries(table)
+    )
+    requests = list(score_requests(head, responses_of(wanted, inst), STREAM_CHUNK))
+    local = score_survey(requests, SurveySources(bundled(), bundled_instruments()))
+    size = sum(r.ByteSize() for r in requests) / 1e6
+    process, address = start(spi_server("--no-access-log"), folder, "survey-server")
+    try:
+        with SpiClient(address, timeout=600.0) as client:
+            whole, result = best_of(
+                args.repeat,
+                lambda: client.score_survey(
+                    wanted,
+                    instrument=inst.id,
+                    ruleset="spi-2024",
+                    population=table,
+                    chunk_rows=STREAM_CHUNK,
+                ),
+            )
+            server, answer = best_of(args.repeat, lambda: client.stream_in("ScoreSurvey", requests))
+    finally:
+        stop(process)
+    answer.decision_id = ""
+    same = answer.SerializeToString(deterministic=True) == local.SerializeToString(
+        deterministic=True
+    )
+    print(
+        f"  ScoreSurvey stream ({len(requests) - 2} chunks, {size:.0f} MB) to spi-server on loopback:"
+    )
+    for name, seconds in (
+        ("SpiClient.score_survey(columns)", whole),
+        ("server part (messages prebuilt)", server),
+    ):
+        print(
+            f"  {name:<34} {seconds:8.3f} s  {baseline:8.3f} s  {baseline / seconds:5.1f}x  (figure)"
+        )
+    print(
+        f"  {'':<34} in-process {in_process:.3f} s; stream / in-process {whole / in_process:.1f}x; "
+        f"{len(result.units)} units; answer identical to in-process: {same}"
+    )
 
 
 def informational(args: argparse.Namespace, inst: Instrument, path: Path) -> None:
