@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from spi_client import survey_commands
+from spi_client import survey_commands, survey_render
 from spi_client.cli import main
 from spi_engine.survey import bundled_instrument
 
@@ -583,4 +583,19 @@ def test_an_instrument_without_a_local_rule_excludes_without_correcting(
     assert out == ""
     assert (
         err == f"spi: error: --corrections: instrument {instrument} has no local integrity rule\n"
+    )
+
+
+def test_an_internal_failure_exits_1_without_a_traceback(
+    capsys: pytest.CaptureFixture[str], survey: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object) -> str:
+        raise RuntimeError("renderer broke")
+
+    monkeypatch.setattr(survey_render, "screen_text", broken)
+    monkeypatch.delenv("SPI_DEBUG", raising=False)
+    assert run(capsys, "survey", "screen", "--responses", str(survey / "respondents.csv")) == (
+        1,
+        "",
+        "spi: internal error: RuntimeError: renderer broke (SPI_DEBUG=1 shows the traceback)\n",
     )
