@@ -14,7 +14,11 @@ In one run, on loopback:
 - the in-process engine on the same request bytes (parse, convert, score, convert, serialise).
 
 The load generator is one grpc.aio process with N concurrent callers, the same for every server.
-Each measurement runs a fixed time (``--seconds``, default 3) after a short warm-up.
+All servers run during the whole benchmark, idle while another is measured. Each measurement
+(``--seconds``, default 3) is cut into slices (``--rounds``, default 5) taken in turn with the
+other servers', each after a short warm-up, so that load from other work on the machine, which
+comes and goes, weighs on every server alike: a share such as "of echo" is the median of the
+slice-by-slice ratios.
 """
 
 from __future__ import annotations
@@ -195,31 +199,95 @@ SHAPES = (("1", 1, 1), ("32", 1, 32), ("batch", BATCH, 1))
 """(key, units per call, concurrent callers)"""
 
 
+@dataclass(frozen=True)
+class Target:
+    """One thing measured: a label, a server address and the method called there."""
+
+    label: str
+    address: str
+    method: str
+
+
+def paired_ratio(rates: Sequence[float], baseline: Sequence[float]) -> float:
+    """The median of round-by-round ratios: load that comes and goes hits both sides alike.
+
+    >>> paired_ratio([90.0, 40.0, 95.0], [100.0, 50.0, 100.0])
+    0.9
+    """
+    return float(np.median(np.asarray(rates) / np.asarray(baseline)))
+
+
+def interleaved(
+    targets: Sequence[Target], payload: bytes, callers: int, seconds: float, rounds: int
+) -> dict[str, list[Run]]:
+    """``rounds`` slices of ``seconds / rounds`` per target, the targets taken in turn."""
+    runs: dict[str, list[Run]] = {t.label: [] for t in targets}
+    for _ in range(rounds):
+        for target in targets:
+            run = measure(
+                target.label,
+                target.address,
+                target.method,
+                payload,
+                callers,
+                seconds / rounds,
+                1,
+            )
+            runs[target.label].append(run)
+    return runs
+
+
+def pooled(label: str, runs: Sequence[Run], units: int) -> Run:
+    return Run(
+        label,
+        sum(r.calls for r in runs),
+        sum(r.seconds for r in runs),
+        np.concatenate([r.latencies for r in runs]),
+        units,
+    )
+
+
 def suite(
-    label: str,
-    target: str,
-    method: str,
+    targets: Sequence[Target],
     payloads: dict[int, bytes],
     seconds: float,
-    baselines: dict[str, dict[str, float]],
-) -> dict[str, float]:
-    """Measure every shape; print each against the baselines; return calls/s by shape."""
-    rates = {}
+    rounds: int,
+    in_process: dict[str, float],
+) -> None:
+    """Measure every shape with the targets interleaved; print each against the baselines
+    (echo, and the bare engine handler for spi-server) and against the in-process engine."""
+    baselines = {"echo": "echo (transport floor)", "bare": "bare engine handler"}
     for key, units, callers in SHAPES:
         shape = (
             f"{units} unit{'s' if units > 1 else ''}, {callers} caller{'s' if callers > 1 else ''}"
         )
-        run = measure(f"{label}: {shape}", target, method, payloads[units], callers, seconds, units)
-        print(run.line([(name, rates_of[key]) for name, rates_of in baselines.items()]), flush=True)
-        rates[key] = run.rate
-    return rates
+        runs = interleaved(targets, payloads[units], callers, seconds, rounds)
+        rates = {label: [r.rate for r in each] for label, each in runs.items()}
+        for target in targets:
+            shares = [
+                (name, paired_ratio(rates[target.label], rates[label]))
+                for name, label in baselines.items()
+                if label != target.label and (name == "echo" or target.label.startswith("spi"))
+            ]
+            run = pooled(f"{target.label}: {shape}", runs[target.label], units)
+            line = run.line()
+            for name, share in shares:
+                line += f"  {share:6.1%} of {name}"
+            if target.label != baselines["echo"]:
+                line += f"  {run.rate / in_process[key]:6.1%} of in-process"
+            print(line, flush=True)
 
 
 def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.serving", description=__doc__.split("\n")[0]
     )
-    parser.add_argument("--seconds", type=float, default=3.0, help="seconds per measurement")
+    parser.add_argument(
+        "--seconds", type=float, default=3.0, help="seconds per measurement (all rounds)"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="slices per measurement, the targets taken in turn"
+    )
     parser.add_argument("--echo-server", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port-file", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -238,22 +306,6 @@ def main(argv: Sequence[str]) -> int:
     )
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
-        process, target = start(
-            [sys.executable, "-m", "bench.serving", "--echo-server"], folder, "echo"
-        )
-        try:
-            echo = suite("echo (transport floor)", target, ECHO, payloads, args.seconds, {})
-            bare = suite(
-                "bare engine handler",
-                target,
-                BARE,
-                payloads,
-                args.seconds,
-                {"echo": echo, "in-process": in_process},
-            )
-        finally:
-            stop(process)
-        baselines = {"echo": echo, "bare": bare, "in-process": in_process}
         servers = [
             ("spi-server (defaults)", spi_server()),
             ("spi-server --no-access-log", spi_server("--no-access-log")),
@@ -263,13 +315,29 @@ def main(argv: Sequence[str]) -> int:
             ),
             ("spi-server --processes 2", spi_server("--processes", "2")),
         ]
-        for index, (label, command) in enumerate(servers):
-            process, target = start(command, folder, f"spi-{index}")
-            try:
-                suite(label, target, SCORE, payloads, args.seconds, baselines)
-            finally:
+        processes: list[subprocess.Popen[bytes]] = []
+        try:
+            process, echo = start(
+                [sys.executable, "-m", "bench.serving", "--echo-server"], folder, "echo"
+            )
+            processes.append(process)
+            targets = [
+                Target("echo (transport floor)", echo, ECHO),
+                Target("bare engine handler", echo, BARE),
+            ]
+            for index, (label, command) in enumerate(servers):
+                process, address = start(command, folder, f"spi-{index}")
+                processes.append(process)
+                targets.append(Target(label, address, SCORE))
+            suite(targets, payloads, args.seconds, args.rounds, in_process)
+        finally:
+            for process in processes:
                 stop(process)
-    print(f"(loopback, {os.cpu_count()} cores shared by the load generator and the server)")
+    print(
+        f"(loopback, {os.cpu_count()} cores shared by the load generator and the servers; "
+        f"each figure pools {args.rounds} slices taken in turn with the others, and each "
+        "share is the median of the slice-by-slice ratios)"
+    )
     return 0
 
 
