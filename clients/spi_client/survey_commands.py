@@ -9,6 +9,8 @@ respondents as columnar chunks) and render the answer messages with
 from __future__ import annotations
 
 import argparse
+import csv
+import itertools
 import re
 import sys
 from collections.abc import Iterator
@@ -339,4 +341,14 @@ def file_where(path: str, field: str, count_rows: Any) -> str | None:
         return None
     if path.endswith(".parquet"):
         return f"row {row + 1}, column {column!r}"
-    return f"line {row + 2}, column {column!r}"
+    return f"line {csv_line(path, row)}, column {column!r}"
+
+
+def csv_line(path: str, row: int) -> int:
+    """The line of respondent ``row`` in a CSV file, counted as the reader counts it (blank lines
+    skipped, a quoted newline inside a record). Only for an error message: it reads the file."""
+    with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+        reader = csv.reader(handle)
+        records = (reader.line_num for cells in reader if any(cells))
+        found = next(itertools.islice(records, row + 1, None), None)
+    return row + 2 if found is None else found

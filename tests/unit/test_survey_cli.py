@@ -599,3 +599,21 @@ def test_an_internal_failure_exits_1_without_a_traceback(
         "",
         "spi: internal error: RuntimeError: renderer broke (SPI_DEBUG=1 shows the traceback)\n",
     )
+
+
+def test_lines_are_counted_as_the_reader_counts_them(tmp_path: Path) -> None:
+    text = 'respondent_id,unit_id\n\nr1,u\n"r\n2",u\n\n\nr3,u\n'
+    path = tmp_path / "odd.csv"
+    path.write_text(text)
+    assert [survey_commands.csv_line(str(path), row) for row in range(3)] == [3, 5, 8]
+    assert survey_commands.file_where(str(path), "chunks[0].unit_ids.codes[2]", None) == (
+        "line 8, column 'unit_id'"
+    )
+    parquet = "r.parquet"
+    assert survey_commands.file_where(parquet, "chunks[1].answers[item=q1].codes[3]", None) == (
+        f"row {survey_commands.CHUNK_ROWS + 4}, column 'q1'"
+    )
+    assert survey_commands.file_where(parquet, "responses[1].unit_id", [7, 9]) == (
+        "row 10, column 'unit_id'"
+    )
+    assert survey_commands.file_where(parquet, "start.population[2].sampled", None) is None
