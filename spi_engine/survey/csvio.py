@@ -318,7 +318,13 @@ def _parse_slow(data: bytes, origin: str) -> CsvTable:
     records = loaded.view(np.uint8).reshape(len(rows) - 1, dtype.itemsize)
     offsets = tuple(int(o) for o in np.cumsum([0, *widths[:-1]]))
     return CsvTable(
-        header, np.array(numbers[1:], dtype=np.int64), records, offsets, tuple(widths), origin
+        header,
+        np.array(numbers[1:], dtype=np.int64),
+        records,
+        offsets,
+        tuple(widths),
+        origin,
+        header,
     )
 
 
