@@ -617,3 +617,22 @@ def test_lines_are_counted_as_the_reader_counts_them(tmp_path: Path) -> None:
         "row 10, column 'unit_id'"
     )
     assert survey_commands.file_where(parquet, "start.population[2].sampled", None) is None
+
+
+def test_a_csv_with_blank_lines_is_read_and_named_by_its_lines(
+    capsys: pytest.CaptureFixture[str], survey: Path, tmp_path: Path
+) -> None:
+    lines = _lines(survey, "respondents.csv")
+    first = next(i for i, line in enumerate(lines) if ",kabupaten-002," in line)
+    spaced = _write(tmp_path / "spaced.csv", [lines[0], "", *lines[1:first], "", *lines[first:]])
+    plain = run(capsys, "survey", "score", "--responses", str(survey / "respondents.csv"))
+    assert run(capsys, "survey", "score", "--responses", spaced) == plain
+    table = _write(
+        tmp_path / "pop.csv",
+        [x for x in _lines(survey, "population.csv") if "kabupaten-002," not in x],
+    )
+    code, _, err = run(capsys, "survey", "score", "--responses", spaced, "--population", table)
+    assert code == 2
+    assert err.startswith(
+        f"spi: error: {spaced}: line {first + 3}, column 'unit_id': unit 'kabupaten-002' has "
+    )
