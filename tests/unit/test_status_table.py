@@ -16,6 +16,7 @@ from spi_engine.errors import (
     UnknownRulesetError,
     Violation,
 )
+from spi_engine.survey import UnknownInstrumentError
 from spi_server import status
 from spi_server.errors import (
     CancelledError,
@@ -38,6 +39,7 @@ ROWS = [
     ),
     (UnknownRulesetError("spi-1999", ["spi-2024"]), grpc.StatusCode.NOT_FOUND),
     (UnknownDatasetError("nope", ["spi-published"]), grpc.StatusCode.NOT_FOUND),
+    (UnknownInstrumentError("nope", ("example-survey",)), grpc.StatusCode.NOT_FOUND),
     (LimitExceededError("units per request", 10, 11), grpc.StatusCode.RESOURCE_EXHAUSTED),
     (SpiError("a domain error without a row of its own"), grpc.StatusCode.FAILED_PRECONDITION),
     (MalformedRequestError("not a ScoreRequest"), grpc.StatusCode.INVALID_ARGUMENT),
@@ -119,6 +121,13 @@ def test_not_found_names_the_dataset_and_the_known_ones() -> None:
     assert status.status_of(UnknownDatasetError("nope", [])).details == (
         "unknown dataset 'nope'; known datasets: none"
     )
+
+
+def test_not_found_names_the_instrument_and_the_known_ones() -> None:
+    (detail,) = _proto(UnknownInstrumentError("nope", ("example-survey", "mine"))).details
+    info = _unpack(detail, error_details_pb2.ResourceInfo)
+    assert (info.resource_type, info.resource_name) == ("spi.v1.Instrument", "nope")
+    assert info.description == "known instruments: example-survey, mine"
 
 
 def test_resource_exhausted_names_the_limit() -> None:
