@@ -7,7 +7,8 @@ with and without ``--server``.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -89,13 +90,18 @@ def provenance_to_pb(scores: Scores) -> scoring_pb2.Provenance:
 
 def results_to_pb(scores: Scores) -> list[scoring_pb2.UnitResult]:
     """One UnitResult per unit, in batch order."""
+    return [scoring_pb2.UnitResult(**fields) for fields in _result_fields(scores)]
+
+
+def _result_fields(scores: Scores) -> Iterator[dict[str, Any]]:
+    """Each unit's UnitResult as constructor keywords, sub-messages as dicts (built in place)."""
     rules = scores.ruleset
-    index = steps_to_float(scores.index_steps, rules.decimals)
+    scale = 10**rules.decimals
     columns = zip(
         scores.units.ids,
         scores.units.groups,
         scores.index_raw.tolist(),
-        index.tolist(),
+        steps_to_float(scores.index_steps, rules.decimals).tolist(),
         scores.category_codes.tolist(),
         scores.contribution_internal.tolist(),
         scores.contribution_external.tolist(),
@@ -105,32 +111,37 @@ def results_to_pb(scores: Scores) -> list[scoring_pb2.UnitResult]:
         scores.margin_down_steps.tolist(),
         strict=True,
     )
-    results = []
     for unit_id, group, raw, idx, code, c_int, c_ext, c_exp, c_cor, up, down in columns:
-        result = scoring_pb2.UnitResult(
-            unit_id=unit_id,
-            group=group,
-            index_raw=raw,
-            index=idx,
-            category=rules.category_ids[code],
-            contributions=scoring_pb2.Contributions(
-                internal=c_int, external=c_ext, expert=c_exp, correction=c_cor
-            ),
-        )
+        fields: dict[str, Any] = {
+            "unit_id": unit_id,
+            "group": group,
+            "index_raw": raw,
+            "index": idx,
+            "category": rules.category_ids[code],
+            "contributions": {
+                "internal": c_int,
+                "external": c_ext,
+                "expert": c_exp,
+                "correction": c_cor,
+            },
+        }
         if up != NO_MARGIN:
-            result.margin_up.category = rules.category_ids[code + 1]
-            result.margin_up.points = up / 10**rules.decimals
+            fields["margin_up"] = {"category": rules.category_ids[code + 1], "points": up / scale}
         if down != NO_MARGIN:
-            result.margin_down.category = rules.category_ids[code - 1]
-            result.margin_down.points = down / 10**rules.decimals
-        results.append(result)
-    return results
+            fields["margin_down"] = {
+                "category": rules.category_ids[code - 1],
+                "points": down / scale,
+            }
+        yield fields
 
 
 def score_response_to_pb(scores: Scores, decision_id: str = "") -> engine_pb2.ScoreResponse:
-    return engine_pb2.ScoreResponse(
-        results=results_to_pb(scores), provenance=provenance_to_pb(scores), decision_id=decision_id
+    response = engine_pb2.ScoreResponse(
+        provenance=provenance_to_pb(scores), decision_id=decision_id
     )
+    for fields in _result_fields(scores):
+        response.results.add(**fields)
+    return response
 
 
 def group_summary_to_pb(summary: GroupSummary, scores: Scores) -> engine_pb2.GroupSummary:
