@@ -33,7 +33,6 @@ from spi.v1 import simulation_pb2 as sim_pb2
 
 from . import results, survey_client
 from . import simulation_results as sim
-from . import survey_results as surveys
 from . import whatif_requests as build
 from .errors import SpiRpcError
 
@@ -80,7 +79,7 @@ RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE})
 MIB = 1024 * 1024
 
 
-class SpiClient:
+class SpiClient(survey_client.SurveyCalls):
     """A connection to a spi-engine server. Use it as a context manager, or call close().
 
     TLS is on when ``tls`` is true or any certificate is given: ``root_certificates`` (PEM bytes
@@ -225,52 +224,6 @@ class SpiClient:
             raise SpiRpcError.from_rpc_error(error, name) from None
 
     upload = stream_in
-
-    def score_survey(
-        self,
-        source: Any,
-        *,
-        instrument: Any,
-        ruleset: str,
-        population: Any = None,
-        chunk_rows: int = 50_000,
-        progress: survey_client.ProgressCallback | None = None,
-        screening: str = "off",
-        list_excluded: bool = False,
-        weakest: int = 3,
-        timeout: float | None = None,
-    ) -> surveys.SurveyScoreResult:
-        """Score respondents through the ScoreSurvey stream.
-
-        ``source``: a pandas DataFrame, a CSV or Parquet path, or a mapping of column arrays
-        (respondent_id, unit_id, group, optional sub_unit_id, item columns, ...), validated here
-        first against ``instrument`` (a bundled id, an Instrument, or a .txtpb path), then sent
-        in chunks of ``chunk_rows``; ``progress(sent, total)`` is called after each chunk.
-        ``population``: a Population, a file path, a DataFrame or columns. ``screening``: "off",
-        "exclude" or "exclude_and_correct". The result has ``to_frame("units" | "sub_units")``.
-        """
-        return survey_client.score_survey(
-            self,
-            source,
-            instrument=instrument,
-            ruleset=ruleset,
-            population=population,
-            chunk_rows=chunk_rows,
-            progress=progress,
-            screening=screening,
-            list_excluded=list_excluded,
-            weakest=weakest,
-            timeout=timeout,
-        )
-
-    def survey_progress(
-        self, responses: Any, *, instrument: Any, population: Any, timeout: float | None = None
-    ) -> surveys.SurveyProgressResult:
-        """Response rate, margin reached and responses still needed per row of ``population``
-        (the sampled lists) from the responses so far (any source score_survey accepts)."""
-        return survey_client.survey_progress(
-            self, responses, instrument=instrument, population=population, timeout=timeout
-        )
 
     def _pause(self, attempt: int) -> float:
         ceiling: float = min(self.max_backoff, self.backoff * 2**attempt)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import spi_engine.survey as sv
 from spi.v1 import instrument_pb2 as ipb
@@ -192,3 +192,57 @@ def survey_progress(
     so_far = responses_of(responses, inst)
     request.responses.extend(response_counts(so_far))
     return progress_from_pb(client.rpc("SurveyProgress", request, timeout=timeout))
+
+
+class SurveyCalls:
+    """The survey methods of SpiClient (a mixin over its ``rpc`` and ``stream_in``)."""
+
+    def score_survey(
+        self,
+        source: Any,
+        *,
+        instrument: Any,
+        ruleset: str,
+        population: Any = None,
+        chunk_rows: int = 50_000,
+        progress: ProgressCallback | None = None,
+        screening: str = "off",
+        list_excluded: bool = False,
+        weakest: int = 3,
+        timeout: float | None = None,
+    ) -> SurveyScoreResult:
+        """Score respondents through the ScoreSurvey stream.
+
+        ``source``: a pandas DataFrame, a CSV or Parquet path, or a mapping of column arrays
+        (respondent_id, unit_id, group, optional sub_unit_id, item columns, ...), validated here
+        first against ``instrument`` (a bundled id, an Instrument, or a .txtpb path), then sent
+        in chunks of ``chunk_rows``; ``progress(sent, total)`` is called after each chunk.
+        ``population``: a Population, a file path, a DataFrame or columns. ``screening``: "off",
+        "exclude" or "exclude_and_correct". The result has ``to_frame("units" | "sub_units")``.
+        """
+        return score_survey(
+            cast(Caller, self),
+            source,
+            instrument=instrument,
+            ruleset=ruleset,
+            population=population,
+            chunk_rows=chunk_rows,
+            progress=progress,
+            screening=screening,
+            list_excluded=list_excluded,
+            weakest=weakest,
+            timeout=timeout,
+        )
+
+    def survey_progress(
+        self, responses: Any, *, instrument: Any, population: Any, timeout: float | None = None
+    ) -> SurveyProgressResult:
+        """Response rate, margin reached and responses still needed per row of ``population``
+        (the sampled lists) from the responses so far (any source score_survey accepts)."""
+        return survey_progress(
+            cast(Caller, self),
+            responses,
+            instrument=instrument,
+            population=population,
+            timeout=timeout,
+        )
