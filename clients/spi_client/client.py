@@ -223,8 +223,6 @@ class SpiClient(survey_client.SurveyCalls):
         except grpc.RpcError as error:
             raise SpiRpcError.from_rpc_error(error, name) from None
 
-    upload = stream_in
-
     def _pause(self, attempt: int) -> float:
         ceiling: float = min(self.max_backoff, self.backoff * 2**attempt)
         return ceiling * random.uniform(0.5, 1.0)
