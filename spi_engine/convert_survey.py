@@ -20,6 +20,7 @@ from spi.v1 import survey_pb2 as pb
 from .errors import InvalidInputError, Violation
 from .numeric import steps_to_float
 from .survey import Population, Progress, Responses, SurveyScores, population_from_columns
+from .survey.chunks import text_labels
 from .survey.instrument import GROUP_NAMES, Instrument
 from .survey.labels import Labels, as_strings, factorize, factorize_pair
 from .survey.responses import responses_from_columns
@@ -57,28 +58,6 @@ def chunk_where(chunk: int) -> Callable[[int, str], str]:
         return f"chunks[{chunk}]." + pattern.format(row=row, column=column)
 
     return where
-
-
-def _text(column: ipb.TextColumn, size: int, name: str) -> Labels | None:
-    if not column.codes and not column.dictionary:
-        return None
-    codes = np.asarray(column.codes, dtype=np.int64)
-    if codes.size != size:
-        raise InvalidInputError(
-            [Violation(name, f"expected {size} codes (one per respondent id); got {codes.size}")]
-        )
-    bad = np.flatnonzero(codes >= len(column.dictionary))
-    if bad.size:
-        raise InvalidInputError(
-            [
-                Violation(
-                    f"{name}.codes[{int(bad[0])}]",
-                    f"expected an index below the dictionary size {len(column.dictionary)}; "
-                    f"got {int(codes[bad[0]])}",
-                )
-            ]
-        )
-    return factorize(Labels(tuple(column.dictionary), codes))
 
 
 def _answers(instrument: Instrument, chunk: ipb.RespondentChunk, prefix: str) -> dict[str, Any]:
@@ -125,7 +104,7 @@ def chunk_responses(instrument: Instrument, chunk: ipb.RespondentChunk, index: i
     """Validated Responses of chunk ``index``; every bad value is named by its field there."""
     prefix = f"chunks[{index}]"
     size = len(chunk.respondent_ids)
-    units = _text(chunk.unit_ids, size, f"{prefix}.unit_ids")
+    units = text_labels(chunk.unit_ids, size, f"{prefix}.unit_ids")
     if units is None:
         raise InvalidInputError(
             [Violation(f"{prefix}.unit_ids", "expected the unit of every respondent")]
@@ -139,14 +118,14 @@ def chunk_responses(instrument: Instrument, chunk: ipb.RespondentChunk, index: i
                 )
             ]
         )
-    devices = _text(chunk.device_fingerprints, size, f"{prefix}.device_fingerprints")
+    devices = text_labels(chunk.device_fingerprints, size, f"{prefix}.device_fingerprints")
     return responses_from_columns(
         instrument,
         respondent_ids=np.array(chunk.respondent_ids, dtype=str),
         unit_ids=units,
         groups=np.asarray(chunk.groups, dtype=np.int64),
         answers=_answers(instrument, chunk, prefix),
-        sub_unit_ids=_text(chunk.sub_unit_ids, size, f"{prefix}.sub_unit_ids"),
+        sub_unit_ids=text_labels(chunk.sub_unit_ids, size, f"{prefix}.sub_unit_ids"),
         completion_seconds=_floats(chunk.completion_seconds, size, f"{prefix}.completion_seconds"),
         device_fingerprints=devices.values() if devices is not None else None,
         submitted_at=_floats(chunk.submitted_at, size, f"{prefix}.submitted_at"),

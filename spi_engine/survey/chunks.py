@@ -29,7 +29,8 @@ from .labels import Labels, as_strings, factorize
 from .responses import Responses, api_where, responses_from_columns
 
 
-def _text(column: ipb.TextColumn, size: int, name: str) -> Labels | None:
+def text_labels(column: ipb.TextColumn, size: int, name: str) -> Labels | None:
+    """A dictionary-encoded text column as Labels (None when absent); ``name`` is its field path."""
     if not column.codes and not column.dictionary:
         return None
     codes = np.asarray(column.codes, dtype=np.int64)
@@ -56,7 +57,7 @@ def responses_from_chunk(
 ) -> Responses:
     """Validated Responses from one chunk; messages name rows across the upload."""
     size = len(chunk.respondent_ids)
-    units = _text(chunk.unit_ids, size, "unit_ids")
+    units = text_labels(chunk.unit_ids, size, "unit_ids")
     if units is None:
         raise InvalidInputError([Violation("unit_ids", "expected the unit of every respondent")])
     answers: dict[str, Any] = {}
@@ -71,14 +72,14 @@ def responses_from_chunk(
                 ]
             )
         answers[column.item_id] = np.asarray(column.codes, dtype=np.int64)
-    devices = _text(chunk.device_fingerprints, size, "device_fingerprints")
+    devices = text_labels(chunk.device_fingerprints, size, "device_fingerprints")
     return responses_from_columns(
         instrument,
         respondent_ids=np.array(chunk.respondent_ids, dtype=str),
         unit_ids=units,
         groups=np.asarray(chunk.groups, dtype=np.int64),
         answers=answers,
-        sub_unit_ids=_text(chunk.sub_unit_ids, size, "sub_unit_ids"),
+        sub_unit_ids=text_labels(chunk.sub_unit_ids, size, "sub_unit_ids"),
         completion_seconds=np.asarray(chunk.completion_seconds)
         if chunk.completion_seconds
         else None,
