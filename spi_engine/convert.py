@@ -101,7 +101,7 @@ def _result_fields(scores: Scores) -> Iterator[dict[str, Any]]:
         scores.units.ids,
         scores.units.groups,
         scores.index_raw.tolist(),
-        steps_to_float(scores.index_steps, rules.decimals).tolist(),
+        scores.index_steps.tolist(),
         scores.category_codes.tolist(),
         scores.contribution_internal.tolist(),
         scores.contribution_external.tolist(),
@@ -111,12 +111,12 @@ def _result_fields(scores: Scores) -> Iterator[dict[str, Any]]:
         scores.margin_down_steps.tolist(),
         strict=True,
     )
-    for unit_id, group, raw, idx, code, c_int, c_ext, c_exp, c_cor, up, down in columns:
+    for unit_id, group, raw, steps, code, c_int, c_ext, c_exp, c_cor, up, down in columns:
         fields: dict[str, Any] = {
             "unit_id": unit_id,
             "group": group,
             "index_raw": raw,
-            "index": idx,
+            "index": steps / scale,  # correctly rounded, as steps_to_float
             "category": rules.category_ids[code],
             "contributions": {
                 "internal": c_int,

@@ -203,12 +203,12 @@ def _one_unit(row: Row, ids: tuple[str, ...], groups: tuple[str, ...]) -> Units:
     internal, external, expert, integrity, prevalence, total = row
     has_parts = not (math.isnan(integrity) and math.isnan(prevalence))
     unsplit = 0.0 if has_parts else _zero_if_nan(total)
-    values = np.array(
+    columns = np.array(
         [internal, external, expert, _zero_if_nan(integrity), _zero_if_nan(prevalence), unsplit],
         dtype=np.float64,
     ).reshape(len(NUMERIC_COLUMNS), 1)
-    values.flags.writeable = False
-    return Units(ids=ids, groups=groups, **dict(zip(NUMERIC_COLUMNS, values, strict=True)))
+    columns.flags.writeable = False
+    return Units(ids, groups, *columns)  # rows in NUMERIC_COLUMNS order, the fields' order
 
 
 def _zero_if_nan(value: float) -> float:
