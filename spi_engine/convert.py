@@ -36,8 +36,8 @@ def units_from_pb(units: Sequence[scoring_pb2.UnitInput], prefix: str = "units")
         raise InvalidInputError(missing[:MAX_VIOLATIONS])
     return units_from_rows(
         [_given_row(u) for u in units],
-        tuple(u.unit_id for u in units),
-        tuple(u.group for u in units),
+        tuple([u.unit_id for u in units]),
+        tuple([u.group for u in units]),
         where=lambda row, field: f"{prefix}[{row}].{field}",
     )
 

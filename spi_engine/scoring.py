@@ -23,7 +23,7 @@ from . import __version__
 from .errors import InvalidInputError, Violation
 from .numeric import FloatArray, IntArray, round_half_up_step, round_half_up_steps, steps_to_float
 from .ruleset import Ruleset
-from .units import NUMERIC_COLUMNS, Units, Where, api_where
+from .units import Units, Where, api_where
 
 NO_MARGIN = -1
 """Margin value where there is no category in that direction."""
@@ -114,9 +114,9 @@ def _score_one(ruleset: Ruleset, units: Units, where: Where) -> Scores:
     w_int, w_ext, w_exp = ruleset.weights
     f_int, f_prev = ruleset.correction_factors
     unsplit_factor = _unsplit_factor(ruleset, units, where)
-    internal, external, expert, integrity, prevalence, unsplit = (
-        getattr(units, name).item() for name in NUMERIC_COLUMNS
-    )
+    internal, external, expert = units.internal.item(), units.external.item(), units.expert.item()
+    integrity, prevalence = units.correction_integrity.item(), units.correction_prevalence.item()
+    unsplit = units.correction_unsplit.item()
     c_int, c_ext, c_exp = w_int * internal, w_ext * external, w_exp * expert
     c_cor = -(f_int * integrity + f_prev * prevalence + unsplit_factor * unsplit)
     raw = ((c_int + c_ext) + c_exp) + c_cor
