@@ -120,8 +120,8 @@ def _score_one(ruleset: Ruleset, units: Units, where: Where) -> Scores:
     c_int, c_ext, c_exp = w_int * internal, w_ext * external, w_exp * expert
     c_cor = -(f_int * integrity + f_prev * prevalence + unsplit_factor * unsplit)
     raw = ((c_int + c_ext) + c_exp) + c_cor
-    if math.isnan(raw):  # only a ruleset with a negative factor gets here: numpy's way, as ever
-        return _score_batch(ruleset, units, where)
+    if math.isnan(raw):  # inf - inf: only from an unvalidated ruleset with a negative factor
+        return _score_batch(ruleset, units, where)  # whatever numpy makes of it, as before
     low, high = ruleset.bounds
     steps = round_half_up_step(min(max(raw, low), high), ruleset.decimals)
     bounds = ruleset.lower_bound_steps

@@ -13,6 +13,8 @@ correction factors that differ, 0 to 6 decimals, other index bounds and category
 
 from __future__ import annotations
 
+import dataclasses
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -175,3 +177,16 @@ def test_one_unit_scores_equal_the_vectorised_scores_column_by_column(
     units = rows_to_units([row, filler])
     single = columns(lambda: score(rules, units.take([0])))
     assert single == columns(lambda: score(rules, units))
+
+
+def test_a_nan_index_from_an_unvalidated_ruleset_is_left_to_the_vectorised_path() -> None:
+    rules = dataclasses.replace(bundled().get("spi-2024"), correction_factors=(-2.0, 2.0))
+    row = {name: 50.0 for name in FIELDS[:3]} | {"id": "", "group": "", "correction": NAN}
+    row |= {"correction_integrity": 1e308, "correction_prevalence": 1e308}
+    units = rows_to_units([row, row])
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        single, pair = score(rules, units.take([0])), score(rules, units)
+    assert np.isnan(single.index_raw[0])
+    for name in SCORE_COLUMNS:
+        assert getattr(single, name).tobytes() == getattr(pair, name)[:1].tobytes(), name
