@@ -72,7 +72,7 @@ class Dataset:
             name=self.name,
             origin=self.origin,
             sha256=self.sha256,
-            units=levers.take(self.units, index),
+            units=self.units.take(index),
             years=frozen(self.years[index]),
             names=_pick(self.names, index),
             published_index=frozen(self.published_index[index]),
@@ -124,7 +124,7 @@ class Dataset:
 
     def units_by_id(self, ids: Sequence[str]) -> Units:
         """The units with these ids, in that order."""
-        return levers.take(self.units, self.rows_of(ids))
+        return self.units.take(self.rows_of(ids))
 
 
 def dataset_from_table(table: Table, name: str, sha256: str = "") -> Dataset:
@@ -256,7 +256,7 @@ def simulate_dataset(
     applied = apply(kept.units, scenario.interventions)
     years, order, ends = _by_year(kept, ruleset)
     in_order = bool(np.all(order == np.arange(order.size)))
-    before, after = (u if in_order else levers.take(u, order) for u in (kept.units, applied.units))
+    before, after = (u if in_order else u.take(order) for u in (kept.units, applied.units))
     comparisons = []
     for year, (start, stop) in zip(years, itertools.pairwise(ends), strict=True):
         rules = ruleset or (catalog or bundled()).for_year(year)

@@ -162,21 +162,6 @@ def concat(batches: Sequence[Units]) -> Units:
     )
 
 
-def take(units: Units, rows: Sequence[int] | npt.NDArray[np.integer[Any]]) -> Units:
-    """The units at ``rows``, in that order (like ``Units.take``, without a Python loop over rows)."""
-    index = np.asarray(rows, dtype=np.intp)
-    return Units(
-        ids=_pick(units.ids, index),
-        groups=_pick(units.groups, index),
-        **{name: as_float_array(getattr(units, name)[index]) for name in COLUMNS},
-    )
-
-
-def _pick(texts: tuple[str, ...], index: npt.NDArray[np.intp]) -> tuple[str, ...]:
-    picked: list[str] = np.asarray(texts, dtype=object)[index].tolist()
-    return tuple(picked)
-
-
 def rows_slice(units: Units, start: int, stop: int) -> Units:
     """The units ``start`` to ``stop`` (a slice, without a Python loop over the rows)."""
     return Units(

@@ -62,10 +62,16 @@ class Units:
         """The units at ``rows``, in that order."""
         index = np.asarray(rows, dtype=np.intp)
         return Units(
-            ids=tuple(self.ids[i] for i in index),
-            groups=tuple(self.groups[i] for i in index),
+            ids=_pick(self.ids, index),
+            groups=_pick(self.groups, index),
             **{name: as_float_array(getattr(self, name)[index]) for name in NUMERIC_COLUMNS},
         )
+
+
+def _pick(texts: tuple[str, ...], index: npt.NDArray[np.intp]) -> tuple[str, ...]:
+    """``texts`` at ``index``, picked by numpy rather than a Python loop over the rows."""
+    picked: list[str] = np.asarray(texts, dtype=object)[index].tolist()
+    return tuple(picked)
 
 
 NUMERIC_COLUMNS = (*COMPONENTS, *CORRECTION_PARTS, "correction_unsplit")

@@ -177,7 +177,7 @@ def rules_list(args: argparse.Namespace, backend: Backend) -> int:
         sys.stdout.write(render.dumps({"rulesets": items}))
         return 0
     body = [(r.id, str(r.year), r.sha256, r.origin, r.label) for r in response.rulesets]
-    sys.stdout.write(render._table(("id", "year", "sha256", "origin", "label"), body))
+    sys.stdout.write(render.table(("id", "year", "sha256", "origin", "label"), body))
     return 0
 
 

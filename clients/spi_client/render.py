@@ -115,7 +115,7 @@ def rows_to_json(rows: Sequence[ScoredRow], engine_version: str) -> str:
     return dumps({"engine_version": engine_version, "results": results})
 
 
-def _table(header: Sequence[str], body: Sequence[Sequence[str]]) -> str:
+def table(header: Sequence[str], body: Sequence[Sequence[str]]) -> str:
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *body, strict=True)]
     lines = [
         "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
@@ -142,7 +142,7 @@ def rows_to_text(rows: Sequence[ScoredRow]) -> str:
             else "-"
         )
         body.append((r.unit_id, fixed(r.index, d), r.category, up, down, row.provenance.ruleset_id))
-    return _table(header, body)
+    return table(header, body)
 
 
 def single_to_text(row: ScoredRow) -> str:
@@ -214,11 +214,11 @@ def summary_to_text(response: engine_pb2.SummarizeResponse, top: int) -> str:
         for u in response.ranking[:top]
     ]
     head = f"ruleset {p.ruleset_id}  sha256 {p.ruleset_sha256}  engine {p.engine_version}\n\n"
-    text = head + _table(header, body)
+    text = head + table(header, body)
     if ranking:
         shown = f"top {len(ranking)} of {len(response.ranking)}"
         text += f"\nranking ({shown}; ties broken by the unrounded index)\n"
-        text += _table(("rank", "unit_id", "group", "index", "category"), ranking)
+        text += table(("rank", "unit_id", "group", "index", "category"), ranking)
     return text
 
 

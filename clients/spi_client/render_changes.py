@@ -10,8 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from spi.v1 import simulation_pb2 as pb
 
-from .render import _table as table
-from .render import fixed
+from .render import fixed, table
 from .whatif_render import LISTED_UNITS, _csv, engine_line, field, provenance_line, signed
 
 BAR_WIDTH = 40

@@ -6,8 +6,7 @@ from collections.abc import Sequence
 
 from spi.v1 import simulation_pb2 as pb
 
-from .render import _table as table
-from .render import fixed
+from .render import fixed, table
 from .whatif_render import (
     _csv,
     engine_line,

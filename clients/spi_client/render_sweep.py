@@ -12,8 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from spi.v1 import simulation_pb2 as pb
 
-from .render import _table as table
-from .render import fixed
+from .render import fixed, table
 from .whatif_render import _csv, engine_line, field, lever_value, num, provenance_line, unit_name
 
 

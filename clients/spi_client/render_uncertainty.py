@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from spi.v1 import simulation_pb2 as pb
 from spi_engine.units import COMPONENTS
 
-from .render import _table as table
-from .render import fixed
+from .render import fixed, table
 from .whatif_render import _csv, engine_line, field, num, percent, provenance_line, share, unit_name
 
 STATUS_NAMES = {

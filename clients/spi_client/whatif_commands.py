@@ -25,7 +25,7 @@ from . import whatif_render as out
 from .backend import Backend, is_ruleset_file
 from .commands import usage
 from .progress import Progress
-from .render import _table, dumps, fixed
+from .render import dumps, fixed, table
 from .render_sweep import sweep_csv, sweep_csv_header, sweep_text
 from .render_uncertainty import uncertainty_csv, uncertainty_text
 from .whatif_options import (
@@ -143,12 +143,12 @@ def render_answers(
     args: argparse.Namespace,
     answers: Sequence[Any],
     text: Callable[[Sequence[Any]], str],
-    table: Callable[[Sequence[Any]], str],
+    csv_text: Callable[[Sequence[Any]], str],
 ) -> None:
     if args.format == "json":
         emit(args, [out.answers_json(answers)])
     elif args.format == "csv":
-        emit(args, [table(answers)])
+        emit(args, [csv_text(answers)])
     else:
         emit(args, [text(answers)])
 
@@ -441,7 +441,7 @@ def datasets(args: argparse.Namespace, backend: Backend) -> int:
         )
         for d in response.datasets
     ]
-    emit(args, [_table(("name", "rows", "years", "groups", "sha256", "origin"), body)])
+    emit(args, [table(("name", "rows", "years", "groups", "sha256", "origin"), body)])
     return 0
 
 

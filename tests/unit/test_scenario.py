@@ -230,8 +230,8 @@ def test_the_second_intervention_is_named_when_it_is_wrong() -> None:
 
 
 def test_take_picks_rows_in_order() -> None:
-    picked = levers.take(batch(), [3, 0])
+    picked = batch().take([3, 0])
     assert picked.ids == ("top", "probolinggo")
     assert picked.groups == ("provinsi", "kabupaten")
     assert picked.correction_unsplit.tolist() == [0.0, 7.59]
-    assert levers.take(batch(), []).ids == ()
+    assert batch().take([]).ids == ()
