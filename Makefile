@@ -8,10 +8,11 @@ STAMP := $(VENV)/.installed
 ADDR ?= localhost:50051
 PROTO_FILES := $(wildcard protos/spi/v1/*.proto)
 
-.PHONY: help install run test pytest lint format typecheck proto check-generated breaking bench clean
+.PHONY: help install run test pytest lint format typecheck proto check-generated breaking release-descriptor bench clean
 
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST) \
+	  | sed 's/\$$(ADDR)/$(ADDR)/g'
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +34,9 @@ lint: $(STAMP) ## ruff (lint + format check), buf lint and the breaking-change c
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/buf lint protos
+	$(MAKE) --no-print-directory breaking
+
+breaking: $(STAMP) ## buf breaking: protos/ must stay compatible with the released API (protos/released/)
 	$(BIN)/buf breaking protos --against protos/released/spi-v1.binpb
 
 format: $(STAMP) ## Format the code with ruff
