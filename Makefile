@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 ADDR ?= localhost:50051
 PROTO_FILES := $(wildcard protos/spi/v1/*.proto)
 
-.PHONY: help install run test pytest lint format typecheck proto check-generated breaking release-descriptor bench clean
+.PHONY: help install run test pytest lint format typecheck proto check-generated breaking release-descriptor docs bench clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST) \
@@ -63,6 +63,9 @@ check-generated: $(STAMP) ## Fail when the committed generated code differs from
 
 release-descriptor: $(STAMP) ## Record protos/ as the released API for the breaking-change check
 	$(BIN)/buf build protos -o protos/released/spi-v1.binpb
+
+docs: $(STAMP) ## Regenerate the server flags table in docs/service.md from spi-server's parser
+	$(BIN)/python -m spi_server.flags_doc docs/service.md
 
 bench: $(STAMP) ## Run the benchmarks (figures and ratios against baselines measured in the same run)
 	$(BIN)/python -m bench
