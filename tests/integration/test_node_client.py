@@ -63,7 +63,7 @@ def report(server: ServerProcess) -> dict[str, Any]:
     """What the example printed, run once against the shared spi-server."""
     node_dependencies()
     done = subprocess.run(
-        ["node", "example.js", "--target", server.address],
+        ["node", "example.js", "--target", server.address, "--timeout", "60"],
         cwd=EXAMPLE,
         capture_output=True,
         text=True,
