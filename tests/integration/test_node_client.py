@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,19 @@ SPI_FILES = sorted(
 )
 
 
+def run_example(target: str, *options: str) -> subprocess.CompletedProcess[str]:
+    """``node example.js --target TARGET ...`` in examples/node (dependencies installed first)."""
+    node_dependencies()
+    return subprocess.run(
+        ["node", "example.js", "--target", target, "--timeout", "60", *options],
+        cwd=EXAMPLE,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+
+
 def node_dependencies() -> None:
     """node_modules from package-lock.json (npm ci), unless already there; skip without node."""
     if shutil.which("node") is None:
@@ -61,15 +75,7 @@ def node_dependencies() -> None:
 @pytest.fixture(scope="module")
 def report(server: ServerProcess) -> dict[str, Any]:
     """What the example printed, run once against the shared spi-server."""
-    node_dependencies()
-    done = subprocess.run(
-        ["node", "example.js", "--target", server.address, "--timeout", "60"],
-        cwd=EXAMPLE,
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT,
-        check=False,
-    )
+    done = run_example(server.address)
     assert done.returncode == 0, f"node example.js failed:\n{done.stderr}"
     loaded: dict[str, Any] = json.loads(done.stdout)
     return loaded
@@ -182,3 +188,18 @@ def test_goal_seek_equals_the_python_client(report: dict[str, Any], client: SpiC
     assert unit["plan"]["feasible"] is True
     reached = {a["lever"]: a["change"] for a in unit["levers"] if "change" in a}
     assert reached["external"] == 4.09
+
+
+def test_the_example_sends_its_token_and_reports_a_refusal(
+    spawn_server: Callable[..., ServerProcess], tmp_path: Path
+) -> None:
+    tokens = tmp_path / "tokens"
+    tokens.write_text("node-example node-secret\n", "utf-8")
+    guarded = spawn_server("--tokens", str(tokens))
+    allowed = run_example(guarded.address, "--token", "node-secret")
+    assert allowed.returncode == 0, allowed.stderr
+    assert json.loads(allowed.stdout)["score_one"]["results"][0]["index"] == 71.66
+    refused = run_example(guarded.address)
+    assert refused.returncode == 1
+    assert "example.js: a call failed: UNAUTHENTICATED: " in refused.stderr
+    assert refused.stdout == ""
