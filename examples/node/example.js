@@ -100,7 +100,10 @@ function richStatus(statusTypes, error) {
     message: status.message,
     details: status.details.map((any) => {
       const typeName = any.type_url.slice(any.type_url.lastIndexOf('/') + 1);
-      const type = statusTypes.lookupType(typeName);
+      const type = statusTypes.lookup(typeName);
+      if (!(type instanceof protobuf.Type)) {
+        return { '@type': typeName, value_base64: Buffer.from(any.value).toString('base64') };
+      }
       return { '@type': typeName, ...type.toObject(type.decode(any.value), CONVERSION) };
     }),
   };
