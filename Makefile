@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ADDR ?= localhost:50051
 PROTO_FILES := $(wildcard protos/spi/v1/*.proto)
+NODE_EXAMPLE := examples/node
+NODE_STAMP := $(NODE_EXAMPLE)/node_modules/.package-lock.json
 
 .PHONY: help install run test pytest lint format typecheck proto check-generated breaking release-descriptor docs bench clean
 
@@ -20,14 +22,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP) ## Create .venv and install the package with its dev tools (only when missing or stale)
+# The Node.js example client's dependencies, exactly as locked (npm only; no install scripts run).
+# Without npm it is left out and its test skips with a message.
+$(NODE_STAMP): $(NODE_EXAMPLE)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix $(NODE_EXAMPLE) --ignore-scripts --no-audit --no-fund; \
+	else echo "npm not found: the Node.js example client ($(NODE_EXAMPLE)) is not installed; its test skips"; fi
+
+install: $(STAMP) $(NODE_STAMP) ## Create .venv and install the package with its dev tools, and the Node example's packages when npm exists (only when missing or stale)
 
 run: $(STAMP) ## Start the gRPC service on $(ADDR) with the bundled rulesets
 	$(BIN)/spi-server --address $(ADDR)
 
 test: $(STAMP) check-generated lint typecheck pytest ## Run every check: generated code, lint, types, all tests
 
-pytest: $(STAMP) ## Run the test suite only
+pytest: $(STAMP) $(NODE_STAMP) ## Run the test suite only
 	$(BIN)/python -m pytest
 
 lint: $(STAMP) ## ruff (lint + format check), buf lint and the breaking-change check
@@ -71,4 +80,4 @@ bench: $(STAMP) ## Run the benchmarks (figures and ratios against baselines meas
 	$(BIN)/python -m bench
 
 clean: ## Remove the virtual environment and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info $(NODE_EXAMPLE)/node_modules
