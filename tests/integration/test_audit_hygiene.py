@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import signal
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from spi.v1 import engine_pb2, scoring_pb2
 from spi_client import SpiClient
 from spi_server.logs import MAX_LINE_BYTES
 
-from .conftest import ServerProcess
+from .conftest import ServerProcess, server_command
 
 pytestmark = pytest.mark.integration
 
@@ -130,3 +131,20 @@ def test_a_deleted_decision_log_is_created_again_with_the_next_line(
         after = _score_ids(client, 2)
     assert [line["decision_id"] for line in _decisions(log)] == after
     assert server.wait_for_log("decision_log_reopened")["previous_file"] == "deleted"
+
+
+def test_a_bad_tls_key_is_never_echoed(tmp_path: Path) -> None:
+    key = "-----BEGIN PRIVATE KEY-----\nSEKRETKEYMATERIAL\n-----END PRIVATE KEY-----\n"
+    (tmp_path / "key.pem").write_text(key)
+    (tmp_path / "cert.pem").write_text(key)
+    command = server_command(
+        "--address",
+        "127.0.0.1:0",
+        "--tls-cert",
+        str(tmp_path / "cert.pem"),
+        "--tls-key",
+        str(tmp_path / "key.pem"),
+    )
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "SEKRETKEYMATERIAL" not in done.stdout + done.stderr

@@ -207,3 +207,18 @@ def test_a_deleted_log_that_cannot_be_opened_again_refuses_until_it_can(tmp_path
     log.record(_line("d"))
     log.close()
     assert _ids(path) == ["b", "c", "d"]
+
+
+def test_a_failed_write_keeps_the_lines_another_process_appended(tmp_path: Path) -> None:
+    path = tmp_path / "decisions.jsonl"
+    failing = DecisionLog(str(path), writer=FailingWriter(2, partial=40))
+    other = DecisionLog(str(path))  # another worker process's descriptor of the same file
+    failing.record(_line("a"))
+    other.record(_line("b"))
+    with pytest.raises(DecisionLogError):
+        failing.record(_line("c"))
+    other.record(_line("d"))
+    failing.record(_line("e"))
+    failing.close()
+    other.close()
+    assert _ids(path) == ["a", "b", "d", "e"]
