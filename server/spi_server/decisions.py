@@ -122,7 +122,13 @@ class DecisionLog:
             self._written += 1
             mine = self._written
             self._pending.append((mine, data))
-        self._sync(mine)
+        try:
+            self._sync(mine)
+        except DecisionLogError:
+            # The call is refused: its line is not written again into a new file later.
+            with self._write_lock:
+                self._pending = [p for p in self._pending if p[0] != mine]
+            raise
 
     def reopen(self) -> bool:
         """Open the path again (SIGHUP after a rotation); True when it was a different file.
@@ -197,7 +203,7 @@ class DecisionLog:
             with self._write_lock:
                 fd, covered = self._fd, self._written
             self._fsync(fd)
-            if _links(fd) == 0:
+            if self._deleted(fd):
                 with self._write_lock:
                     self._switch()
                     covered = self._written
@@ -215,7 +221,7 @@ class DecisionLog:
         """
         old = self._fd
         self._fsync(old)
-        deleted = _links(old) == 0
+        deleted = self._deleted(old)
         moved = len(self._pending) if deleted else 0
         try:
             new = _open(self.path, 0)
@@ -251,6 +257,13 @@ class DecisionLog:
             raise DecisionLogError(
                 f"decision log {self.path}: cannot make lines durable ({error.strerror})"
             ) from None
+
+    def _deleted(self, fd: int) -> bool:
+        """True when the open file has no name left (its lines would be lost with it).
+
+        A file the path still names is never taken for deleted, whatever links it reports.
+        """
+        return _links(fd) == 0 and _identity_of_path(self.path) != _identity(fd)
 
     def _note_renamed(self, fd: int) -> None:
         """Warn once when the path no longer names the open file (it was renamed)."""
@@ -294,7 +307,11 @@ def _open(path: str, min_free_bytes: int) -> int:
         ) from None
     try:
         _check_free_space(fd, path, min_free_bytes)
-        _end_cut_line(fd, path)
+        fcntl.flock(fd, fcntl.LOCK_EX)  # another worker process may be appending a line
+        try:
+            _end_cut_line(fd, path)
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
         os.fsync(fd)
     except BaseException:
         os.close(fd)

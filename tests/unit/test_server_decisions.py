@@ -206,7 +206,7 @@ def test_a_deleted_log_that_cannot_be_opened_again_refuses_until_it_can(tmp_path
     folder.mkdir()
     log.record(_line("d"))
     log.close()
-    assert _ids(path) == ["b", "c", "d"]
+    assert _ids(path) == ["d"]  # the refused calls b and c are not recorded as answered
 
 
 def test_a_failed_write_keeps_the_lines_another_process_appended(tmp_path: Path) -> None:
@@ -222,3 +222,24 @@ def test_a_failed_write_keeps_the_lines_another_process_appended(tmp_path: Path)
     failing.close()
     other.close()
     assert _ids(path) == ["a", "b", "d", "e"]
+
+
+def test_concurrent_records_lose_no_line_when_the_log_is_deleted(tmp_path: Path) -> None:
+    path = tmp_path / "decisions.jsonl"
+    order: list[str] = []  # decision ids in the order of their first write
+
+    def write_and_delete_once(fd: int, data: bytes) -> int:
+        written = os.write(fd, data)
+        if data.count(b"\n") == 1:  # a line, not the lines written again into a new file
+            order.append(json.loads(data)["decision_id"])
+            if len(order) == 200:
+                path.unlink()
+        return written
+
+    log = DecisionLog(str(path), writer=write_and_delete_once)
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(lambda i: log.record(_line(f"id-{i}")), range(400)))
+    log.close()
+    ids = _ids(path)
+    assert len(ids) == len(set(ids))
+    assert set(order[199:]) <= set(ids)  # every line from the deletion on is in the new file
