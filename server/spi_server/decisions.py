@@ -144,11 +144,16 @@ class DecisionLog:
             return True
 
     def close(self) -> None:
+        """Close the file; a later record fails (DecisionLogError), never writes elsewhere."""
         with self._sync_lock, self._write_lock:
-            os.close(self._fd)
+            if self._fd >= 0:
+                os.close(self._fd)
+            self._fd = -1  # not a number a file opened later may reuse
 
     def _append(self, fd: int, data: bytes) -> None:
         """One write under the file lock; on failure the file is cut back to where it ended."""
+        if fd < 0:
+            raise DecisionLogError(f"decision log {self.path}: closed (the server is stopping)")
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             try:

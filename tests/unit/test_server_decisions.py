@@ -243,3 +243,16 @@ def test_concurrent_records_lose_no_line_when_the_log_is_deleted(tmp_path: Path)
     ids = _ids(path)
     assert len(ids) == len(set(ids))
     assert set(order[199:]) <= set(ids)  # every line from the deletion on is in the new file
+
+
+def test_a_record_after_close_fails_and_writes_nowhere(tmp_path: Path) -> None:
+    path = tmp_path / "decisions.jsonl"
+    log = DecisionLog(str(path))
+    log.record(_line("a"))
+    log.close()
+    log.close()
+    # a file opened now may get the closed descriptor's number
+    with open(tmp_path / "other", "wb"), pytest.raises(DecisionLogError):
+        log.record(_line("b"))
+    assert (tmp_path / "other").read_bytes() == b""
+    assert _ids(path) == ["a"]
