@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
+
 from spi_engine.errors import (
     MAX_MESSAGE,
     InvalidInputError,
+    InvalidRulesetError,
     UnknownDatasetError,
     UnknownRulesetError,
     Violation,
@@ -49,3 +52,17 @@ def test_violations_and_their_messages_are_bounded() -> None:
     assert "characters, sha256" in violation.description
     assert len(str(InvalidInputError([violation], context=HUGE))) <= MAX_MESSAGE
     assert Violation("units[0].internal", "got 101.5").description == "got 101.5"
+
+
+def test_engine_messages_quote_a_huge_lever_or_category_through_shown() -> None:
+    from spi_engine import bundled
+    from spi_engine.levers import lever_position
+    from spi_engine.variants import Variant, derive_variant
+
+    with pytest.raises(InvalidInputError) as lever:
+        lever_position(HUGE)
+    with pytest.raises(InvalidRulesetError) as category:
+        derive_variant(bundled().get("spi-2024"), Variant("v", lower_bounds=((HUGE, 70.0),)))
+    for raised in (lever, category):
+        assert len(str(raised.value)) < 500
+        assert f"({len(HUGE)} characters, sha256 {HUGE_SHA})" in str(raised.value)
