@@ -64,8 +64,9 @@ def bounded_json(
         whole = value if isinstance(value, str) else encoder.encode(value)
         bounded[key] = shown(whole, SHOWN_PREFIX, quote=False)
         text = encoder.encode(bounded)
-    for left_out, key in enumerate(reversed(line), start=1):
-        if _fits(text) or key in keep:
+    droppable = [key for key in reversed(line) if key not in keep]
+    for left_out, key in enumerate(droppable, start=1):
+        if _fits(text):
             break
         del bounded[key]
         bounded["fields_left_out"] = left_out

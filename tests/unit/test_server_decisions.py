@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from spi_server import decisions
+from spi_server import decisions, logs
 from spi_server.decisions import DecisionLog
 from spi_server.errors import DecisionLogError
 
@@ -256,3 +256,17 @@ def test_a_record_after_close_fails_and_writes_nowhere(tmp_path: Path) -> None:
         log.record(_line("b"))
     assert (tmp_path / "other").read_bytes() == b""
     assert _ids(path) == ["a"]
+
+
+def test_no_decision_line_is_longer_than_the_maximum(tmp_path: Path) -> None:
+    path = tmp_path / "decisions.jsonl"
+    log = DecisionLog(str(path))
+    head = {key: value for key, value in _line("a").items() if key != "status"}
+    extras = {f"extra_{i}": "\x00" * 2000 for i in range(100)}
+    log.record(head | extras | {"status": "OK"})  # a field never shortened comes last
+    log.close()
+    (text,) = path.read_bytes().splitlines()
+    assert len(text) <= logs.MAX_LINE_BYTES
+    line = json.loads(text)
+    assert (line["decision_id"], line["method"], line["status"]) == ("a", "Score", "OK")
+    assert line["fields_left_out"] > 0
