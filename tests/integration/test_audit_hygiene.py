@@ -148,3 +148,19 @@ def test_a_bad_tls_key_is_never_echoed(tmp_path: Path) -> None:
     done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "SEKRETKEYMATERIAL" not in done.stdout + done.stderr
+
+
+def test_every_worker_process_reopens_the_decision_log_on_sighup(
+    spawn_server: Callable[..., ServerProcess], tmp_path: Path
+) -> None:
+    log, rotated = tmp_path / "decisions.jsonl", tmp_path / "decisions.jsonl.1"
+    server = spawn_server("--decision-log", str(log), "--processes", "2")
+    with server.client(timeout=30) as client:
+        before = _score_ids(client, 6)
+        log.rename(rotated)
+        server.signal(signal.SIGHUP)
+        server.wait_for_log("decision_log_reopened", count=2, timeout=20)
+    with server.client(timeout=30) as client:  # new connections, so both workers may answer
+        after = _score_ids(client, 6)
+    assert sorted(line["decision_id"] for line in _decisions(rotated)) == sorted(before)
+    assert sorted(line["decision_id"] for line in _decisions(log)) == sorted(after)
