@@ -281,3 +281,20 @@ def test_a_gate_cut_by_head_still_fails(tmp_path: Path) -> None:
     assert "Exception ignored" not in changed.stderr
     unchanged = piped([*base[:3], "spi-2024", "spi-2024", *base[3:]])
     assert unchanged.returncode == 1, unchanged.stderr  # an answer cut short is not a pass
+
+
+def test_bundled_fits_remeasure_on_the_published_results(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, published_dir: Path
+) -> None:
+    data = str(published_dir / "results.csv")
+    files = sorted(str(p) for p in RULESETS.glob("spi-20??.txtpb"))
+    code, out, _ = run(capsys, "rules", "check", *files, "--published-data", data)
+    assert code == 0, out
+    assert out.splitlines()[-1] == "verdict: ok (5 files)"
+    edited = write(tmp_path, "spi-2024.txtpb", edited_weights(spi_2024()))
+    code, out, _ = run(capsys, "rules", "check", edited, "--published-data", data)
+    assert code == 5
+    assert (
+        f"weights.reference.fit: states 642 of 642 rows within 0.02, max residual 0.01; "
+        f"re-measured on {data} year 2024: 12 of 642 rows, max residual 0.02"
+    ) in out
