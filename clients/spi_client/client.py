@@ -31,7 +31,7 @@ from google.protobuf.message import Message
 from spi.v1 import engine_pb2, scoring_pb2, survey_pb2
 from spi.v1 import simulation_pb2 as sim_pb2
 
-from . import results, survey_client
+from . import balancing, results, survey_client
 from . import simulation_results as sim
 from . import whatif_requests as build
 from .errors import SpiRpcError
@@ -87,7 +87,8 @@ class SpiClient(survey_client.SurveyCalls):
     TLS ``client_cert`` and ``client_key`` (PEM bytes). ``token`` is sent as
     ``authorization: Bearer TOKEN``. A call failing with UNAVAILABLE is tried again up to
     ``retries`` times, waiting ``backoff`` seconds doubled each time (with jitter, at most
-    ``max_backoff``), as long as the call's ``timeout`` allows.
+    ``max_backoff``), as long as the call's ``timeout`` allows. ``load_balancing="round_robin"``
+    spreads calls over every address of the target (:mod:`spi_client.balancing`).
     """
 
     def __init__(
@@ -105,6 +106,7 @@ class SpiClient(survey_client.SurveyCalls):
         max_backoff: float = 2.0,
         max_message_bytes: int = 64 * MIB,
         server_name: str | None = None,
+        load_balancing: str | None = None,
     ) -> None:
         if retries < 0 or backoff < 0 or timeout <= 0:
             raise ValueError(
@@ -121,6 +123,7 @@ class SpiClient(survey_client.SurveyCalls):
         options: list[tuple[str, Any]] = [
             ("grpc.max_receive_message_length", max_message_bytes),
             ("grpc.max_send_message_length", max_message_bytes),
+            *balancing.channel_options(load_balancing),
         ]
         if server_name:
             options.append(("grpc.ssl_target_name_override", server_name))
