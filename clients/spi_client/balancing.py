@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 POLICIES = ("pick_first", "round_robin")
+SERVICE = "spi.v1.SpiEngine"
 
 
 def channel_options(policy: str | None) -> list[tuple[str, Any]]:
@@ -22,4 +23,8 @@ def channel_options(policy: str | None) -> list[tuple[str, Any]]:
         raise ValueError(
             f"load_balancing: expected one of {', '.join(POLICIES)} (or None); got {policy!r}"
         )
-    return [("grpc.service_config", json.dumps({"loadBalancingConfig": [{policy: {}}]}))]
+    config = {
+        "loadBalancingConfig": [{policy: {}}],
+        "healthCheckConfig": {"serviceName": SERVICE},
+    }
+    return [("grpc.service_config", json.dumps(config))]
