@@ -92,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spi",
         description="Score SPI units under versioned rulesets, in-process or on a spi-engine server.",
+        epilog="exit codes: 0 ok; 1 internal error or output cut short (a closed pipe); 2 bad "
+        "input; 3 `rules diff --fail-on-change`: results change; 4 `rules check`: a golden case "
+        "failed; 5 an invalid ruleset file (or, for `rules check`, a stale fit)",
     )
     parser.add_argument("--version", action="version", version=f"spi-engine {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
