@@ -72,7 +72,7 @@ class Tally:
 
     def fail(self, kind: str, example: str) -> None:
         setattr(self, kind, getattr(self, kind) + 1)
-        if len(self.examples) < 5:
+        if len(self.examples) < EXAMPLES:
             self.examples.append(f"{kind}: {example[:300]}")
 
     def failures(self) -> int:
@@ -84,6 +84,8 @@ class Tally:
 
 
 TALLIES: dict[str, Tally] = {}
+EXAMPLES = int(os.environ.get("SPI_ADVERSARIAL_EXAMPLES", "5"))
+"""Failures listed per class (all are counted)."""
 
 
 def tally(name: str) -> Tally:
@@ -261,7 +263,10 @@ def invoke(
         assert isinstance(request, Message | bytes)
         if server_streaming:
             stream = channel.unary_stream(path)
-            answers = [response_class.FromString(r) for r in stream(_encode(request), timeout=timeout, metadata=metadata)]
+            answers = [
+                response_class.FromString(r)
+                for r in stream(_encode(request), timeout=timeout, metadata=metadata)
+            ]
             return Outcome("OK", responses=answers)
         raw = channel.unary_unary(path)(_encode(request), timeout=timeout, metadata=metadata)
         return Outcome("OK", responses=[response_class.FromString(raw)])
@@ -309,7 +314,7 @@ def _decision_ids(message: Message) -> Iterator[str]:
     for descriptor, value in message.ListFields():
         if descriptor.name == "decision_id" and value:
             yield value
-        elif descriptor.message_type is not None and descriptor.label != descriptor.LABEL_REPEATED:
+        elif descriptor.message_type is not None and not descriptor.is_repeated:
             yield from _decision_ids(value)
 
 
@@ -318,12 +323,12 @@ def doubles(message: Message) -> Iterator[tuple[str, float]]:
     for descriptor, value in message.ListFields():
         kind = descriptor.cpp_type
         if descriptor.message_type is not None:
-            items = value if descriptor.label == descriptor.LABEL_REPEATED else [value]
+            items = value if descriptor.is_repeated else [value]
             for i, item in enumerate(items):
                 for path, number in doubles(item):
                     yield f"{descriptor.name}[{i}].{path}", number
         elif kind in (descriptor.CPPTYPE_DOUBLE, descriptor.CPPTYPE_FLOAT):
-            items = value if descriptor.label == descriptor.LABEL_REPEATED else [value]
+            items = value if descriptor.is_repeated else [value]
             for i, number in enumerate(items):
                 yield f"{descriptor.name}[{i}]", number
 
@@ -353,7 +358,9 @@ def valid_requests() -> dict[str, Message | list[Message]]:
     """One small valid request of every spi.v1.SpiEngine method (a list for the upload)."""
     two = [unit("u1"), unit("u2", internal=70.0, external=72.5, expert=68.25)]
     range_axis = sim.SweepAxis(lever="internal", range=sim.AxisRange(start=60, stop=90, step=0.5))
-    samples = sim.StandardErrors(units=[sim.ComponentValues(internal=1.2, external=0.8, expert=1.5)])
+    samples = sim.StandardErrors(
+        units=[sim.ComponentValues(internal=1.2, external=0.8, expert=1.5)]
+    )
     return {
         "ListRulesets": engine_pb2.ListRulesetsRequest(),
         "GetRuleset": engine_pb2.GetRulesetRequest(ruleset_id="spi-2024"),
@@ -450,10 +457,16 @@ def survey_upload(respondents: int = 90, respondent_id: str = "") -> list[Messag
     )
     p = survey.population
     population = sv.population_from_columns(
-        p["unit_id"], p["group"], p["population"], sampled=p["sampled"], sub_unit_ids=p["sub_unit_id"]
+        p["unit_id"],
+        p["group"],
+        p["population"],
+        sampled=p["sampled"],
+        sub_unit_ids=p["sub_unit_id"],
     )
     start = sp.ScoreSurveyStart(
-        instrument_id=instrument.id, ruleset_id="spi-2024", population=population_entries(population)
+        instrument_id=instrument.id,
+        ruleset_id="spi-2024",
+        population=population_entries(population),
     )
     return list(score_requests(start, responses, 40))
 

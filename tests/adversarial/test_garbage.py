@@ -50,7 +50,9 @@ def test_garbage_request_bytes_on_every_rpc(shared_server: harness.Server) -> No
                 outcome = harness.invoke(channel, name, sent, timeout=20)
                 counts.tried += 1
                 if outcome.code in REFUSED_AS_CRASH:
-                    counts.fail("internal", f"{name} {data[:40]!r}: {outcome.code} {outcome.message}")
+                    counts.fail(
+                        "internal", f"{name} {data[:40]!r}: {outcome.code} {outcome.message}"
+                    )
         if not shared_server.alive():
             counts.fail("other", "the server process died")
         elif harness.health(channel) != "SERVING":
