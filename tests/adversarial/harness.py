@@ -437,9 +437,8 @@ def _survey(respondents: int = 90) -> Any:
 def survey_upload(respondents: int = 90, respondent_id: str = "") -> list[Message]:
     """A whole ScoreSurvey upload (start, chunks, end); ``respondent_id`` renames respondent 0."""
     import spi_engine.survey as sv
-    from spi_engine.convert_survey import score_requests
-
     from spi_client.survey_client import population_entries
+    from spi_engine.convert_survey import score_requests
 
     survey = _survey(respondents)
     instrument = sv.bundled_instrument()
