@@ -280,7 +280,10 @@ def outcome_of(error: grpc.RpcError) -> Outcome:
     message = error.details() or ""  # type: ignore[attr-defined]
     fields: list[str] = []
     size = 0
-    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    try:
+        status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    except ValueError as mismatch:  # the details say another code than the call (cut trailers)
+        return Outcome(code, f"{message} [{mismatch}]", (), _trailer_bytes(error))
     if status is not None:
         size = status.ByteSize()
         for detail in status.details:
@@ -289,6 +292,11 @@ def outcome_of(error: grpc.RpcError) -> Outcome:
                 detail.Unpack(bad)
                 fields.extend(v.field for v in bad.field_violations)
     return Outcome(code, message, tuple(fields), size)
+
+
+def _trailer_bytes(error: grpc.RpcError) -> int:
+    trailers = error.trailing_metadata() or ()  # type: ignore[attr-defined]
+    return sum(len(key) + len(value) for key, value in trailers)
 
 
 def health(channel: grpc.Channel, timeout: float = 5.0) -> str:
