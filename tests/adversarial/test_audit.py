@@ -15,6 +15,7 @@ Issue 8 items 10, 12, 13 and 14. Servers with a decision log and a tokens file:
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 import time
@@ -133,10 +134,8 @@ def _upload_given_up(channel: grpc.Channel, how: str) -> None:
     time.sleep(0.5)
     if how == "cancel":
         future.cancel()
-    try:
+    with contextlib.suppress(grpc.RpcError, grpc.FutureCancelledError):
         future.result(timeout=10)
-    except (grpc.RpcError, grpc.FutureCancelledError):
-        pass
     release.set()
 
 
@@ -309,10 +308,8 @@ def test_calls_cut_off_by_the_grace_period_are_recorded(
         server.process.wait(30)
         release.set()
         for upload in uploads:
-            try:
+            with contextlib.suppress(grpc.RpcError):
                 upload.result(timeout=10)
-            except grpc.RpcError:
-                pass
         unread.cancel()
     counts.tried += 3
     lines = server.decisions()
