@@ -103,6 +103,7 @@ class Server:
     process: subprocess.Popen[bytes]
     folder: Path
     port: int = 0
+    metrics_port: int | None = None
     decision_log: Path | None = None
 
     @property
@@ -184,7 +185,8 @@ def launch(folder: Path, *args: str) -> Server:
             process.kill()
             raise AssertionError(f"spi-server did not start: {server.log_path.read_text()}")
         time.sleep(0.05)
-    server.port = json.loads(port_file.read_text("utf-8"))["port"]
+    ports = json.loads(port_file.read_text("utf-8"))
+    server.port, server.metrics_port = ports["port"], ports.get("metrics_port")
     if "--decision-log" in args:
         server.decision_log = Path(args[args.index("--decision-log") + 1])
     return server

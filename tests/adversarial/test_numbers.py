@@ -20,6 +20,7 @@ import math
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -369,8 +370,11 @@ def test_hostile_numbers_in_files(tmp_path: Path, shared_server: harness.Server)
         "rules", "check", str(rules / "huge-weights.txtpb")
     )
     named["spi rules check weights 1e308"] = "weights"
+    served: list[subprocess.CompletedProcess[str]] = []
+    server = threading.Thread(target=lambda: served.append(_serve(rules, tmp_path / "port.json")))
+    server.start()
     for label, done in _run_all(commands).items():
         _judge_exit(counts, label, done, named[label])
-    served = _serve(rules, tmp_path / "port.json")
-    _judge_exit(counts, "spi-server --rulesets weights 1e308", served, "weights")
+    server.join(120)
+    _judge_exit(counts, "spi-server --rulesets weights 1e308", served[0], "weights")
     assert counts.failures() == 0, counts.verdict()
