@@ -73,7 +73,8 @@ class Tally:
     def fail(self, kind: str, example: str) -> None:
         setattr(self, kind, getattr(self, kind) + 1)
         if len(self.examples) < EXAMPLES:
-            self.examples.append(f"{kind}: {example[:300]}")
+            flat = " | ".join(example.split("\n"))
+            self.examples.append(f"{kind}: {flat[:300]}")
 
     def failures(self) -> int:
         return self.internal + self.wrong + self.stalls + self.unrecorded + self.other
@@ -156,10 +157,6 @@ class Server:
         return self.process.poll() is None
 
 
-def _limit_data() -> None:
-    resource.setrlimit(resource.RLIMIT_DATA, (DATA_LIMIT, DATA_LIMIT))
-
-
 def server_command(*args: str) -> list[str]:
     script = Path(sys.executable).parent / "spi-server"
     if script.exists():
@@ -175,9 +172,8 @@ def launch(folder: Path, *args: str) -> Server:
     command = server_command("--address", "127.0.0.1:0", "--port-file", str(port_file), *args)
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SPI_")}
     with open(folder / "server.log", "ab") as log:
-        process = subprocess.Popen(
-            command, stdout=log, stderr=log, env=environment, preexec_fn=_limit_data
-        )
+        process = subprocess.Popen(command, stdout=log, stderr=log, env=environment)
+    resource.prlimit(process.pid, resource.RLIMIT_DATA, (DATA_LIMIT, DATA_LIMIT))
     server = Server(process, folder)
     deadline = time.monotonic() + START_TIMEOUT
     while not port_file.exists() or not port_file.read_text():

@@ -153,7 +153,7 @@ def heavy_sweeps(load: Load) -> None:
                     if load.release.is_set():
                         call.cancel()
             except grpc.RpcError:
-                pass
+                time.sleep(0.05)  # refused (a concurrency limit) or cancelled: no busy loop
 
         load.loop(read_all)
 
