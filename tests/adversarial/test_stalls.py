@@ -21,10 +21,12 @@ server that pins its threads fails every probe).
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, suppress
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -230,3 +232,51 @@ def test_a_score_and_a_health_check_keep_answering(
         counts.fail("internal", f"{scenario}: {server.events('internal_error')[0]}"[:300])
     assert slow <= ALLOWED_SLOW, summary
     assert not failed, summary
+
+
+CUT_SHARE = 0.10
+"""After a passed deadline the server may spend at most this share of the full work (issue 8)."""
+CUT_SLACK = 0.05
+"""CPU seconds allowed on top per call: parsing the request, the log lines (not numeric work)."""
+IDLE_CPU = 0.02
+"""Less CPU than this in 0.3 s: the server is idle (its polling threads take a tick now and then)."""
+
+
+def _cpu_seconds(server: harness.Server) -> float:
+    """User + system CPU time of the server process so far."""
+    fields = Path(f"/proc/{server.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _settled_cpu(server: harness.Server) -> float:
+    """The server's CPU time once it stops growing (its work is done), within 60 s."""
+    last, ends = -1.0, time.monotonic() + 60
+    while time.monotonic() < ends:
+        now = _cpu_seconds(server)
+        if now - last < IDLE_CPU:
+            return now
+        last = now
+        time.sleep(0.3)
+    return last
+
+
+def test_work_stops_after_a_passed_deadline(spawn: Callable[..., harness.Server]) -> None:
+    """Issue 8 item 6: the CPU a call with a 50 ms deadline costs, against the full call's."""
+    counts = harness.tally("deadlines")
+    server = spawn("--grace", "1")
+    with server.channel() as channel:
+        for name, request in _heavy_requests()[:2]:
+            data = request.SerializeToString()
+            call = channel.unary_unary(f"/{harness.SERVICE}/{name}")
+            before = _settled_cpu(server)
+            call(data, timeout=120)
+            full = _settled_cpu(server) - before
+            with suppress(grpc.RpcError):
+                call(data, timeout=0.05)
+            cut = _settled_cpu(server) - before - full
+            counts.tried += 2
+            if cut > CUT_SHARE * full + CUT_SLACK:
+                counts.fail(
+                    "stalls", f"{name}: {cut:.2f} s CPU after a 50 ms deadline, full {full:.2f} s"
+                )
+    assert counts.failures() == 0, counts.verdict()
