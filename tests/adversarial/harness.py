@@ -254,7 +254,7 @@ def invoke(
     _, response_class = message_classes(name)
     try:
         if client_streaming:
-            items = request if isinstance(request, Sequence) else [request]
+            items = request if isinstance(request, list | tuple) else [request]
             upload = channel.stream_unary(path)
             raw = upload(iter([_encode(i) for i in items]), timeout=timeout, metadata=metadata)
             return Outcome("OK", responses=[response_class.FromString(raw)])
