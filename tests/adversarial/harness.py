@@ -188,12 +188,12 @@ def launch(folder: Path, *args: str) -> Server:
     return server
 
 
-def stop(server: Server) -> None:
-    """SIGTERM, then SIGKILL after 15 s."""
+def stop(server: Server, wait: float = 15.0) -> None:
+    """SIGTERM, then SIGKILL after ``wait`` seconds."""
     if server.process.poll() is None:
         server.process.send_signal(signal.SIGTERM)
         try:
-            server.process.wait(15)
+            server.process.wait(wait)
         except subprocess.TimeoutExpired:
             server.process.kill()
             server.process.wait()

@@ -40,10 +40,10 @@ from . import harness
 pytestmark = pytest.mark.adversarial
 
 PROBES = 50
-PROBE_TIMEOUT = 3.0
+PROBE_TIMEOUT = 2.0
 SLOW = 1.0
 ALLOWED_SLOW = 2
-SCENARIO_SECONDS = 8.0
+SCENARIO_SECONDS = 6.0
 STREAMS = 8
 REFLECTION = "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"
 
@@ -220,6 +220,7 @@ def test_a_score_and_a_health_check_keep_answering(
                     failed.append(said)
         finally:
             load.stop()
+    harness.stop(server, wait=3.0)  # nothing is checked after: no need to wait for a drain
     counts.tried += len(latencies)
     slow = sum(s > SLOW for s in latencies) + (PROBES - len(latencies))
     p99 = harness.percentile(latencies, 0.99)
