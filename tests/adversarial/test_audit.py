@@ -29,7 +29,7 @@ from google.protobuf.message import Message
 
 from spi.v1 import simulation_pb2 as sim
 
-from . import harness
+from . import harness, inputs
 
 pytestmark = pytest.mark.adversarial
 
@@ -70,11 +70,11 @@ def _admin() -> list[tuple[str, str]]:
 def _streamed(method: str) -> Message:
     """A valid request of a streaming method whose answer (megabytes, in many messages) cannot
     all be sent before the client reads its first message: flow control holds the rest."""
-    request = harness.valid_requests()[method]
+    request = inputs.valid_requests()[method]
     assert isinstance(request, Message)
     copy = type(request)()
     copy.CopyFrom(request)
-    units = [harness.unit(f"u{i}", internal=50 + i % 50) for i in range(STREAMED_UNITS[method])]
+    units = [inputs.unit(f"u{i}", internal=50 + i % 50) for i in range(STREAMED_UNITS[method])]
     del copy.units.inline.units[:]  # type: ignore[attr-defined]
     copy.units.inline.units.extend(units)  # type: ignore[attr-defined]
     copy.chunk_size = 100  # type: ignore[attr-defined]
@@ -86,7 +86,7 @@ def _streamed(method: str) -> Message:
 
 
 def _bad(method: str) -> Message | list[Message]:
-    request = harness.valid_requests()[method]
+    request = inputs.valid_requests()[method]
     if isinstance(request, list):
         return request[1:]  # an upload without its start
     copy = type(request)()
@@ -121,7 +121,7 @@ def _first_then_rest(
 
 def _upload_given_up(channel: grpc.Channel, how: str) -> None:
     """An upload cancelled by the client, or left to pass its deadline, after two messages."""
-    upload = harness.survey_upload()
+    upload = inputs.survey_upload()
     release = threading.Event()
 
     def messages() -> Iterator[bytes]:
@@ -149,7 +149,7 @@ def test_every_answer_has_its_decision_line(
     with server.channel() as channel:
         for _ in range(ROUNDS):
             for method in harness.DECIDING:
-                for request in (harness.valid_requests()[method], _bad(method)):
+                for request in (inputs.valid_requests()[method], _bad(method)):
                     outcome = harness.invoke(channel, method, request, metadata=_admin())
                     calls[method] += 1
                     counts.tried += 1
@@ -199,12 +199,12 @@ def test_no_credential_in_any_log_or_error(
     counts = harness.tally("credentials")
     server = _server(spawn, tmp_path / "credentials")
     messages: list[str] = []
-    score = harness.valid_requests()["Score"]
+    score = inputs.valid_requests()["Score"]
     with server.channel() as channel:
         for header in WRONG_HEADERS:
             for method in ("Score", "Sweep", "ListRulesets"):
                 outcome = harness.invoke(
-                    channel, method, harness.valid_requests()[method], metadata=[header]
+                    channel, method, inputs.valid_requests()[method], metadata=[header]
                 )
                 counts.tried += 1
                 messages.append(outcome.message)
@@ -215,7 +215,7 @@ def test_no_credential_in_any_log_or_error(
             outcome = harness.invoke(
                 channel,
                 method,
-                score if method == "Score" else harness.valid_requests()[method],
+                score if method == "Score" else inputs.valid_requests()[method],
                 metadata=metadata,
             )
             counts.tried += 1
@@ -237,7 +237,7 @@ def _scores(channel: grpc.Channel, count: int) -> list[str]:
     found = []
     for _ in range(count):
         outcome = harness.invoke(
-            channel, "Score", harness.valid_requests()["Score"], metadata=_admin()
+            channel, "Score", inputs.valid_requests()["Score"], metadata=_admin()
         )
         if outcome.ok:
             found.extend(harness.decision_ids(outcome))
@@ -285,7 +285,7 @@ def test_calls_cut_off_by_the_grace_period_are_recorded(
     counts = harness.tally("grace cut-off")
     server = _server(spawn, tmp_path / "grace")
     release = threading.Event()
-    start = harness.survey_upload()[0].SerializeToString()
+    start = inputs.survey_upload()[0].SerializeToString()
 
     def endless() -> Iterator[bytes]:
         yield start

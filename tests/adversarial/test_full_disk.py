@@ -24,7 +24,7 @@ import pytest
 from spi.v1 import engine_pb2
 from spi.v1 import simulation_pb2 as sim
 
-from . import harness
+from . import harness, inputs
 
 pytestmark = pytest.mark.adversarial
 
@@ -63,7 +63,7 @@ def _fill(disk: Path) -> Path:
 
 def _sweep(channel: grpc.Channel, counts: harness.Tally) -> harness.Outcome:
     """A chunked Sweep; data followed by an error is an answer without its record."""
-    request = harness.valid_requests()["Sweep"]
+    request = inputs.valid_requests()["Sweep"]
     assert isinstance(request, sim.SweepRequest)
     request.chunk_size = 5
     stream = channel.unary_stream(f"/{harness.SERVICE}/Sweep")(
@@ -97,7 +97,7 @@ def test_a_full_decision_log_disk_refuses_and_leaves_whole_lines(
     log = small_disk / "decisions.jsonl"
     server = spawn("--decision-log", str(log), "--decision-log-min-free-mb", "0", "--grace", "1")
     answered: list[str] = []
-    score = engine_pb2.ScoreRequest(ruleset_id="spi-2024", units=[harness.unit("full-disk")])
+    score = engine_pb2.ScoreRequest(ruleset_id="spi-2024", units=[inputs.unit("full-disk")])
     with server.channel() as channel:
         filler = _fill(small_disk)
         for number in range(CALLS):

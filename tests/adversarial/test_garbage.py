@@ -14,7 +14,7 @@ import pytest
 
 from spi.v1 import engine_pb2
 
-from . import harness
+from . import harness, inputs
 
 pytestmark = pytest.mark.adversarial
 
@@ -24,7 +24,7 @@ REFUSED_AS_CRASH = {"INTERNAL", "UNKNOWN"}
 
 
 def _inputs(name: str, generator: random.Random) -> list[bytes]:
-    requests = harness.valid_requests()
+    requests = inputs.valid_requests()
     own = requests[name]
     own_bytes = [m.SerializeToString() for m in (own if isinstance(own, list) else [own])]
     whole = b"".join(own_bytes)
@@ -58,7 +58,7 @@ def test_garbage_request_bytes_on_every_rpc(shared_server: harness.Server) -> No
             counts.fail("other", "the server process died")
         elif harness.health(channel) != "SERVING":
             counts.fail("other", f"health after the garbage: {harness.health(channel)}")
-        unit = harness.unit("after", correction=7.59)
+        unit = inputs.unit("after", correction=7.59)
         unit.ClearField("correction_integrity")
         unit.ClearField("correction_prevalence")
         request = engine_pb2.ScoreRequest(ruleset_id="spi-2024", units=[unit])

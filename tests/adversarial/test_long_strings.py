@@ -20,7 +20,7 @@ from google.protobuf.message import Message
 
 from spi.v1 import simulation_pb2 as sim
 
-from . import harness
+from . import harness, inputs
 
 pytestmark = pytest.mark.adversarial
 
@@ -37,7 +37,7 @@ def _with(
     method: str, change: Callable[[Message, str], None]
 ) -> Callable[[str], Message | list[Message]]:
     def build(text: str) -> Message | list[Message]:
-        request = harness.valid_requests()[method]
+        request = inputs.valid_requests()[method]
         if isinstance(request, list):
             change(request[0], text)  # the upload: the start or first chunk is changed
             return request
@@ -48,7 +48,7 @@ def _with(
 
 
 def _survey_with_id(text: str) -> list[Message]:
-    return harness.survey_upload(respondent_id=text)
+    return inputs.survey_upload(respondent_id=text)
 
 
 CASES: dict[str, tuple[str, Callable[[str], Message | list[Message]]]] = {
@@ -135,7 +135,7 @@ def test_long_ids_and_names_are_refused_with_memory_and_logs_bounded(
                 counts.fail(
                     "other", f"peak RSS grew by {grown / 2**20:.0f} MiB (request {largest:,} B)"
                 )
-            after = harness.invoke(channel, "Score", harness.valid_requests()["Score"])  # type: ignore[arg-type]
+            after = harness.invoke(channel, "Score", inputs.valid_requests()["Score"])  # type: ignore[arg-type]
             if not after.ok:
                 counts.fail("other", f"Score after the long strings: {after.code}")
     for path in (server.log_path, server.decision_log):

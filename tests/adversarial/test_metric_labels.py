@@ -17,7 +17,7 @@ from google.protobuf import text_format
 from spi.v1 import ruleset_pb2
 from spi.v1 import simulation_pb2 as sim
 
-from . import harness
+from . import harness, inputs
 
 pytestmark = pytest.mark.adversarial
 
@@ -25,19 +25,19 @@ CALLS = 30
 
 
 def _simulate(number: int) -> sim.SimulateRequest:
-    request = harness.valid_requests()["Simulate"]
+    request = inputs.valid_requests()["Simulate"]
     assert isinstance(request, sim.SimulateRequest)
     request.scenario.variant.id = f"adv-variant-{number}"
     return request
 
 
 def _compare(number: int) -> sim.CompareRulesetsRequest:
-    ruleset = text_format.Parse(harness.ruleset_text(), ruleset_pb2.Ruleset())
+    ruleset = text_format.Parse(inputs.ruleset_text(), ruleset_pb2.Ruleset())
     ruleset.id = f"adv-inline-{number}"
     return sim.CompareRulesetsRequest(
         old=sim.RulesetChoice(id="spi-2024"),
         new=sim.RulesetChoice(ruleset=ruleset),
-        units=harness.inline(),
+        units=inputs.inline(),
     )
 
 

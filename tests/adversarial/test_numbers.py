@@ -33,7 +33,7 @@ from google.protobuf.message import Message
 from spi.v1 import engine_pb2, ruleset_pb2
 from spi.v1 import simulation_pb2 as sim
 
-from . import harness
+from . import harness, inputs
 
 pytestmark = pytest.mark.adversarial
 
@@ -55,7 +55,7 @@ Setter = Callable[[Message, float], None]
 def _requests() -> dict[str, Message]:
     found = {
         name: request
-        for name, request in harness.valid_requests().items()
+        for name, request in inputs.valid_requests().items()
         if isinstance(request, Message)
         and name
         in (
@@ -69,7 +69,7 @@ def _requests() -> dict[str, Message]:
             "CompareRulesets",
         )
     }
-    ruleset = text_format.Parse(harness.ruleset_text(), ruleset_pb2.Ruleset())
+    ruleset = text_format.Parse(inputs.ruleset_text(), ruleset_pb2.Ruleset())
     found["ValidateRuleset"] = engine_pb2.ValidateRulesetRequest(binary=ruleset.SerializeToString())
     listed = sim.SweepRequest()
     listed.CopyFrom(found["Sweep"])  # type: ignore[arg-type]
@@ -130,7 +130,7 @@ def _poisoned(request: Message, locate: Callable[[Message], Any], value: float) 
 
 def _huge_ruleset() -> ruleset_pb2.Ruleset:
     """spi-2024 renamed, with two weights of 1e308 (their sum overflows)."""
-    text = harness.ruleset_text().replace('id: "spi-2024"', 'id: "huge-weights"', 1)
+    text = inputs.ruleset_text().replace('id: "spi-2024"', 'id: "huge-weights"', 1)
     ruleset = text_format.Parse(text, ruleset_pb2.Ruleset())
     ruleset.weights.internal = ruleset.weights.external = 1e308
     return ruleset
@@ -142,7 +142,7 @@ def _overflowing_rulesets() -> list[tuple[str, str, Message]]:
     compare = sim.CompareRulesetsRequest(
         old=sim.RulesetChoice(id="spi-2024"),
         new=sim.RulesetChoice(ruleset=huge),
-        units=harness.inline(),
+        units=inputs.inline(),
     )
     return [
         (
@@ -198,7 +198,7 @@ def _check_ok(
     value: float,
     sent: Message,
     outcome: harness.Outcome,
-    oracles: dict[str, harness.Oracle],
+    oracles: dict[str, inputs.Oracle],
 ) -> None:
     bad = [(p, v) for r in outcome.responses for p, v in harness.doubles(r) if not math.isfinite(v)]
     if bad:
@@ -218,7 +218,7 @@ def _check_ok(
     )
     for given, result in zip(sent.units, results, strict=True):  # type: ignore[attr-defined]
         steps = oracle.steps(given)
-        got = harness.steps_of(result.index, oracle.decimals)
+        got = inputs.steps_of(result.index, oracle.decimals)
         if got != steps or result.category != oracle.category(steps):
             counts.fail(
                 "wrong",
@@ -233,7 +233,7 @@ def _judge(
     value: float,
     sent: Message,
     outcome: harness.Outcome,
-    oracles: dict[str, harness.Oracle],
+    oracles: dict[str, inputs.Oracle],
 ) -> None:
     leaf = path.rsplit(".", 1)[-1].split("[")[0]
     example = f"{label} {path}={value!r}: {outcome.code} {outcome.message[:200]}"
@@ -261,7 +261,7 @@ def _judge(
 def test_hostile_numbers_in_every_numeric_field(shared_server: harness.Server) -> None:
     counts = harness.tally("numbers")
     with shared_server.channel() as channel:
-        oracles = {k: harness.Oracle.of(v) for k, v in harness.rulesets(channel).items()}
+        oracles = {k: inputs.Oracle.of(v) for k, v in inputs.rulesets(channel).items()}
         for label, request in _requests().items():
             method = label.split(" ")[0]
             for path, locate in _double_paths(request):

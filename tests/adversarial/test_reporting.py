@@ -24,7 +24,7 @@ from spi.v1 import engine_pb2
 from spi.v1 import survey_pb2 as sp
 from spi_client import SpiClient
 
-from . import harness
+from . import harness, inputs
 
 pytestmark = pytest.mark.adversarial
 
@@ -33,7 +33,7 @@ BAD_UNITS = 24
 
 def test_every_violation_is_counted_in_one_round(shared_server: harness.Server) -> None:
     counts = harness.tally("one round")
-    units = [harness.unit(f"u{i}", external=101.0) for i in range(BAD_UNITS)]
+    units = [inputs.unit(f"u{i}", external=101.0) for i in range(BAD_UNITS)]
     units[0].ClearField("internal")
     units[0].external = 80.0
     with shared_server.channel() as channel:
@@ -102,7 +102,7 @@ def test_the_client_names_keys_it_does_not_know(shared_server: harness.Server) -
 
 def test_survey_progress_on_day_0(shared_server: harness.Server) -> None:
     counts = harness.tally("survey day 0")
-    request = harness.survey_progress()
+    request = inputs.survey_progress()
     del request.responses[:]
     with shared_server.channel() as channel:
         outcome = harness.invoke(channel, "SurveyProgress", request)

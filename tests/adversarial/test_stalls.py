@@ -35,7 +35,7 @@ import pytest
 from spi.v1 import engine_pb2, scoring_pb2
 from spi.v1 import simulation_pb2 as sim
 
-from . import harness
+from . import harness, inputs
 
 pytestmark = pytest.mark.adversarial
 
@@ -50,7 +50,7 @@ REFLECTION = "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"
 
 def _units(count: int) -> list[scoring_pb2.UnitInput]:
     return [
-        harness.unit(f"u{i}", internal=50 + i % 50, external=60 + i % 40, expert=70)
+        inputs.unit(f"u{i}", internal=50 + i % 50, external=60 + i % 40, expert=70)
         for i in range(count)
     ]
 
@@ -129,7 +129,7 @@ def idle_reflection(load: Load) -> None:
 
 
 def uploads_without_end(load: Load) -> None:
-    start = harness.survey_upload()[0].SerializeToString()
+    start = inputs.survey_upload()[0].SerializeToString()
     for _ in range(STREAMS):
         upload = load.channel().stream_unary(f"/{harness.SERVICE}/ScoreSurvey")
         load.calls.append(upload.future(load.waiting(start), timeout=SCENARIO_SECONDS * 3))
@@ -193,7 +193,7 @@ def _probe(channel: grpc.Channel, number: int) -> tuple[float, str]:
     if number % 2:
         said = harness.health(channel, timeout=PROBE_TIMEOUT)
         return time.monotonic() - started, said
-    request = engine_pb2.ScoreRequest(ruleset_id="spi-2024", units=[harness.unit("probe")])
+    request = engine_pb2.ScoreRequest(ruleset_id="spi-2024", units=[inputs.unit("probe")])
     outcome = harness.invoke(channel, "Score", request, timeout=PROBE_TIMEOUT)
     return time.monotonic() - started, outcome.code
 

@@ -17,7 +17,7 @@ import pytest
 
 from spi.v1 import engine_pb2, scoring_pb2
 
-from . import harness
+from . import harness, inputs
 
 pytestmark = pytest.mark.adversarial
 
@@ -48,7 +48,7 @@ def _random_unit(generator: random.Random, number: int) -> scoring_pb2.UnitInput
 
 def _check(
     counts: harness.Tally,
-    oracle: harness.Oracle,
+    oracle: inputs.Oracle,
     units: list[scoring_pb2.UnitInput],
     outcome: harness.Outcome,
 ) -> None:
@@ -59,7 +59,7 @@ def _check(
     for unit, result in zip(units, results, strict=True):
         counts.tried += 1
         steps = oracle.steps(unit)
-        got = harness.steps_of(result.index, oracle.decimals)
+        got = inputs.steps_of(result.index, oracle.decimals)
         if got != steps or result.category != oracle.category(steps):
             counts.fail("wrong", f"{unit}: {result.index} {result.category}; oracle {steps}")
 
@@ -69,8 +69,8 @@ def test_random_units_equal_the_exact_decimal_oracle(shared_server: harness.Serv
     generator = random.Random(8)
     units = [_random_unit(generator, n) for n in range(UNITS)]
     with shared_server.channel() as channel:
-        for ruleset_id, ruleset in harness.rulesets(channel).items():
-            oracle = harness.Oracle.of(ruleset)
+        for ruleset_id, ruleset in inputs.rulesets(channel).items():
+            oracle = inputs.Oracle.of(ruleset)
             if oracle.factors[0] != oracle.factors[1]:
                 continue  # a correction total needs the parts' common factor
             for start in range(0, UNITS, BATCH):
@@ -86,7 +86,7 @@ def test_random_units_equal_the_exact_decimal_oracle(shared_server: harness.Serv
 
 def _without_correction() -> list[tuple[str, scoring_pb2.UnitInput]]:
     """(what is wrong, unit): absent correction, and NaN in each correction field."""
-    bare = harness.unit("no-correction")
+    bare = inputs.unit("no-correction")
     bare.ClearField("correction_integrity")
     bare.ClearField("correction_prevalence")
     cases = [("absent correction", bare)]
@@ -100,7 +100,7 @@ def _without_correction() -> list[tuple[str, scoring_pb2.UnitInput]]:
 
 def _carrying(method: str, unit: scoring_pb2.UnitInput) -> object:
     """The valid request of ``method`` with its first unit replaced by ``unit``."""
-    request = harness.valid_requests()[method]
+    request = inputs.valid_requests()[method]
     copy = type(request)()
     copy.CopyFrom(request)  # type: ignore[arg-type]
     units = copy.units if method in ("Score", "Summarize") else copy.units.inline.units  # type: ignore[attr-defined]
@@ -145,7 +145,7 @@ def test_the_oracle_agrees_with_the_issue_example() -> None:
 
     from spi.v1 import ruleset_pb2
 
-    ruleset = text_format.Parse(harness.ruleset_text(), ruleset_pb2.Ruleset())
-    oracle = harness.Oracle.of(ruleset)
+    ruleset = text_format.Parse(inputs.ruleset_text(), ruleset_pb2.Ruleset())
+    oracle = inputs.Oracle.of(ruleset)
     unit = scoring_pb2.UnitInput(internal=75.61, external=89.02, expert=79.53, correction=7.59)
     assert (oracle.steps(unit), oracle.category(oracle.steps(unit))) == (7386, "waspada")
