@@ -46,14 +46,12 @@ format: $(STAMP) ## Format the code with ruff
 typecheck: $(STAMP) ## mypy --strict on our code (generated code excluded)
 	$(BIN)/mypy
 
-proto: $(STAMP) ## Regenerate the Python code from protos/
+proto: $(STAMP) ## Regenerate the Python messages from protos/ (no grpc stubs: the method tables come from the descriptor)
 	$(BIN)/python -m grpc_tools.protoc -Iprotos --python_out=protos --pyi_out=protos $(PROTO_FILES)
-	$(BIN)/python -m grpc_tools.protoc -Iprotos --grpc_python_out=protos protos/spi/v1/engine.proto
 
 check-generated: $(STAMP) ## Fail when the committed generated code differs from what protos/ generates
 	@tmp=$$(mktemp -d) && \
 	$(BIN)/python -m grpc_tools.protoc -Iprotos --python_out=$$tmp --pyi_out=$$tmp $(PROTO_FILES) && \
-	$(BIN)/python -m grpc_tools.protoc -Iprotos --grpc_python_out=$$tmp protos/spi/v1/engine.proto && \
 	for f in $$(cd $$tmp && find . -name '*_pb2*.py' -o -name '*_pb2*.pyi'); do \
 	  cmp -s $$tmp/$$f protos/$$f || { echo "stale generated code: protos/$$f (run 'make proto')"; rm -rf $$tmp; exit 1; }; \
 	done; \

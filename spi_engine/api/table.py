@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from google.protobuf import message_factory
 from google.protobuf.message import Message
 
 from spi.v1 import engine_pb2
@@ -36,11 +35,21 @@ from ..catalog import Catalog
 from ..datasets import Datasets
 from ..survey.instrument import Instrument
 from . import scoring
+from .rpcs import CLIENT_STREAM, SERVER_STREAM, SERVICE, UNARY, declared
 
-SERVICE = "spi.v1.SpiEngine"
-UNARY = "unary"
-SERVER_STREAM = "server_stream"
-CLIENT_STREAM = "client_stream"
+__all__ = [
+    "ANSWERS",
+    "CLIENT_STREAM",
+    "RPCS",
+    "RPCS_BY_NAME",
+    "SERVER_STREAM",
+    "SERVICE",
+    "UNARY",
+    "Answer",
+    "Context",
+    "Rpc",
+    "answer",
+]
 
 
 def _nothing() -> None:
@@ -178,35 +187,15 @@ class Rpc:
     answer: Answer
 
 
-def _kind(client_streaming: bool, server_streaming: bool) -> str:
-    if client_streaming and server_streaming:
-        raise ValueError("bidirectional streaming RPCs have no answer kind here")
-    if client_streaming:
-        return CLIENT_STREAM
-    return SERVER_STREAM if server_streaming else UNARY
-
-
-def declared() -> tuple[tuple[str, type[Message], type[Message], str], ...]:
-    """(name, request class, response class, kind) of every RPC of the service descriptor."""
-    service = engine_pb2.DESCRIPTOR.services_by_name[SERVICE.rsplit(".", 1)[1]]
-    return tuple(
-        (
-            method.name,
-            message_factory.GetMessageClass(method.input_type),
-            message_factory.GetMessageClass(method.output_type),
-            _kind(method.client_streaming, method.server_streaming),
-        )
-        for method in service.methods
-    )
-
-
 def _rpcs() -> tuple[Rpc, ...]:
-    names = [name for name, *_ in declared()]
+    names = [rpc.name for rpc in declared()]
     if set(names) != set(ANSWERS):
         missing = sorted(set(names) - set(ANSWERS))
         extra = sorted(set(ANSWERS) - set(names))
         raise RuntimeError(f"RPCs without an answer: {missing}; answers without an RPC: {extra}")
-    return tuple(Rpc(*row, ANSWERS[row[0]]) for row in declared())
+    return tuple(
+        Rpc(rpc.name, rpc.request, rpc.response, rpc.kind, ANSWERS[rpc.name]) for rpc in declared()
+    )
 
 
 RPCS: tuple[Rpc, ...] = _rpcs()
