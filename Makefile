@@ -17,10 +17,10 @@ help: ## List the targets
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[server,client,plot,frames,dev]'
 	@touch $(STAMP)
 
-install: $(STAMP) ## Create .venv and install the package with its dev tools (only when missing or stale)
+install: $(STAMP) ## Create .venv and install the package with every extra (server, client, plot, frames) and the dev tools (only when missing or stale)
 
 run: $(STAMP) ## Start the gRPC service on $(ADDR) with the bundled rulesets
 	$(BIN)/spi-server --address $(ADDR)

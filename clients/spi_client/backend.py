@@ -199,7 +199,11 @@ class RemoteBackend:
     """A spi-engine server, through the Python client."""
 
     def __init__(self, target: str, **options: Any) -> None:
-        from .client import SpiClient
+        try:
+            from .client import SpiClient
+        except ImportError as error:  # grpc comes with an extra: the core does not need it
+            missing = f"the client needs {error.name}: pip install 'spi-engine[client]'"
+            raise InvalidInputError([Violation("--server", missing)]) from None
 
         self.client = SpiClient(target, **options)
 
