@@ -20,9 +20,9 @@ from spi.v1 import survey_pb2 as pb
 from .errors import InvalidInputError, Violation
 from .numeric import steps_to_float
 from .survey import Population, Progress, Responses, SurveyScores, population_from_columns
-from .survey.chunks import text_labels
+from .survey.chunks import text_column, text_labels
 from .survey.instrument import GROUP_NAMES, Instrument
-from .survey.labels import Labels, as_strings, factorize, factorize_pair
+from .survey.labels import Labels, as_strings, factorize_pair
 from .survey.responses import responses_from_columns
 from .survey.results import MISSING_COMPONENT, NOT_PUBLISHED, SCORED, EntityScores
 from .survey.screening import BURST, Screening
@@ -178,6 +178,30 @@ def population_from_pb(entries: Sequence[ipb.PopulationEntry], prefix: str) -> P
         sub_unit_ids=[e.sub_unit_id for e in entries],
         where=lambda row, column: f"{prefix}[{row}].{column}",
     )
+
+
+def population_to_pb(population: Population | None) -> list[ipb.PopulationEntry]:
+    """PopulationEntry messages of a Population (none for None): the inverse of
+    :func:`population_from_pb`."""
+    if population is None:
+        return []
+    return [
+        ipb.PopulationEntry(
+            unit_id=unit,
+            sub_unit_id=sub,
+            group=cast(ipb.RespondentGroup, group + 1),
+            population=size,
+            sampled=sampled,
+        )
+        for unit, sub, group, size, sampled in zip(
+            population.unit_ids,
+            population.sub_unit_ids,
+            population.groups.tolist(),
+            population.population.tolist(),
+            population.sampled.tolist(),
+            strict=True,
+        )
+    ]
 
 
 def _optional(value: float) -> float | None:
@@ -410,11 +434,6 @@ def progress_to_pb(progress: Progress) -> list[pb.ProgressRow]:
     ]
 
 
-def _text_pb(values: Any) -> ipb.TextColumn:
-    labels = factorize(values)
-    return ipb.TextColumn(dictionary=list(labels.names), codes=labels.codes.tolist())
-
-
 def _labels_pb(labels: Labels, rows: slice) -> ipb.TextColumn:
     present, codes = np.unique(labels.codes[rows], return_inverse=True)
     names = np.array(labels.names or [""], dtype=object)[present]
@@ -441,7 +460,7 @@ def chunk_of(responses: Responses, rows: slice) -> ipb.RespondentChunk:
     if not np.isnan(times).all():
         chunk.submitted_at.extend(times.tolist())
     if bool((devices != "").any()):
-        chunk.device_fingerprints.CopyFrom(_text_pb(devices))
+        chunk.device_fingerprints.CopyFrom(text_column(devices))
     return chunk
 
 
@@ -465,18 +484,26 @@ def score_requests(
 
 
 def response_counts(responses: Responses) -> list[pb.ResponseCount]:
-    """Respondents per (unit, sub-unit, group): what SurveyProgress needs of the responses."""
-    keys, counts = np.unique(responses.cells * GROUPS + responses.groups, return_counts=True)
-    cells, groups = keys // GROUPS, keys % GROUPS
-    n_sub = max(len(responses.sub_units.names), 1)
-    cell_keys = responses.cell_keys[cells]
-    units = np.array(responses.units.names or [""], dtype=str)[cell_keys // n_sub]
-    subs = np.array(responses.sub_units.names or [""], dtype=str)[cell_keys % n_sub]
-    return [
+    """Respondents per (unit, sub-unit, group): what SurveyProgress needs of the responses, in
+    the order each cell first appears."""
+    return cell_counts(responses)[0]
+
+
+def cell_counts(responses: Responses) -> tuple[list[pb.ResponseCount], Any]:
+    """Respondents per (unit, sub-unit, group) cell, in the order each cell first appears, and
+    each cell's first row."""
+    keys = responses.cells * GROUPS + responses.groups
+    cells, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    order = np.argsort(first, kind="stable")  # the earliest row of a unit is its first entry's
+    cells, first, counts = cells[order], first[order], counts[order]
+    units = np.array(responses.units.names or ("",), dtype=str)[responses.units.codes[first]]
+    subs = np.array(responses.sub_units.names or ("",), dtype=str)[responses.sub_units.codes[first]]
+    entries = [
         pb.ResponseCount(
             unit_id=u, sub_unit_id=s, group=cast(ipb.RespondentGroup, g + 1), respondents=n
         )
         for u, s, g, n in zip(
-            units.tolist(), subs.tolist(), groups.tolist(), counts.tolist(), strict=True
+            units.tolist(), subs.tolist(), (cells % GROUPS).tolist(), counts.tolist(), strict=True
         )
     ]
+    return entries, first

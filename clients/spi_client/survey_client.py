@@ -15,7 +15,7 @@ from typing import Any, Protocol, cast
 import spi_engine.survey as sv
 from spi.v1 import instrument_pb2 as ipb
 from spi.v1 import survey_pb2 as pb
-from spi_engine.convert_survey import response_counts, score_requests
+from spi_engine.convert_survey import population_to_pb, response_counts, score_requests
 
 from .survey_results import (
     SurveyProgressResult,
@@ -115,23 +115,7 @@ def population_entries(population: Any) -> list[ipb.PopulationEntry]:
             sampled=c.get("sampled"),
             sub_unit_ids=c.get("sub_unit_id"),
         )
-    return [
-        ipb.PopulationEntry(
-            unit_id=unit,
-            sub_unit_id=sub,
-            group=group + 1,
-            population=size,
-            sampled=sampled,
-        )
-        for unit, sub, group, size, sampled in zip(
-            population.unit_ids,
-            population.sub_unit_ids,
-            population.groups.tolist(),
-            population.population.tolist(),
-            population.sampled.tolist(),
-            strict=True,
-        )
-    ]
+    return population_to_pb(population)
 
 
 def _reported(

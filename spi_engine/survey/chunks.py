@@ -89,7 +89,8 @@ def responses_from_chunk(
     )
 
 
-def _text_column(values: Any) -> ipb.TextColumn:
+def text_column(values: Any) -> ipb.TextColumn:
+    """A text column dictionary-encoded (names in order of first appearance)."""
     labels = factorize(values)
     return ipb.TextColumn(dictionary=list(labels.names), codes=labels.codes.tolist())
 
@@ -115,7 +116,7 @@ def chunk_from_columns(
         codes[names == name] = index + 1
     chunk = ipb.RespondentChunk(
         respondent_ids=as_strings(respondent_ids).tolist(),
-        unit_ids=_text_column(unit_ids),
+        unit_ids=text_column(unit_ids),
         groups=cast("list[ipb.RespondentGroup]", codes.tolist()),
         answers=[
             ipb.AnswerColumn(item_id=item, codes=np.asarray(values, dtype=np.int64).tolist())
@@ -123,9 +124,9 @@ def chunk_from_columns(
         ],
     )
     if sub_unit_ids is not None:
-        chunk.sub_unit_ids.CopyFrom(_text_column(sub_unit_ids))
+        chunk.sub_unit_ids.CopyFrom(text_column(sub_unit_ids))
     if device_fingerprints is not None:
-        chunk.device_fingerprints.CopyFrom(_text_column(device_fingerprints))
+        chunk.device_fingerprints.CopyFrom(text_column(device_fingerprints))
     if completion_seconds is not None:
         chunk.completion_seconds.extend(np.asarray(completion_seconds, dtype=np.float64).tolist())
     if submitted_at is not None:
