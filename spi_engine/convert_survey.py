@@ -23,9 +23,10 @@ from .survey import Population, Progress, Responses, SurveyScores, population_fr
 from .survey.chunks import text_column, text_labels
 from .survey.instrument import GROUP_NAMES, Instrument
 from .survey.labels import Labels, as_strings, factorize_pair
+from .survey.reasons import REASONS, reasons_of
 from .survey.responses import responses_from_columns
 from .survey.results import MISSING_COMPONENT, NOT_PUBLISHED, SCORED, EntityScores
-from .survey.screening import BURST, Screening
+from .survey.screening import Screening
 
 GROUPS = len(GROUP_NAMES)
 STATUS_CODES = {
@@ -370,7 +371,7 @@ def screening_to_pb(
             pb.ReasonCount(
                 reason=cast(ipb.ExclusionReason, r), respondents=int(flagged[:, r].sum())
             )
-            for r in range(1, BURST + 1)
+            for r in REASONS
         ],
         units=[
             pb.UnitScreening(
@@ -404,9 +405,7 @@ def _list_excluded(
             pb.ExcludedRespondent(
                 respondent_id=str(ids[r]),
                 unit_id=str(units[r]),
-                reasons=[
-                    cast(ipb.ExclusionReason, k) for k in range(1, BURST + 1) if bits >> k & 1
-                ],
+                reasons=[cast(ipb.ExclusionReason, k) for k in reasons_of(bits)],
                 related_to=str(ids[related]) if related >= 0 else "",
             )
         )

@@ -14,10 +14,11 @@ from ..numeric import FloatArray, format_steps, round_half_up_steps
 from .instrument import GROUP_NAMES
 from .labels import as_strings
 from .progress import Progress
+from .reasons import REASON_NAMES, reasons_of
 from .responses import Responses
 from .results import STATUS_NAMES, EntityScores, SurveyScores
 from .sampling import ADEQUACY_NAMES
-from .screening import BURST, REASON_NAMES, Screening
+from .screening import Screening
 
 Row = dict[str, Any]
 
@@ -119,7 +120,7 @@ def excluded_rows(screening: Screening, responses: Responses) -> list[Row]:
             {
                 "respondent_id": str(ids[r]),
                 "unit_id": str(units[r]),
-                "reasons": ",".join(REASON_NAMES[k] for k in range(1, BURST + 1) if bits >> k & 1),
+                "reasons": ",".join(REASON_NAMES[k] for k in reasons_of(bits)),
                 "related_to": str(ids[related]) if related >= 0 else "",
             }
         )

@@ -41,3 +41,11 @@ def test_message_names_in_proto_comments_exist() -> None:
             comment = line.partition("//")[2]
             for name in re.findall(r"streamed (\w+) message", comment):
                 assert name in known, f"{path.name}: {line.strip()}"
+
+
+def test_the_screening_reasons_are_those_of_the_proto_enum() -> None:
+    from spi_engine.survey.reasons import REASON_NAMES, REASONS
+
+    enum = instrument_pb2.ExclusionReason
+    declared = {v: enum.Name(v).removeprefix("EXCLUSION_REASON_").lower() for v in enum.values()}
+    assert {r: REASON_NAMES[r] for r in REASONS} == {v: n for v, n in declared.items() if v}
