@@ -31,6 +31,7 @@ from google.protobuf.message import Message
 from spi.v1 import engine_pb2, scoring_pb2
 from spi.v1 import simulation_pb2 as sim_pb2
 from spi_engine.api.rpcs import CLIENT_STREAM, SERVER_STREAM, UNARY, Declared, by_kind
+from spi_engine.units import COMPONENTS, CORRECTION_PARTS
 
 from . import results, survey_client
 from . import simulation_results as sim
@@ -44,16 +45,7 @@ STREAMS: Mapping[str, Declared] = by_kind(SERVER_STREAM)
 UPLOADS: Mapping[str, Declared] = by_kind(CLIENT_STREAM)
 """Client-streaming RPC name -> its request and response classes."""
 
-UNIT_FIELDS = (
-    "unit_id",
-    "group",
-    "internal",
-    "external",
-    "expert",
-    "correction",
-    "correction_integrity",
-    "correction_prevalence",
-)
+UNIT_FIELDS = ("unit_id", "group", *COMPONENTS, "correction", *CORRECTION_PARTS)
 _NUMBERS = UNIT_FIELDS[2:]
 RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE})
 MIB = 1024 * 1024

@@ -19,9 +19,10 @@ from spi.v1 import instrument_pb2 as ipb
 from spi.v1 import survey_pb2 as pb
 from spi_engine.numeric import format_steps, round_half_up_steps
 from spi_engine.survey import text_table
+from spi_engine.survey.instrument import GROUP_NAMES
 
 Row = dict[str, Any]
-GROUPS = ("internal", "external", "expert")
+GROUPS = GROUP_NAMES
 PERCENT_DECIMALS = 2
 
 
