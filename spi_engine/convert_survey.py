@@ -20,11 +20,10 @@ from spi.v1 import survey_pb2 as pb
 from .errors import InvalidInputError, Violation
 from .numeric import steps_to_float
 from .survey import Population, Progress, Responses, SurveyScores, population_from_columns
-from .survey.chunks import text_column, text_labels
+from .survey.chunks import responses_from_chunk, text_column
 from .survey.instrument import GROUP_NAMES, Instrument
 from .survey.labels import Labels, as_strings, factorize_pair
 from .survey.reasons import REASONS, reasons_of
-from .survey.responses import responses_from_columns
 from .survey.results import MISSING_COMPONENT, NOT_PUBLISHED, SCORED, EntityScores
 from .survey.screening import Screening
 
@@ -61,76 +60,10 @@ def chunk_where(chunk: int) -> Callable[[int, str], str]:
     return where
 
 
-def _answers(instrument: Instrument, chunk: ipb.RespondentChunk, prefix: str) -> dict[str, Any]:
-    size = len(chunk.respondent_ids)
-    known = set(instrument.item_ids)
-    answers: dict[str, Any] = {}
-    for column in chunk.answers:
-        name = f"{prefix}.answers[item={column.item_id}]"
-        if column.item_id not in known:
-            raise InvalidInputError(
-                [
-                    Violation(
-                        name,
-                        f"expected an item of instrument {instrument.id!r}; got an unknown item id",
-                    )
-                ]
-            )
-        if column.item_id in answers:
-            raise InvalidInputError([Violation(name, "expected each item once; got it again")])
-        if len(column.codes) != size:
-            raise InvalidInputError(
-                [
-                    Violation(
-                        f"{name}.codes",
-                        f"expected {size} codes (one per respondent id); got {len(column.codes)}",
-                    )
-                ]
-            )
-        answers[column.item_id] = np.asarray(column.codes, dtype=np.int64)
-    return answers
-
-
-def _floats(values: Sequence[float], size: int, name: str) -> Any:
-    if not values:
-        return None
-    if len(values) != size:
-        raise InvalidInputError(
-            [Violation(name, f"expected {size} values (one per respondent id); got {len(values)}")]
-        )
-    return np.asarray(values, dtype=np.float64)
-
-
 def chunk_responses(instrument: Instrument, chunk: ipb.RespondentChunk, index: int) -> Responses:
     """Validated Responses of chunk ``index``; every bad value is named by its field there."""
-    prefix = f"chunks[{index}]"
-    size = len(chunk.respondent_ids)
-    units = text_labels(chunk.unit_ids, size, f"{prefix}.unit_ids")
-    if units is None:
-        raise InvalidInputError(
-            [Violation(f"{prefix}.unit_ids", "expected the unit of every respondent")]
-        )
-    if len(chunk.groups) != size:
-        raise InvalidInputError(
-            [
-                Violation(
-                    f"{prefix}.groups",
-                    f"expected {size} groups (one per respondent id); got {len(chunk.groups)}",
-                )
-            ]
-        )
-    devices = text_labels(chunk.device_fingerprints, size, f"{prefix}.device_fingerprints")
-    return responses_from_columns(
-        instrument,
-        respondent_ids=np.array(chunk.respondent_ids, dtype=str),
-        unit_ids=units,
-        groups=np.asarray(chunk.groups, dtype=np.int64),
-        answers=_answers(instrument, chunk, prefix),
-        sub_unit_ids=text_labels(chunk.sub_unit_ids, size, f"{prefix}.sub_unit_ids"),
-        completion_seconds=_floats(chunk.completion_seconds, size, f"{prefix}.completion_seconds"),
-        device_fingerprints=devices.values() if devices is not None else None,
-        submitted_at=_floats(chunk.submitted_at, size, f"{prefix}.submitted_at"),
-        where=chunk_where(index),
+    return responses_from_chunk(
+        instrument, chunk, prefix=f"chunks[{index}]", where=chunk_where(index)
     )
 
 
