@@ -21,7 +21,7 @@ COPY server ./server
 COPY clients ./clients
 RUN python -m venv /opt/spi \
     && /opt/spi/bin/python -m pip install --upgrade pip \
-    && /opt/spi/bin/python -m pip install . \
+    && /opt/spi/bin/python -m pip install '.[server]' \
     && /opt/spi/bin/spi rules list
 
 FROM ${PYTHON_IMAGE} AS runtime

@@ -19,7 +19,7 @@ help: ## List the targets
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[server,client,plot,frames,dev]'
 	@touch $(STAMP)
 
 # The Node.js example client's dependencies, exactly as locked (npm only; no install scripts run).
@@ -29,7 +29,7 @@ $(NODE_STAMP): $(NODE_EXAMPLE)/package-lock.json
 	  npm ci --prefix $(NODE_EXAMPLE) --ignore-scripts --no-audit --no-fund; \
 	else echo "npm not found: the Node.js example client ($(NODE_EXAMPLE)) is not installed; its test skips"; fi
 
-install: $(STAMP) $(NODE_STAMP) ## Create .venv and install the package with its dev tools, and the Node example's packages when npm exists (only when missing or stale)
+install: $(STAMP) $(NODE_STAMP) ## Create .venv and install the package with every extra (server, client, plot, frames), the dev tools, and the Node example's packages when npm exists (only when missing or stale)
 
 run: $(STAMP) ## Start the gRPC service on $(ADDR) with the bundled rulesets
 	$(BIN)/spi-server --address $(ADDR)
@@ -55,14 +55,12 @@ format: $(STAMP) ## Format the code with ruff
 typecheck: $(STAMP) ## mypy --strict on our code (generated code excluded)
 	$(BIN)/mypy
 
-proto: $(STAMP) ## Regenerate the Python code from protos/
+proto: $(STAMP) ## Regenerate the Python messages from protos/ (no grpc stubs: the method tables come from the descriptor)
 	$(BIN)/python -m grpc_tools.protoc -Iprotos --python_out=protos --pyi_out=protos $(PROTO_FILES)
-	$(BIN)/python -m grpc_tools.protoc -Iprotos --grpc_python_out=protos protos/spi/v1/engine.proto
 
 check-generated: $(STAMP) ## Fail when the committed generated code differs from what protos/ generates
 	@tmp=$$(mktemp -d) && \
 	$(BIN)/python -m grpc_tools.protoc -Iprotos --python_out=$$tmp --pyi_out=$$tmp $(PROTO_FILES) && \
-	$(BIN)/python -m grpc_tools.protoc -Iprotos --grpc_python_out=$$tmp protos/spi/v1/engine.proto && \
 	for f in $$(cd $$tmp && find . -name '*_pb2*.py' -o -name '*_pb2*.pyi'); do \
 	  cmp -s $$tmp/$$f protos/$$f || { echo "stale generated code: protos/$$f (run 'make proto')"; rm -rf $$tmp; exit 1; }; \
 	done; \

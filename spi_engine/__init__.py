@@ -11,8 +11,6 @@ imports grpc. The public surface is what ``__all__`` lists here (scoring) and in
 ([71.66], ('rentan',))
 """
 
-__version__ = "0.1.0"
-
 from .catalog import Catalog, bundled, load_directory
 from .errors import (
     InvalidInputError,
@@ -27,6 +25,7 @@ from .ruleset import Ruleset, load_file, parse_text
 from .scoring import Scores, score
 from .summary import GroupSummary, Summary, summarize
 from .units import Units, units_from_columns
+from .version import __version__
 
 __all__ = [
     "Catalog",

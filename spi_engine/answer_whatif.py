@@ -28,7 +28,7 @@ import numpy as np
 
 from spi.v1 import simulation_pb2 as pb
 
-from . import __version__, datasets, impact, plan, scenario
+from . import datasets, impact, plan, scenario
 from . import goal as goal_module
 from . import sensitivity as sensitivity_module
 from . import sweep as sweep_module
@@ -58,6 +58,7 @@ from .errors import InvalidInputError, LimitExceededError, Violation
 from .ruleset import Ruleset, from_message
 from .units import Units
 from .variants import derive_variant
+from .version import __version__
 
 __all__ = [
     "Limits",

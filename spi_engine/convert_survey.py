@@ -20,12 +20,12 @@ from spi.v1 import survey_pb2 as pb
 from .errors import InvalidInputError, Violation
 from .numeric import steps_to_float
 from .survey import Population, Progress, Responses, SurveyScores, population_from_columns
-from .survey.chunks import text_labels
+from .survey.chunks import responses_from_chunk, text_column
 from .survey.instrument import GROUP_NAMES, Instrument
-from .survey.labels import Labels, as_strings, factorize, factorize_pair
-from .survey.responses import responses_from_columns
+from .survey.labels import Labels, as_strings, factorize_pair
+from .survey.reasons import REASONS, reasons_of
 from .survey.results import MISSING_COMPONENT, NOT_PUBLISHED, SCORED, EntityScores
-from .survey.screening import BURST, Screening
+from .survey.screening import Screening
 
 GROUPS = len(GROUP_NAMES)
 STATUS_CODES = {
@@ -60,76 +60,10 @@ def chunk_where(chunk: int) -> Callable[[int, str], str]:
     return where
 
 
-def _answers(instrument: Instrument, chunk: ipb.RespondentChunk, prefix: str) -> dict[str, Any]:
-    size = len(chunk.respondent_ids)
-    known = set(instrument.item_ids)
-    answers: dict[str, Any] = {}
-    for column in chunk.answers:
-        name = f"{prefix}.answers[item={column.item_id}]"
-        if column.item_id not in known:
-            raise InvalidInputError(
-                [
-                    Violation(
-                        name,
-                        f"expected an item of instrument {instrument.id!r}; got an unknown item id",
-                    )
-                ]
-            )
-        if column.item_id in answers:
-            raise InvalidInputError([Violation(name, "expected each item once; got it again")])
-        if len(column.codes) != size:
-            raise InvalidInputError(
-                [
-                    Violation(
-                        f"{name}.codes",
-                        f"expected {size} codes (one per respondent id); got {len(column.codes)}",
-                    )
-                ]
-            )
-        answers[column.item_id] = np.asarray(column.codes, dtype=np.int64)
-    return answers
-
-
-def _floats(values: Sequence[float], size: int, name: str) -> Any:
-    if not values:
-        return None
-    if len(values) != size:
-        raise InvalidInputError(
-            [Violation(name, f"expected {size} values (one per respondent id); got {len(values)}")]
-        )
-    return np.asarray(values, dtype=np.float64)
-
-
 def chunk_responses(instrument: Instrument, chunk: ipb.RespondentChunk, index: int) -> Responses:
     """Validated Responses of chunk ``index``; every bad value is named by its field there."""
-    prefix = f"chunks[{index}]"
-    size = len(chunk.respondent_ids)
-    units = text_labels(chunk.unit_ids, size, f"{prefix}.unit_ids")
-    if units is None:
-        raise InvalidInputError(
-            [Violation(f"{prefix}.unit_ids", "expected the unit of every respondent")]
-        )
-    if len(chunk.groups) != size:
-        raise InvalidInputError(
-            [
-                Violation(
-                    f"{prefix}.groups",
-                    f"expected {size} groups (one per respondent id); got {len(chunk.groups)}",
-                )
-            ]
-        )
-    devices = text_labels(chunk.device_fingerprints, size, f"{prefix}.device_fingerprints")
-    return responses_from_columns(
-        instrument,
-        respondent_ids=np.array(chunk.respondent_ids, dtype=str),
-        unit_ids=units,
-        groups=np.asarray(chunk.groups, dtype=np.int64),
-        answers=_answers(instrument, chunk, prefix),
-        sub_unit_ids=text_labels(chunk.sub_unit_ids, size, f"{prefix}.sub_unit_ids"),
-        completion_seconds=_floats(chunk.completion_seconds, size, f"{prefix}.completion_seconds"),
-        device_fingerprints=devices.values() if devices is not None else None,
-        submitted_at=_floats(chunk.submitted_at, size, f"{prefix}.submitted_at"),
-        where=chunk_where(index),
+    return responses_from_chunk(
+        instrument, chunk, prefix=f"chunks[{index}]", where=chunk_where(index)
     )
 
 
@@ -178,6 +112,30 @@ def population_from_pb(entries: Sequence[ipb.PopulationEntry], prefix: str) -> P
         sub_unit_ids=[e.sub_unit_id for e in entries],
         where=lambda row, column: f"{prefix}[{row}].{column}",
     )
+
+
+def population_to_pb(population: Population | None) -> list[ipb.PopulationEntry]:
+    """PopulationEntry messages of a Population (none for None): the inverse of
+    :func:`population_from_pb`."""
+    if population is None:
+        return []
+    return [
+        ipb.PopulationEntry(
+            unit_id=unit,
+            sub_unit_id=sub,
+            group=cast(ipb.RespondentGroup, group + 1),
+            population=size,
+            sampled=sampled,
+        )
+        for unit, sub, group, size, sampled in zip(
+            population.unit_ids,
+            population.sub_unit_ids,
+            population.groups.tolist(),
+            population.population.tolist(),
+            population.sampled.tolist(),
+            strict=True,
+        )
+    ]
 
 
 def _optional(value: float) -> float | None:
@@ -346,7 +304,7 @@ def screening_to_pb(
             pb.ReasonCount(
                 reason=cast(ipb.ExclusionReason, r), respondents=int(flagged[:, r].sum())
             )
-            for r in range(1, BURST + 1)
+            for r in REASONS
         ],
         units=[
             pb.UnitScreening(
@@ -380,9 +338,7 @@ def _list_excluded(
             pb.ExcludedRespondent(
                 respondent_id=str(ids[r]),
                 unit_id=str(units[r]),
-                reasons=[
-                    cast(ipb.ExclusionReason, k) for k in range(1, BURST + 1) if bits >> k & 1
-                ],
+                reasons=[cast(ipb.ExclusionReason, k) for k in reasons_of(bits)],
                 related_to=str(ids[related]) if related >= 0 else "",
             )
         )
@@ -408,11 +364,6 @@ def progress_to_pb(progress: Progress) -> list[pb.ProgressRow]:
         )
         for i in range(len(progress))
     ]
-
-
-def _text_pb(values: Any) -> ipb.TextColumn:
-    labels = factorize(values)
-    return ipb.TextColumn(dictionary=list(labels.names), codes=labels.codes.tolist())
 
 
 def _labels_pb(labels: Labels, rows: slice) -> ipb.TextColumn:
@@ -441,7 +392,7 @@ def chunk_of(responses: Responses, rows: slice) -> ipb.RespondentChunk:
     if not np.isnan(times).all():
         chunk.submitted_at.extend(times.tolist())
     if bool((devices != "").any()):
-        chunk.device_fingerprints.CopyFrom(_text_pb(devices))
+        chunk.device_fingerprints.CopyFrom(text_column(devices))
     return chunk
 
 
@@ -465,18 +416,26 @@ def score_requests(
 
 
 def response_counts(responses: Responses) -> list[pb.ResponseCount]:
-    """Respondents per (unit, sub-unit, group): what SurveyProgress needs of the responses."""
-    keys, counts = np.unique(responses.cells * GROUPS + responses.groups, return_counts=True)
-    cells, groups = keys // GROUPS, keys % GROUPS
-    n_sub = max(len(responses.sub_units.names), 1)
-    cell_keys = responses.cell_keys[cells]
-    units = np.array(responses.units.names or [""], dtype=str)[cell_keys // n_sub]
-    subs = np.array(responses.sub_units.names or [""], dtype=str)[cell_keys % n_sub]
-    return [
+    """Respondents per (unit, sub-unit, group): what SurveyProgress needs of the responses, in
+    the order each cell first appears."""
+    return cell_counts(responses)[0]
+
+
+def cell_counts(responses: Responses) -> tuple[list[pb.ResponseCount], Any]:
+    """Respondents per (unit, sub-unit, group) cell, in the order each cell first appears, and
+    each cell's first row."""
+    keys = responses.cells * GROUPS + responses.groups
+    cells, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    order = np.argsort(first, kind="stable")  # the earliest row of a unit is its first entry's
+    cells, first, counts = cells[order], first[order], counts[order]
+    units = np.array(responses.units.names or ("",), dtype=str)[responses.units.codes[first]]
+    subs = np.array(responses.sub_units.names or ("",), dtype=str)[responses.sub_units.codes[first]]
+    entries = [
         pb.ResponseCount(
             unit_id=u, sub_unit_id=s, group=cast(ipb.RespondentGroup, g + 1), respondents=n
         )
         for u, s, g, n in zip(
-            units.tolist(), subs.tolist(), groups.tolist(), counts.tolist(), strict=True
+            units.tolist(), subs.tolist(), (cells % GROUPS).tolist(), counts.tolist(), strict=True
         )
     ]
+    return entries, first

@@ -2,9 +2,13 @@
 
     SpiError
     ├── InvalidInputError(SpiError, ValueError)      bad unit inputs; carries field violations
+    │   └── InvalidInstrumentError                   a survey instrument that does not parse or
+    │                                                validate (spi_engine.survey.instrument)
     ├── InvalidRulesetError(SpiError, ValueError)    a ruleset that does not parse or validate
     ├── UnknownRulesetError(SpiError, LookupError)   no ruleset with that id is loaded
     ├── UnknownDatasetError(SpiError, LookupError)   no reference dataset with that name is loaded
+    ├── UnknownInstrumentError(SpiError, LookupError) no survey instrument with that id
+    │                                                (spi_engine.survey.instrument)
     └── LimitExceededError(SpiError, ValueError)     a request larger than a configured limit
 
 Messages say what was wrong, where, what was expected and what was got. Adapters (server, CLI)

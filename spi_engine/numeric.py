@@ -106,3 +106,18 @@ def format_steps(steps: int, decimals: int) -> str:
     sign = "-" if steps < 0 else ""
     whole, frac = divmod(abs(steps), 10**decimals)
     return f"{sign}{whole}.{frac:0{decimals}d}"
+
+
+def half_up_texts(values: FloatArray, decimals: int) -> list[str]:
+    """Values rounded half up to ``decimals`` places, as text; '' for NaN. The one rounding of
+    report rows (the library's and the CLI's).
+
+    >>> half_up_texts(np.array([71.655, np.nan, 0.005]), 2)
+    ['71.66', '', '0.01']
+    """
+    has = ~np.isnan(values)
+    steps = round_half_up_steps(np.where(has, values, 0.0), decimals)
+    return [
+        format_steps(int(s), decimals) if h else ""
+        for s, h in zip(steps.tolist(), has.tolist(), strict=True)
+    ]

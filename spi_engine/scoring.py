@@ -19,11 +19,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from . import __version__
 from .errors import InvalidInputError, Violation
 from .numeric import FloatArray, IntArray, round_half_up_step, round_half_up_steps, steps_to_float
 from .ruleset import Ruleset
 from .units import Units, Where, api_where
+from .version import __version__
 
 NO_MARGIN = -1
 """Margin value where there is no category in that direction."""

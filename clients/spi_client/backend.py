@@ -2,12 +2,13 @@
 
 Both backends take validated Units and return the same spi.v1 response messages, so everything
 after them (rendering) is shared and the two modes print byte-identical output. The simulation
-requests (what-if) are built once by the command and answered here by
-:mod:`spi_engine.answer_whatif` (the functions the server's handlers call) or by the server.
+requests (what-if) are built once by the command and answered here through the RPC table
+:mod:`spi_engine.api.table` (the one the server's handlers dispatch through) or by the server.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -15,22 +16,16 @@ from typing import Any, Protocol
 from spi.v1 import engine_pb2
 from spi.v1 import simulation_pb2 as sim
 from spi.v1 import survey_pb2 as survey
-from spi_engine import (
-    Catalog,
-    Ruleset,
-    Units,
-    answer_survey,
-    answer_whatif,
-    bundled,
-    load_file,
-    score,
-    summarize,
-)
-from spi_engine.convert import score_response_to_pb, summary_to_pb, units_to_pb
+from spi_engine import Catalog, Units, bundled, load_file
+from spi_engine.answer_whatif import Limits
+from spi_engine.api import table
+from spi_engine.convert import units_to_pb
 from spi_engine.datasets import Datasets, load_dataset
 from spi_engine.errors import InvalidInputError, Violation
 
 RULESET_FILE_SUFFIXES = (".txtpb", ".binpb", ".pb", ".textproto")
+ANY_NUMBER = sys.maxsize
+"""Units per Score or Summarize request in-process: no limit (the server has --max-units)."""
 
 
 def is_ruleset_file(reference: str) -> bool:
@@ -79,41 +74,54 @@ class Backend(Protocol):
 
 
 class LocalBackend:
-    """The engine in this process, with the bundled rulesets (and ruleset files by path)."""
+    """The engine in this process, with the bundled rulesets (and ruleset files by path).
+
+    Every request is answered through :func:`spi_engine.api.table.answer`, the table the
+    server's handlers dispatch through too.
+    """
 
     def __init__(self, catalog: Catalog | None = None) -> None:
         self.catalog = catalog or bundled()
         self.datasets = Datasets({})
 
-    def resolve(self, reference: str) -> Ruleset:
-        if is_ruleset_file(reference) and not Path(reference).is_dir():
-            return load_file(reference)
-        return self.catalog.get(reference)
-
     def ruleset_ids(self) -> tuple[str, ...]:
         return self.catalog.ids
 
+    def context(self, max_units: int = Limits.max_units) -> table.Context:
+        """The rulesets and datasets loaded so far; Score and Summarize take any number of units."""
+        return table.Context(self.catalog, self.datasets, limits=Limits(max_units=max_units))
+
     def score(self, ruleset: str, units: Units) -> engine_pb2.ScoreResponse:
-        return score_response_to_pb(score(self.resolve(ruleset), units))
+        request = engine_pb2.ScoreRequest(
+            ruleset_id=self.use_ruleset(ruleset), units=units_to_pb(units)
+        )
+        response: engine_pb2.ScoreResponse = table.answer(
+            "Score", request, self.context(ANY_NUMBER)
+        )
+        return response
 
     def summarize(self, ruleset: str, units: Units) -> engine_pb2.SummarizeResponse:
-        return summary_to_pb(summarize(score(self.resolve(ruleset), units)))
+        request = engine_pb2.SummarizeRequest(
+            ruleset_id=self.use_ruleset(ruleset), units=units_to_pb(units)
+        )
+        response: engine_pb2.SummarizeResponse = table.answer(
+            "Summarize", request, self.context(ANY_NUMBER)
+        )
+        return response
 
     def list_rulesets(self) -> engine_pb2.ListRulesetsResponse:
-        return engine_pb2.ListRulesetsResponse(
-            rulesets=[
-                engine_pb2.RulesetSummary(
-                    id=r.id, label=r.label, year=r.year, sha256=r.sha256, origin=r.origin
-                )
-                for r in self.catalog
-            ]
+        request = engine_pb2.ListRulesetsRequest()
+        response: engine_pb2.ListRulesetsResponse = table.answer(
+            "ListRulesets", request, self.context()
         )
+        return response
 
     def get_ruleset(self, ruleset: str) -> engine_pb2.GetRulesetResponse:
-        rules = self.resolve(ruleset)
-        return engine_pb2.GetRulesetResponse(
-            ruleset=rules.to_message(), sha256=rules.sha256, origin=rules.origin
+        request = engine_pb2.GetRulesetRequest(ruleset_id=self.use_ruleset(ruleset))
+        response: engine_pb2.GetRulesetResponse = table.answer(
+            "GetRuleset", request, self.context()
         )
+        return response
 
     def use_ruleset(self, reference: str) -> str:
         """The id to put in a request; a ruleset file is loaded (replacing a ruleset of its id)."""
@@ -131,46 +139,57 @@ class LocalBackend:
             self.datasets = Datasets(loaded)
         return name
 
-    def sources(self) -> answer_whatif.Sources:
-        return answer_whatif.Sources(self.catalog, self.datasets)
-
     def simulate(self, request: sim.SimulateRequest) -> Iterator[sim.SimulateResponse]:
-        return answer_whatif.simulate(request, self.sources())
+        stream: Iterator[sim.SimulateResponse] = table.answer("Simulate", request, self.context())
+        return stream
 
     def goal_seek(self, request: sim.GoalSeekRequest) -> sim.GoalSeekResponse:
-        return answer_whatif.goal_seek(request, self.sources())
+        response: sim.GoalSeekResponse = table.answer("GoalSeek", request, self.context())
+        return response
 
     def sensitivity(self, request: sim.SensitivityRequest) -> sim.SensitivityResponse:
-        return answer_whatif.sensitivity(request, self.sources())
+        response: sim.SensitivityResponse = table.answer("Sensitivity", request, self.context())
+        return response
 
     def sweep(self, request: sim.SweepRequest) -> Iterator[sim.SweepResponse]:
-        return answer_whatif.sweep(request, self.sources())
+        stream: Iterator[sim.SweepResponse] = table.answer("Sweep", request, self.context())
+        return stream
 
     def estimate_uncertainty(
         self, request: sim.EstimateUncertaintyRequest
     ) -> sim.EstimateUncertaintyResponse:
-        return answer_whatif.estimate_uncertainty(request, self.sources())
+        response: sim.EstimateUncertaintyResponse = table.answer(
+            "EstimateUncertainty", request, self.context()
+        )
+        return response
 
     def compare_rulesets(
         self, request: sim.CompareRulesetsRequest
     ) -> Iterator[sim.CompareRulesetsResponse]:
-        return answer_whatif.compare_rulesets(request, self.sources())
+        stream: Iterator[sim.CompareRulesetsResponse] = table.answer(
+            "CompareRulesets", request, self.context()
+        )
+        return stream
 
     def list_datasets(self) -> sim.ListDatasetsResponse:
-        return answer_whatif.list_datasets(sim.ListDatasetsRequest(), self.sources())
-
-    def survey_sources(self) -> answer_survey.SurveySources:
-        return answer_survey.SurveySources(self.catalog, answer_survey.bundled_instruments())
+        response: sim.ListDatasetsResponse = table.answer(
+            "ListDatasets", sim.ListDatasetsRequest(), self.context()
+        )
+        return response
 
     def score_survey(
         self, requests: Iterable[survey.ScoreSurveyRequest]
     ) -> survey.ScoreSurveyResponse:
-        return answer_survey.score_survey(requests, self.survey_sources())
+        response: survey.ScoreSurveyResponse = table.answer("ScoreSurvey", requests, self.context())
+        return response
 
     def survey_progress(
         self, request: survey.SurveyProgressRequest
     ) -> survey.SurveyProgressResponse:
-        return answer_survey.survey_progress(request, self.survey_sources())
+        response: survey.SurveyProgressResponse = table.answer(
+            "SurveyProgress", request, self.context()
+        )
+        return response
 
     def close(self) -> None:
         return None
@@ -180,7 +199,11 @@ class RemoteBackend:
     """A spi-engine server, through the Python client."""
 
     def __init__(self, target: str, **options: Any) -> None:
-        from .client import SpiClient
+        try:
+            from .client import SpiClient
+        except ImportError as error:  # grpc comes with an extra: the core does not need it
+            missing = f"the client needs {error.name}: pip install 'spi-engine[client]'"
+            raise InvalidInputError([Violation("--server", missing)]) from None
 
         self.client = SpiClient(target, **options)
 

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from spi_engine import InvalidRulesetError, SpiError, __version__
+from spi_engine.units import COMPONENTS
 
 from . import commands, rules_check, survey_parsers, whatif_parsers
 from .backend import Backend, LocalBackend, RemoteBackend
@@ -70,7 +71,7 @@ def _unit_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--group-column", help="column holding groups (default: group or type)")
     one = parser.add_argument_group("one unit (instead of --input)")
-    for name in ("internal", "external", "expert"):
+    for name in COMPONENTS:
         one.add_argument(f"--{name}", type=float, metavar="SCORE", help=f"{name} component, 0-100")
     one.add_argument(
         "--correction", type=float, metavar="POINTS", help="correction total, points >= 0"

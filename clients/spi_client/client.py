@@ -28,52 +28,24 @@ from typing import Any
 import grpc
 from google.protobuf.message import Message
 
-from spi.v1 import engine_pb2, scoring_pb2, survey_pb2
+from spi.v1 import engine_pb2, scoring_pb2
 from spi.v1 import simulation_pb2 as sim_pb2
+from spi_engine.api.rpcs import CLIENT_STREAM, SERVER_STREAM, UNARY, Declared, by_kind
+from spi_engine.units import COMPONENTS, CORRECTION_PARTS
 
 from . import balancing, results, survey_client
 from . import simulation_results as sim
 from . import whatif_requests as build
 from .errors import SpiRpcError
 
-SERVICE = "spi.v1.SpiEngine"
-METHODS: Mapping[str, tuple[type[Message], type[Message]]] = {
-    "ListRulesets": (engine_pb2.ListRulesetsRequest, engine_pb2.ListRulesetsResponse),
-    "GetRuleset": (engine_pb2.GetRulesetRequest, engine_pb2.GetRulesetResponse),
-    "ValidateRuleset": (engine_pb2.ValidateRulesetRequest, engine_pb2.ValidateRulesetResponse),
-    "Score": (engine_pb2.ScoreRequest, engine_pb2.ScoreResponse),
-    "Summarize": (engine_pb2.SummarizeRequest, engine_pb2.SummarizeResponse),
-    "GoalSeek": (sim_pb2.GoalSeekRequest, sim_pb2.GoalSeekResponse),
-    "Sensitivity": (sim_pb2.SensitivityRequest, sim_pb2.SensitivityResponse),
-    "EstimateUncertainty": (
-        sim_pb2.EstimateUncertaintyRequest,
-        sim_pb2.EstimateUncertaintyResponse,
-    ),
-    "ListDatasets": (sim_pb2.ListDatasetsRequest, sim_pb2.ListDatasetsResponse),
-    "SurveyProgress": (survey_pb2.SurveyProgressRequest, survey_pb2.SurveyProgressResponse),
-}
-"""Unary RPC name -> (request class, response class)."""
-STREAMS: Mapping[str, tuple[type[Message], type[Message]]] = {
-    "Simulate": (sim_pb2.SimulateRequest, sim_pb2.SimulateResponse),
-    "Sweep": (sim_pb2.SweepRequest, sim_pb2.SweepResponse),
-    "CompareRulesets": (sim_pb2.CompareRulesetsRequest, sim_pb2.CompareRulesetsResponse),
-}
-"""Server-streaming RPC name -> (request class, response message class)."""
-UPLOADS: Mapping[str, tuple[type[Message], type[Message]]] = {
-    "ScoreSurvey": (survey_pb2.ScoreSurveyRequest, survey_pb2.ScoreSurveyResponse),
-}
-"""Client-streaming RPC name -> (request message class, response class)."""
+METHODS: Mapping[str, Declared] = by_kind(UNARY)
+"""Unary RPC name -> its request and response classes (read from engine.proto's descriptor)."""
+STREAMS: Mapping[str, Declared] = by_kind(SERVER_STREAM)
+"""Server-streaming RPC name -> its request and response classes."""
+UPLOADS: Mapping[str, Declared] = by_kind(CLIENT_STREAM)
+"""Client-streaming RPC name -> its request and response classes."""
 
-UNIT_FIELDS = (
-    "unit_id",
-    "group",
-    "internal",
-    "external",
-    "expert",
-    "correction",
-    "correction_integrity",
-    "correction_prevalence",
-)
+UNIT_FIELDS = ("unit_id", "group", *COMPONENTS, "correction", *CORRECTION_PARTS)
 _NUMBERS = UNIT_FIELDS[2:]
 RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED})
 """This client never cancels a call it waits for, so CANCELLED means the server dropped it
@@ -137,27 +109,27 @@ class SpiClient(survey_client.SurveyCalls):
             self._channel = grpc.insecure_channel(target, options)
         self._calls = {
             name: self._channel.unary_unary(
-                f"/{SERVICE}/{name}",
-                request_serializer=request.SerializeToString,
-                response_deserializer=response.FromString,
+                rpc.path,
+                request_serializer=rpc.request.SerializeToString,
+                response_deserializer=rpc.response.FromString,
             )
-            for name, (request, response) in METHODS.items()
+            for name, rpc in METHODS.items()
         }
         self._streams = {
             name: self._channel.unary_stream(
-                f"/{SERVICE}/{name}",
-                request_serializer=request.SerializeToString,
-                response_deserializer=response.FromString,
+                rpc.path,
+                request_serializer=rpc.request.SerializeToString,
+                response_deserializer=rpc.response.FromString,
             )
-            for name, (request, response) in STREAMS.items()
+            for name, rpc in STREAMS.items()
         }
         self._uploads = {
             name: self._channel.stream_unary(
-                f"/{SERVICE}/{name}",
-                request_serializer=request.SerializeToString,
-                response_deserializer=response.FromString,
+                rpc.path,
+                request_serializer=rpc.request.SerializeToString,
+                response_deserializer=rpc.response.FromString,
             )
-            for name, (request, response) in UPLOADS.items()
+            for name, rpc in UPLOADS.items()
         }
 
     def __enter__(self) -> SpiClient:
@@ -447,12 +419,10 @@ class SpiClient(survey_client.SurveyCalls):
         return sim.impact_from_pb(list(self.stream("CompareRulesets", request, timeout=timeout)))
 
 
-def _check_request(
-    table: Mapping[str, tuple[type[Message], type[Message]]], name: str, request: Message
-) -> None:
+def _check_request(table: Mapping[str, Declared], name: str, request: Message) -> None:
     if name not in table:
         raise ValueError(f"unknown RPC {name!r}; expected one of {', '.join(table)}")
-    expected = table[name][0]
+    expected = table[name].request
     if not isinstance(request, expected):
         raise TypeError(
             f"{name} takes a {expected.DESCRIPTOR.full_name}; got {type(request).__name__}"

@@ -17,18 +17,13 @@ from spi_engine import (
     load_file,
 )
 from spi_engine.tabular import Table, parse_csv, read_csv, units_from_table
+from spi_engine.units import COMPONENTS, CORRECTION_PARTS
 
 from . import render
 from .backend import Backend
 
-SINGLE_OPTIONS = (
-    "internal",
-    "external",
-    "expert",
-    "correction",
-    "correction_integrity",
-    "correction_prevalence",
-)
+SINGLE_OPTIONS = (*COMPONENTS, "correction", *CORRECTION_PARTS)
+"""The single-unit options of `spi score` and `spi summarize`, as Units columns are named."""
 
 
 def describe(error: SpiError) -> str:
@@ -56,13 +51,13 @@ def read_table(args: argparse.Namespace) -> Table:
         if args.input == "-":
             return parse_csv(sys.stdin.read(), "<stdin>")
         return read_csv(args.input)
-    missing = [name for name in ("internal", "external", "expert") if getattr(args, name) is None]
+    missing = [name for name in COMPONENTS if getattr(args, name) is None]
     if missing:
         raise usage(
             f"give --input FILE, or one unit with --internal, --external and --expert (missing: --{', --'.join(missing)})"
         )
-    header = ["unit_id", "internal", "external", "expert"]
-    values = [args.unit_id, *(repr(getattr(args, n)) for n in ("internal", "external", "expert"))]
+    header = ["unit_id", *COMPONENTS]
+    values = [args.unit_id, *(repr(getattr(args, n)) for n in COMPONENTS)]
     corrections = _single_corrections(args)
     header += list(corrections)
     values += list(corrections.values())

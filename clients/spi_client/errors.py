@@ -7,13 +7,15 @@ It carries the gRPC status code, the server's message, and the field violations 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import grpc
 from google.protobuf import any_pb2
 
 # googleapis-common-protos ships no type stubs; its messages are used as plain protobuf messages.
 from google.rpc import error_details_pb2  # type: ignore[import-untyped]
-from grpc_status import rpc_status
+
+if TYPE_CHECKING:  # grpc is imported when a failed call is read: the CLI in-process needs none
+    import grpc
 
 
 @dataclass(frozen=True)
@@ -46,12 +48,16 @@ class SpiRpcError(Exception):
     @classmethod
     def from_rpc_error(cls, error: grpc.RpcError, method: str = "") -> SpiRpcError:
         """Read code, message and BadRequest field violations from a failed call."""
+        import grpc
+
         code = error.code() if hasattr(error, "code") else grpc.StatusCode.UNKNOWN
         message = (error.details() if hasattr(error, "details") else "") or ""
         return cls(code, message, _violations(error), method)
 
 
 def _violations(error: grpc.RpcError) -> tuple[FieldViolation, ...]:
+    from grpc_status import rpc_status
+
     try:
         status = rpc_status.from_call(error)
     except ValueError:  # a status whose details disagree with its code or message

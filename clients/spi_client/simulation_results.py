@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from spi.v1 import simulation_pb2 as pb
+from spi_engine.units import COMPONENTS
 
 from .comparison_results import (
     Comparison,
@@ -365,7 +366,7 @@ def sweep_from_pb(responses: Sequence[pb.SweepResponse]) -> SweepResult:
 
 
 def _components(values: pb.ComponentValues) -> tuple[float | None, ...]:
-    return tuple(optional(values, name) for name in ("internal", "external", "expert"))
+    return tuple(optional(values, name) for name in COMPONENTS)
 
 
 def _monte_carlo(unit: pb.UnitUncertainty) -> MonteCarloAnswer | None:

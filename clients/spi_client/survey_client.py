@@ -15,7 +15,8 @@ from typing import Any, Protocol, cast
 import spi_engine.survey as sv
 from spi.v1 import instrument_pb2 as ipb
 from spi.v1 import survey_pb2 as pb
-from spi_engine.convert_survey import response_counts, score_requests
+from spi_engine.convert_survey import population_to_pb, response_counts, score_requests
+from spi_engine.survey.instrument_checks import RESERVED_COLUMNS
 
 from .survey_results import (
     SurveyProgressResult,
@@ -26,15 +27,6 @@ from .survey_results import (
 
 ProgressCallback = Callable[[int, int], None]
 """Called after each chunk is handed to gRPC: (respondents sent so far, respondents in all)."""
-RESPONDENT_COLUMNS = (
-    "respondent_id",
-    "unit_id",
-    "sub_unit_id",
-    "group",
-    "completion_seconds",
-    "device_fingerprint",
-    "submitted_at",
-)
 MODES = {
     "off": pb.SCREENING_MODE_OFF,
     "exclude": pb.SCREENING_MODE_EXCLUDE,
@@ -94,7 +86,7 @@ def responses_of(source: Any, instrument: sv.Instrument) -> sv.Responses:
         respondent_ids=columns["respondent_id"],
         unit_ids=columns["unit_id"],
         groups=columns["group"],
-        answers={k: v for k, v in columns.items() if k not in RESPONDENT_COLUMNS},
+        answers={k: v for k, v in columns.items() if k not in RESERVED_COLUMNS},
         sub_unit_ids=columns.get("sub_unit_id"),
         completion_seconds=columns.get("completion_seconds"),
         device_fingerprints=columns.get("device_fingerprint"),
@@ -115,23 +107,7 @@ def population_entries(population: Any) -> list[ipb.PopulationEntry]:
             sampled=c.get("sampled"),
             sub_unit_ids=c.get("sub_unit_id"),
         )
-    return [
-        ipb.PopulationEntry(
-            unit_id=unit,
-            sub_unit_id=sub,
-            group=group + 1,
-            population=size,
-            sampled=sampled,
-        )
-        for unit, sub, group, size, sampled in zip(
-            population.unit_ids,
-            population.sub_unit_ids,
-            population.groups.tolist(),
-            population.population.tolist(),
-            population.sampled.tolist(),
-            strict=True,
-        )
-    ]
+    return population_to_pb(population)
 
 
 def _reported(

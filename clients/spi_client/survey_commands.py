@@ -21,11 +21,10 @@ from typing import Any, cast
 import numpy as np
 
 import spi_engine.survey as sv
-from spi.v1 import instrument_pb2 as ipb
 from spi.v1 import survey_pb2 as pb
+from spi_engine.convert_survey import cell_counts, population_to_pb, score_requests
 from spi_engine.errors import InvalidInputError, Violation
 from spi_engine.survey.files import TRUTH_NAMES
-from spi_engine.survey.labels import as_strings, factorize
 
 from . import survey_render as out
 from .backend import Backend
@@ -126,67 +125,18 @@ def instrument_source(reference: str, inst: sv.Instrument) -> dict[str, Any]:
     return {"instrument_id": inst.id}
 
 
-def population_entries(table: sv.Population | None) -> list[ipb.PopulationEntry]:
-    if table is None:
-        return []
-    return [
-        ipb.PopulationEntry(
-            unit_id=unit, sub_unit_id=sub, group=group + 1, population=size, sampled=sampled
-        )
-        for unit, sub, group, size, sampled in zip(
-            table.unit_ids,
-            table.sub_unit_ids,
-            table.groups.tolist(),
-            table.population.tolist(),
-            table.sampled.tolist(),
-            strict=True,
-        )
-    ]
-
-
-def _text_column(labels: Any, rows: slice) -> ipb.TextColumn:
-    return ipb.TextColumn(dictionary=list(labels.names), codes=labels.codes[rows].tolist())
-
-
-def chunk_of(responses: sv.Responses, rows: slice, screening: bool) -> ipb.RespondentChunk:
-    """Respondents ``rows`` as one packed RespondentChunk (screening columns only when needed)."""
-    ids = as_strings(responses.respondent_ids[rows])
-    chunk = ipb.RespondentChunk(
-        respondent_ids=ids.tolist(),
-        unit_ids=_text_column(responses.units, rows),
-        sub_unit_ids=_text_column(responses.sub_units, rows),
-        groups=(responses.groups[rows] + 1).tolist(),
-        answers=[
-            ipb.AnswerColumn(item_id=item, codes=responses.answers[i, rows].tolist())
-            for i, item in enumerate(responses.instrument.item_ids)
-        ],
-    )
-    if screening:
-        chunk.completion_seconds.extend(responses.completion_seconds[rows].tolist())
-        devices = factorize(as_strings(responses.devices[rows]))
-        chunk.device_fingerprints.CopyFrom(
-            ipb.TextColumn(dictionary=list(devices.names), codes=devices.codes.tolist())
-        )
-        chunk.submitted_at.extend(responses.submitted_at[rows].tolist())
-    return chunk
-
-
 def uploaded(
-    start: pb.ScoreSurveyStart, responses: sv.Responses, screening: bool
+    start: pb.ScoreSurveyStart, responses: sv.Responses
 ) -> Iterator[pb.ScoreSurveyRequest]:
-    """The ScoreSurvey upload: start, chunks of CHUNK_ROWS respondents (with a progress bar on a
-    terminal for large files), end."""
-    yield pb.ScoreSurveyRequest(start=start)
+    """The ScoreSurvey upload (:func:`spi_engine.convert_survey.score_requests`: start, chunks of
+    CHUNK_ROWS respondents, end), with a progress bar on a terminal for large files."""
     total = len(responses)
     shown = None if total >= PROGRESS_FROM else False
-    chunks = 0
     with Progress("uploading respondents", total, enabled=shown) as bar:
-        for first in range(0, total, CHUNK_ROWS):
-            rows = slice(first, min(first + CHUNK_ROWS, total))
-            yield pb.ScoreSurveyRequest(chunk=chunk_of(responses, rows, screening))
-            bar.advance(rows.stop - rows.start)
-            chunks += 1
-    yield pb.ScoreSurveyRequest(end=pb.ScoreSurveyEnd(respondents=total, chunks=chunks))
+        for request in score_requests(start, responses, CHUNK_ROWS):
+            yield request
+            if request.HasField("chunk"):
+                bar.advance(len(request.chunk.respondent_ids))
 
 
 def read_inputs(
@@ -221,13 +171,13 @@ def ask_scores(
     options = pb.ScreeningOptions(mode=cast("pb.ScreeningMode", mode), list_excluded=listed)
     start = pb.ScoreSurveyStart(
         ruleset_id=backend.use_ruleset(getattr(args, "ruleset", "spi-2024")),
-        population=population_entries(table),
+        population=population_to_pb(table),
         screening=options,
         expected_respondents=len(responses),
         **instrument_source(args.instrument, inst),
     )
     with in_file(args.responses):
-        return backend.score_survey(uploaded(start, responses, screening))
+        return backend.score_survey(uploaded(start, responses))
 
 
 def score(args: argparse.Namespace, backend: Backend) -> int:
@@ -259,30 +209,13 @@ def known_units(wanted: list[str], entities: Any) -> tuple[str, ...]:
     return ids
 
 
-def response_counts(responses: sv.Responses) -> tuple[list[pb.ResponseCount], Any]:
-    """Respondents per (unit, sub-unit, group) cell, and each cell's first row in the file."""
-    keys = responses.cells * 3 + responses.groups
-    cells, first, counts = np.unique(keys, return_index=True, return_counts=True)
-    order = np.argsort(first, kind="stable")  # the earliest row of a unit is its first entry's
-    cells, first, counts = cells[order], first[order], counts[order]
-    units = np.array(responses.units.names or ("",), dtype=str)[responses.units.codes[first]]
-    subs = np.array(responses.sub_units.names or ("",), dtype=str)[responses.sub_units.codes[first]]
-    entries = [
-        pb.ResponseCount(unit_id=u, sub_unit_id=s, group=g + 1, respondents=n)
-        for u, s, g, n in zip(
-            units.tolist(), subs.tolist(), (cells % 3).tolist(), counts.tolist(), strict=True
-        )
-    ]
-    return entries, first
-
-
 def progress(args: argparse.Namespace, backend: Backend) -> int:
     inst, responses, table = read_inputs(args, args.sample, screening=args.until is not None)
     if args.until is not None:
         responses = before(responses, args.until)
-    entries, first = response_counts(responses)
+    entries, first = cell_counts(responses)
     request = pb.SurveyProgressRequest(
-        population=population_entries(table),
+        population=population_to_pb(table),
         responses=entries,
         **instrument_source(args.instrument, inst),
     )

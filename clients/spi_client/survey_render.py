@@ -17,11 +17,12 @@ import numpy as np
 
 from spi.v1 import instrument_pb2 as ipb
 from spi.v1 import survey_pb2 as pb
-from spi_engine.numeric import format_steps, round_half_up_steps
+from spi_engine.numeric import half_up_texts
 from spi_engine.survey import text_table
+from spi_engine.survey.instrument import GROUP_NAMES
 
 Row = dict[str, Any]
-GROUPS = ("internal", "external", "expert")
+GROUPS = GROUP_NAMES
 PERCENT_DECIMALS = 2
 
 
@@ -31,8 +32,7 @@ def _name(enum: Any, value: int, prefix: str) -> str:
 
 
 def half_up(value: float, decimals: int) -> str:
-    steps = round_half_up_steps(np.array([float(value)]), decimals)
-    return format_steps(int(steps[0]), decimals)
+    return half_up_texts(np.array([float(value)]), decimals)[0]
 
 
 def percent(message: Any, field: str) -> str:

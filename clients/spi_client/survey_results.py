@@ -13,8 +13,9 @@ from typing import Any
 
 from spi.v1 import instrument_pb2 as ipb
 from spi.v1 import survey_pb2 as pb
+from spi_engine.survey.instrument import GROUP_NAMES
 
-GROUPS = ("internal", "external", "expert")
+GROUPS = GROUP_NAMES
 
 
 def _name(enum: Any, value: int, prefix: str) -> str:

@@ -19,6 +19,8 @@ from typing import Any, TextIO
 from spi.v1 import ruleset_pb2
 from spi.v1 import simulation_pb2 as pb
 from spi_engine import load_file
+from spi_engine.levers import COMPONENT_LEVERS
+from spi_engine.units import SCORE_RANGE
 
 from . import plot_messages, plots, render_changes, render_diff_markdown, render_goal
 from . import whatif_render as out
@@ -43,6 +45,10 @@ from .whatif_options import (
 from .whatif_units import Batch, batches, one_selection, sampling_from_table
 
 PROGRESS_FROM = 1000
+TOP = int(SCORE_RANGE[1])
+"""The highest value of a component lever."""
+PLOT_CORRECTION_TOP = 25
+"""Correction points shown when a plot has no goal to centre on."""
 """Streamed rows or points from which a progress bar is shown (on a terminal only)."""
 MONTE_CARLO_PROGRESS_FROM = 1_000_000
 """Units x draws from which Monte Carlo shows that it is working (on a terminal only)."""
@@ -255,14 +261,14 @@ def plot_lever(unit: pb.UnitGoal) -> pb.LeverAnswer:
 
 def lever_window(answer: pb.LeverAnswer) -> pb.SweepAxis:
     """Whole points around the lever's current value and its goal (its whole range when unknown)."""
-    component = answer.lever in ("internal", "external", "expert")
+    component = answer.lever in COMPONENT_LEVERS
     if not answer.HasField("change"):
-        whole = pb.AxisRange(start=0, stop=100 if component else 25, step=0.25)
+        whole = pb.AxisRange(start=0, stop=TOP if component else PLOT_CORRECTION_TOP, step=0.25)
         return pb.SweepAxis(lever=answer.lever, range=whole)
     now = answer.new_value - answer.change
     low = max(math.floor(min(now, answer.new_value) - PLOT_LEVER_MARGIN), 0)
     top = math.ceil(max(now, answer.new_value) + PLOT_LEVER_MARGIN)
-    top = min(top, 100) if component else top
+    top = min(top, TOP) if component else top
     return pb.SweepAxis(lever=answer.lever, range=pb.AxisRange(start=low, stop=top, step=0.1))
 
 

@@ -7,6 +7,8 @@ import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from spi_engine.units import COMPONENTS
+
 from . import whatif_commands as run
 from .exits import EXIT_CHANGED
 from .whatif_render import LISTED_UNITS
@@ -74,7 +76,7 @@ def unit_options(parser: argparse.ArgumentParser, *, ruleset: bool = True) -> No
     )
     group.add_argument("--group-column", help="column of groups (default: group or type)")
     one = parser.add_argument_group("one unit (instead of --input or --dataset)")
-    for name in ("internal", "external", "expert"):
+    for name in COMPONENTS:
         one.add_argument(f"--{name}", type=float, metavar="SCORE", help=f"{name} component, 0-100")
     one.add_argument(
         "--correction", type=float, metavar="POINTS", help="correction total, points >= 0"

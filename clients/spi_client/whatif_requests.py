@@ -18,6 +18,7 @@ from typing import Any
 
 from spi.v1 import ruleset_pb2, scoring_pb2
 from spi.v1 import simulation_pb2 as pb
+from spi_engine.units import COMPONENTS
 
 OPERATIONS = {
     "set": pb.OPERATION_SET,
@@ -25,7 +26,6 @@ OPERATIONS = {
     "scale": pb.OPERATION_SCALE,
     "cap": pb.OPERATION_CAP,
 }
-COMPONENTS = ("internal", "external", "expert")
 
 
 def selection_message(

@@ -16,7 +16,7 @@ scores. Text columns travel dictionary-encoded; missing answers are -1.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 import numpy as np
@@ -26,7 +26,7 @@ from spi.v1 import instrument_pb2 as ipb
 from ..errors import InvalidInputError, Violation
 from .instrument import GROUP_NAMES, Instrument
 from .labels import Labels, as_strings, factorize
-from .responses import Responses, api_where, responses_from_columns
+from .responses import Responses, Where, api_where, responses_from_columns
 
 
 def text_labels(column: ipb.TextColumn, size: int, name: str) -> Labels | None:
@@ -52,44 +52,95 @@ def text_labels(column: ipb.TextColumn, size: int, name: str) -> Labels | None:
     return factorize(Labels(tuple(column.dictionary), codes))
 
 
-def responses_from_chunk(
-    instrument: Instrument, chunk: ipb.RespondentChunk, *, row_offset: int = 0
-) -> Responses:
-    """Validated Responses from one chunk; messages name rows across the upload."""
+def _answers(instrument: Instrument, chunk: ipb.RespondentChunk, prefix: str) -> dict[str, Any]:
+    """The answer columns by item id: known items, each once, one code per respondent."""
     size = len(chunk.respondent_ids)
-    units = text_labels(chunk.unit_ids, size, "unit_ids")
-    if units is None:
-        raise InvalidInputError([Violation("unit_ids", "expected the unit of every respondent")])
+    known = set(instrument.item_ids)
     answers: dict[str, Any] = {}
-    for position, column in enumerate(chunk.answers):
-        if column.item_id in answers:
+    for column in chunk.answers:
+        name = _joined(prefix, f"answers[item={column.item_id}]")
+        if column.item_id not in known:
             raise InvalidInputError(
                 [
                     Violation(
-                        f"answers[{position}].item_id",
-                        f"expected each item once; {column.item_id!r} is repeated",
+                        name,
+                        f"expected an item of instrument {instrument.id!r}; got an unknown item id",
+                    )
+                ]
+            )
+        if column.item_id in answers:
+            raise InvalidInputError([Violation(name, "expected each item once; got it again")])
+        if len(column.codes) != size:
+            raise InvalidInputError(
+                [
+                    Violation(
+                        f"{name}.codes",
+                        f"expected {size} codes (one per respondent id); got {len(column.codes)}",
                     )
                 ]
             )
         answers[column.item_id] = np.asarray(column.codes, dtype=np.int64)
-    devices = text_labels(chunk.device_fingerprints, size, "device_fingerprints")
+    return answers
+
+
+def _floats(values: Sequence[float], size: int, name: str) -> Any:
+    if not values:
+        return None
+    if len(values) != size:
+        raise InvalidInputError(
+            [Violation(name, f"expected {size} values (one per respondent id); got {len(values)}")]
+        )
+    return np.asarray(values, dtype=np.float64)
+
+
+def _joined(prefix: str, field: str) -> str:
+    return f"{prefix}.{field}" if prefix else field
+
+
+def responses_from_chunk(
+    instrument: Instrument,
+    chunk: ipb.RespondentChunk,
+    *,
+    row_offset: int = 0,
+    prefix: str = "",
+    where: Where | None = None,
+) -> Responses:
+    """Validated Responses from one chunk: the one decoder of RespondentChunk. Fields are named
+    under ``prefix`` (``chunks[3].unit_ids``); values by ``where`` (default: rows across the
+    upload, ``respondents[row_offset + i].column``)."""
+    size = len(chunk.respondent_ids)
+    units = text_labels(chunk.unit_ids, size, _joined(prefix, "unit_ids"))
+    if units is None:
+        raise InvalidInputError(
+            [Violation(_joined(prefix, "unit_ids"), "expected the unit of every respondent")]
+        )
+    if len(chunk.groups) != size:
+        raise InvalidInputError(
+            [
+                Violation(
+                    _joined(prefix, "groups"),
+                    f"expected {size} groups (one per respondent id); got {len(chunk.groups)}",
+                )
+            ]
+        )
+    devices = text_labels(chunk.device_fingerprints, size, _joined(prefix, "device_fingerprints"))
+    seconds = _floats(chunk.completion_seconds, size, _joined(prefix, "completion_seconds"))
     return responses_from_columns(
         instrument,
         respondent_ids=np.array(chunk.respondent_ids, dtype=str),
         unit_ids=units,
         groups=np.asarray(chunk.groups, dtype=np.int64),
-        answers=answers,
-        sub_unit_ids=text_labels(chunk.sub_unit_ids, size, "sub_unit_ids"),
-        completion_seconds=np.asarray(chunk.completion_seconds)
-        if chunk.completion_seconds
-        else None,
+        answers=_answers(instrument, chunk, prefix),
+        sub_unit_ids=text_labels(chunk.sub_unit_ids, size, _joined(prefix, "sub_unit_ids")),
+        completion_seconds=seconds,
         device_fingerprints=devices.values() if devices is not None else None,
-        submitted_at=np.asarray(chunk.submitted_at) if chunk.submitted_at else None,
-        where=lambda row, column: api_where(row + row_offset, column),
+        submitted_at=_floats(chunk.submitted_at, size, _joined(prefix, "submitted_at")),
+        where=where or (lambda row, column: api_where(row + row_offset, column)),
     )
 
 
-def _text_column(values: Any) -> ipb.TextColumn:
+def text_column(values: Any) -> ipb.TextColumn:
+    """A text column dictionary-encoded (names in order of first appearance)."""
     labels = factorize(values)
     return ipb.TextColumn(dictionary=list(labels.names), codes=labels.codes.tolist())
 
@@ -115,7 +166,7 @@ def chunk_from_columns(
         codes[names == name] = index + 1
     chunk = ipb.RespondentChunk(
         respondent_ids=as_strings(respondent_ids).tolist(),
-        unit_ids=_text_column(unit_ids),
+        unit_ids=text_column(unit_ids),
         groups=cast("list[ipb.RespondentGroup]", codes.tolist()),
         answers=[
             ipb.AnswerColumn(item_id=item, codes=np.asarray(values, dtype=np.int64).tolist())
@@ -123,9 +174,9 @@ def chunk_from_columns(
         ],
     )
     if sub_unit_ids is not None:
-        chunk.sub_unit_ids.CopyFrom(_text_column(sub_unit_ids))
+        chunk.sub_unit_ids.CopyFrom(text_column(sub_unit_ids))
     if device_fingerprints is not None:
-        chunk.device_fingerprints.CopyFrom(_text_column(device_fingerprints))
+        chunk.device_fingerprints.CopyFrom(text_column(device_fingerprints))
     if completion_seconds is not None:
         chunk.completion_seconds.extend(np.asarray(completion_seconds, dtype=np.float64).tolist())
     if submitted_at is not None:

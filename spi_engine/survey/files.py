@@ -24,6 +24,7 @@ from .instrument import Instrument
 from .instrument_checks import RESERVED_COLUMNS
 from .labels import Labels, factorize
 from .population import Population, population_from_columns
+from .reasons import REASON_NAMES
 from .responses import Responses, responses_from_columns
 from .times import bad_times, iso_seconds, seconds_iso
 
@@ -273,16 +274,7 @@ def _values(column: Any) -> Any:
 
 def respondent_header(instrument: Instrument) -> tuple[str, ...]:
     """The column order of respondent files written by :func:`write_responses`."""
-    return (
-        "respondent_id",
-        "unit_id",
-        "sub_unit_id",
-        "group",
-        *instrument.item_ids,
-        "completion_seconds",
-        "device_fingerprint",
-        "submitted_at",
-    )
+    return (*RESERVED_COLUMNS[:4], *instrument.item_ids, *RESERVED_COLUMNS[4:])
 
 
 def write_responses(columns: dict[str, Any], instrument: Instrument, path: str | Path) -> Path:
@@ -355,4 +347,4 @@ def write_survey(
     return paths
 
 
-TRUTH_NAMES = ("speeder", "straight_liner", "duplicate_device", "duplicate_answers", "burst")
+TRUTH_NAMES = REASON_NAMES[1:]

@@ -26,7 +26,8 @@ RESERVED_COLUMNS = (
     "device_fingerprint",
     "submitted_at",
 )
-"""Column names of respondent files that are not items."""
+"""Column names of respondent files that are not items, in file order (the items go after
+``group``): the one list of them."""
 MAX_CODE = 100
 """Answer codes are integers from 0 to 100 (held as int8)."""
 SCALE_RANGE = (2, 10)

@@ -10,30 +10,21 @@ from typing import Any
 
 import numpy as np
 
-from ..numeric import FloatArray, format_steps, round_half_up_steps
+from ..numeric import FloatArray, half_up_texts
 from .instrument import GROUP_NAMES
 from .labels import as_strings
 from .progress import Progress
+from .reasons import REASON_NAMES, reasons_of
 from .responses import Responses
 from .results import STATUS_NAMES, EntityScores, SurveyScores
 from .sampling import ADEQUACY_NAMES
-from .screening import BURST, REASON_NAMES, Screening
+from .screening import Screening
 
 Row = dict[str, Any]
 
 
-def _fixed(values: FloatArray, decimals: int) -> list[str]:
-    """Half-up text with ``decimals`` decimals; '' for NaN."""
-    has = ~np.isnan(values)
-    steps = round_half_up_steps(np.where(has, values, 0.0), decimals)
-    return [
-        format_steps(int(s), decimals) if h else ""
-        for s, h in zip(steps.tolist(), has.tolist(), strict=True)
-    ]
-
-
 def _percent(values: FloatArray) -> list[str]:
-    return [f"{text}%" if text else "" for text in _fixed(values * 100.0, 2)]
+    return [f"{text}%" if text else "" for text in half_up_texts(values * 100.0, 2)]
 
 
 def entity_rows(scores: SurveyScores, entities: EntityScores) -> list[Row]:
@@ -41,12 +32,12 @@ def entity_rows(scores: SurveyScores, entities: EntityScores) -> list[Row]:
     margin of error, adequacy, components (``*`` marks one taken from the unit), index, category."""
     rules = scores.ruleset
     est = entities.estimates
-    index = _fixed(scores.index(entities), rules.decimals)
+    index = half_up_texts(scores.index(entities), rules.decimals)
     components = [
         [
             text + ("*" if inherited else "")
             for text, inherited in zip(
-                _fixed(entities.components[:, g], rules.decimals),
+                half_up_texts(entities.components[:, g], rules.decimals),
                 entities.inherited[:, g].tolist(),
                 strict=True,
             )
@@ -80,7 +71,7 @@ def weakest_rows(scores: SurveyScores, entities: EntityScores, row: int) -> list
     """The weakest dimensions of one unit (or sub-unit), with their follow-up actions."""
     inst, rules = scores.instrument, scores.ruleset
     values = entities.estimates.dimension_score[row]
-    text = _fixed(values, rules.decimals)
+    text = half_up_texts(values, rules.decimals)
     result = []
     for d in entities.weakest[row].tolist():
         if d < 0:
@@ -119,7 +110,7 @@ def excluded_rows(screening: Screening, responses: Responses) -> list[Row]:
             {
                 "respondent_id": str(ids[r]),
                 "unit_id": str(units[r]),
-                "reasons": ",".join(REASON_NAMES[k] for k in range(1, BURST + 1) if bits >> k & 1),
+                "reasons": ",".join(REASON_NAMES[k] for k in reasons_of(bits)),
                 "related_to": str(ids[related]) if related >= 0 else "",
             }
         )

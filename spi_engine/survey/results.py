@@ -19,12 +19,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .. import __version__
 from ..errors import InvalidInputError, Violation
 from ..numeric import FloatArray, IntArray, round_half_up_steps, steps_to_float
 from ..ruleset import Ruleset
 from ..scoring import score
 from ..units import units_from_columns
+from ..version import __version__
 from .estimates import GROUPS, Estimates, estimate
 from .instrument import GROUP_NAMES, Instrument
 from .labels import as_strings, factorize, key_rows

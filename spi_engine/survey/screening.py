@@ -54,11 +54,17 @@ from ..numeric import FloatArray, IntArray
 from .bursts import bursts
 from .instrument import GROUP_NAMES, MISSING_CODE, Instrument, ScreeningRules
 from .labels import TextArray, string_hashes
+from .reasons import (
+    BURST,
+    DUPLICATE_ANSWERS,
+    DUPLICATE_DEVICE,
+    REASONS,
+    SPEEDER,
+    STRAIGHT_LINER,
+)
 from .responses import Responses
 from .results import Corrections
 
-SPEEDER, STRAIGHT_LINER, DUPLICATE_DEVICE, DUPLICATE_ANSWERS, BURST = 1, 2, 3, 4, 5
-REASON_NAMES = ("", "speeder", "straight_liner", "duplicate_device", "duplicate_answers", "burst")
 GROUPS = len(GROUP_NAMES)
 PRIOR_RESPONDENTS = 20
 """Weight, in respondents, of the shares of all units in a unit's own answer shares."""
@@ -105,7 +111,7 @@ class Screening:
         rule = self.instrument.local_rule
         if rule is None:
             return None
-        counted = rule.reasons or tuple(range(1, BURST + 1))
+        counted = rule.reasons or REASONS
         mask = sum(1 << r for r in counted)
         flagged = np.bincount(
             self.unit_codes, weights=(self.reasons & mask) != 0, minlength=len(self.unit_ids)
@@ -138,7 +144,7 @@ def screen(responses: Responses, *, rules: ScreeningRules | None = None) -> Scre
     related[burst_rows] = np.where(related[burst_rows] < 0, first, related[burst_rows])
     n_units = len(responses.units.names)
     flagged = np.zeros((n_units, BURST + 1), dtype=np.int64)
-    for reason in range(1, BURST + 1):
+    for reason in REASONS:
         flagged[:, reason] = np.bincount(
             responses.units.codes, weights=(reasons >> reason) & 1, minlength=n_units
         )

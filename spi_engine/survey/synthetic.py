@@ -33,8 +33,8 @@ import numpy.typing as npt
 from ..errors import InvalidInputError, Violation
 from ..numeric import FloatArray, IntArray
 from .instrument import GROUP_NAMES, MISSING_CODE, Instrument
+from .reasons import BURST, DUPLICATE_ANSWERS, DUPLICATE_DEVICE, SPEEDER, STRAIGHT_LINER
 
-SPEEDER, STRAIGHT_LINER, DUPLICATE_DEVICE, DUPLICATE_ANSWERS, BURST = 1, 2, 3, 4, 5
 SURVEY_START = np.datetime64("2024-07-01T00:00:00", "s").astype(np.int64)
 SURVEY_DAYS = 92
 DAY = 86_400.0

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from spi_client import cli
+from tests.catalogue import KNOWN
 
 pytestmark = pytest.mark.integration
 
@@ -112,7 +113,7 @@ def test_server_refusals_read_like_in_process(
     assert local == (
         2,
         "",
-        "spi: error: unknown ruleset 'spi-1999'; known rulesets: spi-2021, spi-2022, spi-2023, spi-2024, spi-2025\n",
+        f"spi: error: unknown ruleset 'spi-1999'; known rulesets: {KNOWN}\n",
     )
     assert remote == local
 

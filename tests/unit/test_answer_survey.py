@@ -22,7 +22,7 @@ from spi_engine.answer_survey import (
     score_survey,
     survey_progress,
 )
-from spi_engine.convert_survey import chunk_of, response_counts, score_requests
+from spi_engine.convert_survey import chunk_of, population_to_pb, response_counts, score_requests
 from spi_engine.survey.instrument import UnknownInstrumentError
 
 
@@ -57,17 +57,7 @@ def sources(**limits: int) -> SurveySources:
     return SurveySources(bundled(), bundled_instruments(), SurveyLimits(**limits))
 
 
-def population_pb(population: sv.Population) -> list[ipb.PopulationEntry]:
-    return [
-        ipb.PopulationEntry(
-            unit_id=population.unit_ids[i],
-            sub_unit_id=population.sub_unit_ids[i],
-            group=int(population.groups[i]) + 1,  # type: ignore[arg-type]
-            population=int(population.population[i]),
-            sampled=int(population.sampled[i]),
-        )
-        for i in range(len(population))
-    ]
+population_pb = population_to_pb
 
 
 def start(mode: pb.ScreeningMode = pb.SCREENING_MODE_OFF, **fields: object) -> pb.ScoreSurveyStart:

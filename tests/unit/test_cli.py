@@ -13,6 +13,7 @@ import pytest
 
 from spi_client.cli import main
 from spi_engine import bundled
+from tests.catalogue import BUNDLED_IDS, KNOWN
 
 PROBOLINGGO = [
     "--internal",
@@ -230,7 +231,7 @@ def test_several_problems_are_listed(capsys: pytest.CaptureFixture[str], tmp_pat
     [
         (
             ["--ruleset", "spi-2019", *PROBOLINGGO],
-            "unknown ruleset 'spi-2019'; known rulesets: spi-2021, spi-2022, spi-2023, spi-2024, spi-2025",
+            f"unknown ruleset 'spi-2019'; known rulesets: {KNOWN}",
         ),
         (
             ["--ruleset", "spi-2024", "--internal", "1", "--external", "2"],
@@ -261,7 +262,7 @@ def test_several_problems_are_listed(capsys: pytest.CaptureFixture[str], tmp_pat
         ),
         (
             ["--ruleset", "auto", "--year", "2019", *PROBOLINGGO],
-            "--year: expected a year with a ruleset (spi-2021, spi-2022, spi-2023, spi-2024, spi-2025); got '2019'",
+            f"--year: expected a year with a ruleset ({KNOWN}); got '2019'",
         ),
     ],
 )
@@ -309,7 +310,7 @@ def test_summarize_ranks_and_means(capsys: pytest.CaptureFixture[str], tmp_path:
 def test_rules_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "rules", "list", "--format", "json")
     ids = [r["id"] for r in json.loads(out)["rulesets"]]
-    assert (code, ids) == (0, ["spi-2021", "spi-2022", "spi-2023", "spi-2024", "spi-2025"])
+    assert (code, ids) == (0, list(BUNDLED_IDS))
     code, out, _ = run(capsys, "rules", "show", "spi-2022")
     assert code == 0
     assert out.startswith("# spi-2022  sha256 ")

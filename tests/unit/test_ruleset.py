@@ -13,8 +13,7 @@ from google.protobuf import text_format
 from spi.v1 import ruleset_pb2
 from spi_engine import InvalidRulesetError, Ruleset, Violation, bundled, load_file, parse_text
 from spi_engine.ruleset import from_message, message_from_binary, message_from_text, sha256_of
-
-BUNDLED_IDS = ["spi-2021", "spi-2022", "spi-2023", "spi-2024", "spi-2025"]
+from tests.catalogue import BUNDLED_IDS
 
 
 def rules_2024() -> Ruleset:

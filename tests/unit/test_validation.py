@@ -12,6 +12,7 @@ from spi.v1 import ruleset_pb2
 from spi_engine import InvalidRulesetError, Violation, bundled
 from spi_engine.ruleset import from_message, parse_text
 from spi_engine.validation import validate
+from tests.catalogue import BUNDLED_IDS
 
 Edit = Callable[[ruleset_pb2.Ruleset], None]
 NAN = float("nan")
@@ -421,7 +422,7 @@ def test_valid_variants_have_no_violation(edit: Edit) -> None:
     assert validate(edited(edit)) == []
 
 
-@pytest.mark.parametrize("ruleset_id", ["spi-2021", "spi-2022", "spi-2023", "spi-2024", "spi-2025"])
+@pytest.mark.parametrize("ruleset_id", BUNDLED_IDS)
 def test_bundled_rulesets_are_valid(ruleset_id: str) -> None:
     assert validate(base(ruleset_id)) == []
 
