@@ -62,7 +62,8 @@ class Context:
 
     rulesets: Catalog
     datasets: Datasets = field(default_factory=lambda: Datasets({}))
-    instruments: Mapping[str, Instrument] = field(default_factory=answer_survey.bundled_instruments)
+    instruments: Mapping[str, Instrument] | None = None
+    """survey instruments by id; None: the bundled ones, loaded only when a survey RPC asks"""
     limits: answer_whatif.Limits = field(default_factory=answer_whatif.Limits)
     survey_limits: answer_survey.SurveyLimits = field(default_factory=answer_survey.SurveyLimits)
     decision_id: str = ""
@@ -74,7 +75,10 @@ class Context:
         return answer_whatif.Sources(self.rulesets, self.datasets, self.limits)
 
     def survey(self) -> answer_survey.SurveySources:
-        return answer_survey.SurveySources(self.rulesets, self.instruments, self.survey_limits)
+        instruments = self.instruments
+        if instruments is None:
+            instruments = answer_survey.bundled_instruments()
+        return answer_survey.SurveySources(self.rulesets, instruments, self.survey_limits)
 
 
 Answer = Callable[[Any, Context], Any]
