@@ -107,30 +107,9 @@ class SpiClient(survey_client.SurveyCalls):
             self._channel = grpc.secure_channel(target, credentials, options)
         else:
             self._channel = grpc.insecure_channel(target, options)
-        self._calls = {
-            name: self._channel.unary_unary(
-                rpc.path,
-                request_serializer=rpc.request.SerializeToString,
-                response_deserializer=rpc.response.FromString,
-            )
-            for name, rpc in METHODS.items()
-        }
-        self._streams = {
-            name: self._channel.unary_stream(
-                rpc.path,
-                request_serializer=rpc.request.SerializeToString,
-                response_deserializer=rpc.response.FromString,
-            )
-            for name, rpc in STREAMS.items()
-        }
-        self._uploads = {
-            name: self._channel.stream_unary(
-                rpc.path,
-                request_serializer=rpc.request.SerializeToString,
-                response_deserializer=rpc.response.FromString,
-            )
-            for name, rpc in UPLOADS.items()
-        }
+        self._calls = _callables(self._channel.unary_unary, METHODS)
+        self._streams = _callables(self._channel.unary_stream, STREAMS)
+        self._uploads = _callables(self._channel.stream_unary, UPLOADS)
 
     def __enter__(self) -> SpiClient:
         return self
@@ -417,6 +396,18 @@ class SpiClient(survey_client.SurveyCalls):
             chunk_size=chunk_size,
         )
         return sim.impact_from_pb(list(self.stream("CompareRulesets", request, timeout=timeout)))
+
+
+def _callables(make: Any, table: Mapping[str, Declared]) -> dict[str, Any]:
+    """One channel callable per RPC of ``table`` (``make``: the channel's method for its kind)."""
+    return {
+        name: make(
+            rpc.path,
+            request_serializer=rpc.request.SerializeToString,
+            response_deserializer=rpc.response.FromString,
+        )
+        for name, rpc in table.items()
+    }
 
 
 def _check_request(table: Mapping[str, Declared], name: str, request: Message) -> None:
