@@ -14,14 +14,14 @@ RULES = bundled().get("spi-2024")
 
 
 def batch() -> Units:
-    """Four units: Probolinggo 2024 (total correction), two with parts, one with no correction."""
+    """Four units: Probolinggo 2024 (total correction), two with parts, one with correction 0."""
     return units_from_columns(
         [75.61, 80.00, 70.00, 99.50],
         [89.02, 76.00, 71.00, 98.00],
         [73.53, 77.90, 72.00, 99.00],
         correction_integrity=[np.nan, 0.50, 1.20, np.nan],
         correction_prevalence=[np.nan, 0.00, 0.30, np.nan],
-        correction=[7.59, np.nan, np.nan, np.nan],
+        correction=[7.59, np.nan, np.nan, 0.0],
         ids=["probolinggo", "kota-a", "kab-b", "top"],
         groups=["kabupaten", "kota", "kabupaten", "provinsi"],
     )

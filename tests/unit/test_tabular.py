@@ -177,7 +177,7 @@ def test_parts_and_totals_per_row() -> None:
         "unit_id,internal,external,expert,correction_integrity,correction_prevalence,correction\n"
         "a,80,80,80,1,2,\n"
         "b,80,80,80,,,4\n"
-        "c,80,80,80,,,\n"
+        "c,80,80,80,,,0\n"
         "d,80,80,80,1,2,3\n"
     )
     units = units_of(text)
@@ -185,6 +185,13 @@ def test_parts_and_totals_per_row() -> None:
     assert units.correction_integrity.tolist() == [1.0, 0.0, 0.0, 1.0]
     assert units.correction_prevalence.tolist() == [2.0, 0.0, 0.0, 2.0]
     assert units.correction_unsplit.tolist() == [0.0, 4.0, 0.0, 0.0]
+
+
+def test_a_row_with_every_correction_cell_empty_is_an_error() -> None:
+    text = "unit_id,internal,external,expert,correction_integrity,correction_prevalence,correction\nc,80,80,80,,,\n"
+    with pytest.raises(InvalidInputError) as caught:
+        units_of(text)
+    assert caught.value.violations[0].field == "line 2, column 'correction'"
 
 
 def test_published_header() -> None:
