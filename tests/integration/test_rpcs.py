@@ -16,7 +16,14 @@ pytestmark = pytest.mark.integration
 
 PROBOLINGGO = {"internal": 75.61, "external": 89.02, "expert": 73.53, "correction": 7.59}
 UNITS = [
-    {"unit_id": "a", "group": "kota", "internal": 80.0, "external": 85.5, "expert": 70.25},
+    {
+        "unit_id": "a",
+        "group": "kota",
+        "internal": 80.0,
+        "external": 85.5,
+        "expert": 70.25,
+        "correction": 0.0,
+    },
     {"unit_id": "b", "group": "kabupaten", **PROBOLINGGO},
     {
         "unit_id": "c",
@@ -27,7 +34,7 @@ UNITS = [
         "correction_integrity": 0.5,
         "correction_prevalence": 0.25,
     },
-    {"unit_id": "d", "internal": 100.0, "external": 100.0, "expert": 100.0},
+    {"unit_id": "d", "internal": 100.0, "external": 100.0, "expert": 100.0, "correction": 0.0},
 ]
 
 
@@ -135,7 +142,7 @@ def test_errors_reach_the_client_with_field_violations(client: SpiClient) -> Non
 
 def test_an_absent_component_is_an_error_not_a_zero(client: SpiClient) -> None:
     with pytest.raises(SpiRpcError) as raised:
-        client.score_many("spi-2024", [{"internal": 70.0, "expert": 70.0}])
+        client.score_many("spi-2024", [{"internal": 70.0, "expert": 70.0, "correction": 0.0}])
     assert raised.value.violations[0].field == "units[0].external"
     assert "absent" in raised.value.violations[0].description
 

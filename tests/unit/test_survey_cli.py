@@ -636,3 +636,15 @@ def test_a_csv_with_blank_lines_is_read_and_named_by_its_lines(
     assert err.startswith(
         f"spi: error: {spaced}: line {first + 3}, column 'unit_id': unit 'kabupaten-002' has "
     )
+
+
+def test_progress_on_day_0_with_a_header_only_responses_file(
+    capsys: pytest.CaptureFixture[str], survey: Path, tmp_path: Path
+) -> None:
+    header = (survey / "respondents.csv").read_text("utf-8").splitlines()[0]
+    empty = tmp_path / "none-yet.csv"
+    empty.write_text(header + "\n", "utf-8")
+    argv = ["survey", "progress", "--sample", str(survey / "population.csv")]
+    code, out, err = run(capsys, *argv, "--responses", str(empty))
+    assert (code, err) == (0, "")
+    assert "0 responses so far" in out.splitlines()[0]
