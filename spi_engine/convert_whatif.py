@@ -44,7 +44,7 @@ from .convert_results import (
 from .errors import InvalidInputError, LimitExceededError, Violation
 from .levers import LEVERS
 from .scenario import Intervention, Scenario
-from .sweep import Axis, axis
+from .sweep import Axis, axis, range_steps
 from .uncertainty import Sampling, sampling_from_errors, sampling_from_respondents
 from .units import COMPONENTS
 from .variants import Variant
@@ -107,6 +107,7 @@ def prefixed(prefix: str, old: str = "") -> Iterator[None]:
         raise InvalidInputError(
             [Violation(_under(prefix, old, v.field), v.description) for v in error.violations],
             context=error.context,
+            total=error.total,
         ) from None
 
 
@@ -277,11 +278,11 @@ def axes_from_pb(axes: Sequence[pb.SweepAxis], max_values: int, field: str = "ax
 
 
 def _range_axis(lever: str, span: pb.AxisRange, max_values: int, field: str) -> Axis:
-    if np.isfinite([span.start, span.stop, span.step]).all() and span.step > 0:
-        count = int(np.floor((span.stop - span.start) / span.step + 1e-9)) + 1
+    with prefixed(field, "axis"):
+        first, last, width = range_steps(span.start, span.stop, span.step)
+        count = (last - first) // width + 1  # in integers: no overflow, no rounding
         if count > max_values:
             raise LimitExceededError("sweep grid points", max_values, count)
-    with prefixed(field, "axis"):
         return axis(lever, span.start, span.stop, span.step)
 
 

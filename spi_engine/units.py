@@ -26,6 +26,9 @@ from .numeric import FloatArray, as_float_array
 COMPONENTS = ("internal", "external", "expert")
 CORRECTION_PARTS = ("correction_integrity", "correction_prevalence")
 SCORE_RANGE = (0.0, 100.0)
+MAX_CORRECTION = 100.0
+"""The most correction points a value may carry: more would take any index below 0 (and 1e308
+would overflow the arithmetic)."""
 TOTAL_TOLERANCE = 0.01 + 1e-9
 """How far a given correction total may differ from the sum of its parts (both are rounded)."""
 MAX_VIOLATIONS = 20
@@ -215,9 +218,8 @@ def _column(name: str, values: Any, size: int | None = None) -> FloatArray:
 
 
 # Per row of the given matrix: the range of a value.
-_MAX_FLOAT = float(np.finfo(np.float64).max)
 _LOW = np.array([[SCORE_RANGE[0]]] * 3 + [[0.0]] * 3)
-_HIGH = np.array([[SCORE_RANGE[1]]] * 3 + [[_MAX_FLOAT]] * 3)
+_HIGH = np.array([[SCORE_RANGE[1]]] * 3 + [[MAX_CORRECTION]] * 3)
 
 
 def _plainly_valid(given: FloatArray, absent: BoolArray, both_parts: BoolArray) -> bool:
@@ -242,7 +244,7 @@ def _plainly_valid_row(row: Row) -> bool:
     if not all(v is not None and low <= v <= high for v in components):
         return False
     corrections = (integrity, prevalence, total)
-    if not all(v is None or 0.0 <= v <= _MAX_FLOAT for v in corrections):
+    if not all(v is None or 0.0 <= v <= MAX_CORRECTION for v in corrections):
         return False
     if (integrity is None) != (prevalence is None):
         return False  # one part only: an error, named on the vectorised path
@@ -282,14 +284,14 @@ def _check_values(given: FloatArray, absent: BoolArray, where: Where, found: Fla
             found.add(column, np.flatnonzero(bad), _got(where, name, values, RANGE_EXPECTED))
         for column, name in enumerate(GIVEN_COLUMNS[3:], start=3):
             values = given[column]
-            bad = ~absent[column] & ~(np.isfinite(values) & (values >= 0))
+            bad = ~absent[column] & ~((values >= 0) & (values <= MAX_CORRECTION))
             found.add(column, np.flatnonzero(bad), _got(where, name, values, POINTS_EXPECTED))
     _check_forms(given, absent, where, found)
     return found
 
 
 RANGE_EXPECTED = "expected a number from 0 to 100"
-POINTS_EXPECTED = "expected points >= 0"
+POINTS_EXPECTED = "expected points from 0 to 100"
 CORRECTION_EXPECTED = (
     "expected a correction: 'correction' (points >= 0; write 0 for none) or both "
     "'correction_integrity' and 'correction_prevalence'"

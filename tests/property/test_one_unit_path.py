@@ -182,9 +182,9 @@ def test_one_unit_scores_equal_the_vectorised_scores_column_by_column(
 
 
 def test_a_nan_index_from_an_unvalidated_ruleset_is_left_to_the_vectorised_path() -> None:
-    rules = dataclasses.replace(bundled().get("spi-2024"), correction_factors=(-2.0, 2.0))
+    rules = dataclasses.replace(bundled().get("spi-2024"), correction_factors=(-1e308, 1e308))
     row = {name: 50.0 for name in FIELDS[:3]} | {"id": "", "group": "", "correction": NAN}
-    row |= {"correction_integrity": 1e308, "correction_prevalence": 1e308}
+    row |= {"correction_integrity": 100.0, "correction_prevalence": 100.0}
     units = rows_to_units([row, row])
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")

@@ -210,7 +210,7 @@ def test_output_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None
         ),
         (
             "unit_id,internal,external,expert,correction\na,70,80,90,-2\n",
-            "u.csv: line 2, column 'correction': expected points >= 0; got -2.0",
+            "u.csv: line 2, column 'correction': expected points from 0 to 100; got -2.0",
         ),
         (
             "unit_id,internal,external,expert,correction\na,70,80\n",
@@ -265,7 +265,7 @@ def test_several_problems_are_listed(capsys: pytest.CaptureFixture[str], tmp_pat
                 "--correction",
                 "-1",
             ],
-            "--correction: expected points >= 0; got -1.0",
+            "--correction: expected points from 0 to 100; got -1.0",
         ),
         (
             ["--ruleset", "spi-2024", "--internal", "nan", "--external", "2", "--expert", "3"],

@@ -184,9 +184,13 @@ def test_a_variant_scores_the_scenario_side_under_its_own_rules() -> None:
         (
             Intervention("correction_integrity", "cap", -1.0),
             "scenario.interventions[0].value",
-            ">= 0",
+            "from 0 to 100",
         ),
-        (Intervention("external", "scale", -0.5), "scenario.interventions[0].value", "factor >= 0"),
+        (
+            Intervention("external", "scale", -0.5),
+            "scenario.interventions[0].value",
+            "factor from 0 to 1000",
+        ),
         (
             Intervention("external", "add", 1.0, unit_ids=("kota-a", "nowhere")),
             "scenario.interventions[0].unit_ids[1]",

@@ -159,7 +159,7 @@ BAD_FILES: list[tuple[str, str, str, str]] = [
         "negative correction",
         f"{HEADER}\na,1,2,3,-1\n",
         "line 2, column 'correction'",
-        "expected points >= 0; got -1.0",
+        "expected points from 0 to 100; got -1.0",
     ),
     (
         "a blank line before the bad row",

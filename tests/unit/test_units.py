@@ -13,7 +13,7 @@ from spi_engine.units import MAX_VIOLATIONS
 NAN = float("nan")
 INF = float("inf")
 RANGE = "expected a number from 0 to 100; got "
-POINTS = "expected points >= 0; got "
+POINTS = "expected points from 0 to 100; got "
 
 
 ONE_PART = "expected both correction parts (or only the total 'correction'); {} is given, this one is absent"
