@@ -6,7 +6,7 @@ with and without ``--server``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -16,7 +16,8 @@ from spi.v1 import engine_pb2, scoring_pb2
 from .numeric import steps_to_float
 from .scoring import NO_MARGIN, Scores
 from .summary import GroupSummary, Summary
-from .units import NUMERIC_COLUMNS, Row, Units, units_from_rows
+from .text_limits import too_long
+from .units import MAX_VIOLATIONS, NUMERIC_COLUMNS, Flagged, Row, Units, units_from_rows
 
 
 def units_from_pb(units: Sequence[scoring_pb2.UnitInput], prefix: str = "units") -> Units:
@@ -24,14 +25,32 @@ def units_from_pb(units: Sequence[scoring_pb2.UnitInput], prefix: str = "units")
 
     Absent components are errors, not zeros; so is an absent correction (a unit gives
     ``correction``, both parts, or all three) and an explicit NaN anywhere. Every problem of
-    every unit is reported in one error.
+    every unit is reported in one error. An id or group longer than 256 characters is an error
+    too (:mod:`spi_engine.text_limits`).
     """
+    ids = tuple([u.unit_id for u in units])
+    groups = tuple([u.group for u in units])
+    found = Flagged()
+    for column, name, texts in ((-2, "unit_id", ids), (-1, "group", groups)):
+        long = too_long(texts, _field(prefix, name))
+        found.items.extend((_row_of(v.field), column, v) for v in long[:MAX_VIOLATIONS])
+        found.count += len(long)
     return units_from_rows(
         [_given_row(u) for u in units],
-        tuple([u.unit_id for u in units]),
-        tuple([u.group for u in units]),
+        ids,
+        groups,
         where=lambda row, field: f"{prefix}[{row}].{field}",
+        flagged=found if found.count else None,
     )
+
+
+def _field(prefix: str, name: str) -> Callable[[int], str]:
+    return lambda row: f"{prefix}[{row}].{name}"
+
+
+def _row_of(field: str) -> int:
+    """3 from ``units[3].unit_id``."""
+    return int(field.rpartition("[")[2].partition("]")[0])
 
 
 def _given_row(unit: scoring_pb2.UnitInput) -> Row:

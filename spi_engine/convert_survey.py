@@ -26,6 +26,7 @@ from .survey.labels import Labels, as_strings, factorize, factorize_pair
 from .survey.responses import responses_from_columns
 from .survey.results import MISSING_COMPONENT, NOT_PUBLISHED, SCORED, EntityScores
 from .survey.screening import BURST, Screening
+from .text_limits import check_lengths
 
 GROUPS = len(GROUP_NAMES)
 STATUS_CODES = {
@@ -104,6 +105,7 @@ def chunk_responses(instrument: Instrument, chunk: ipb.RespondentChunk, index: i
     """Validated Responses of chunk ``index``; every bad value is named by its field there."""
     prefix = f"chunks[{index}]"
     size = len(chunk.respondent_ids)
+    check_lengths((chunk.respondent_ids, lambda i: f"{prefix}.respondent_ids[{i}]"))
     units = text_labels(chunk.unit_ids, size, f"{prefix}.unit_ids")
     if units is None:
         raise InvalidInputError(
@@ -170,6 +172,10 @@ def group_names(groups: Sequence[int]) -> list[str]:
 
 def population_from_pb(entries: Sequence[ipb.PopulationEntry], prefix: str) -> Population:
     """A validated Population; bad values are named ``<prefix>[row].<field>``."""
+    check_lengths(
+        ([e.unit_id for e in entries], lambda i: f"{prefix}[{i}].unit_id"),
+        ([e.sub_unit_id for e in entries], lambda i: f"{prefix}[{i}].sub_unit_id"),
+    )
     return population_from_columns(
         [e.unit_id for e in entries],
         group_names([e.group for e in entries]),

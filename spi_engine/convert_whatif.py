@@ -45,6 +45,7 @@ from .errors import InvalidInputError, LimitExceededError, Violation
 from .levers import LEVERS
 from .scenario import Intervention, Scenario
 from .sweep import Axis, axis, range_steps
+from .text_limits import check_lengths
 from .uncertainty import Sampling, sampling_from_errors, sampling_from_respondents
 from .units import COMPONENTS
 from .variants import Variant
@@ -129,6 +130,10 @@ def intervention_from_pb(message: pb.Intervention, field: str) -> Intervention:
         names = ", ".join(pb.Operation.Name(code) for code in OPERATIONS)
         got = pb.Operation.Name(message.operation) if message.operation == 0 else message.operation
         raise _invalid(f"{field}.operation", f"expected one of {names}; got {got}")
+    check_lengths(
+        (message.unit_ids, lambda i: f"{field}.unit_ids[{i}]"),
+        (message.groups, lambda i: f"{field}.groups[{i}]"),
+    )
     return Intervention(
         lever=message.lever,
         operation=OPERATIONS[message.operation],

@@ -124,16 +124,21 @@ def units_from_columns(
 
 
 def units_from_rows(
-    rows: Sequence[Row], ids: tuple[str, ...], groups: tuple[str, ...], where: Where = api_where
+    rows: Sequence[Row],
+    ids: tuple[str, ...],
+    groups: tuple[str, ...],
+    where: Where = api_where,
+    flagged: Flagged | None = None,
 ) -> Units:
     """Validate one tuple of ``GIVEN_COLUMNS`` values per unit (None: the field is absent; NaN
     is a bad value like any other) and return Units; ``ids`` and ``groups`` have one entry per row.
 
     A single plainly valid unit (what a service sees most) is converted in Python, without the
     fixed cost of the vectorised checks; anything else, and every error, goes through
-    :func:`units_from_given`.
+    :func:`units_from_given`. ``flagged``: problems the caller found already (reported with
+    the rest).
     """
-    if len(rows) == 1 and _plainly_valid_row(rows[0]):
+    if flagged is None and len(rows) == 1 and _plainly_valid_row(rows[0]):
         return _one_unit(rows[0], ids, groups)
     shape = (len(rows), len(GIVEN_COLUMNS))
     absent = np.array([[v is None for v in row] for row in rows], dtype=np.bool_).reshape(shape)
@@ -141,7 +146,12 @@ def units_from_rows(
         [[math.nan if v is None else v for v in row] for row in rows], dtype=np.float64
     ).reshape(shape)
     return units_from_given(
-        np.ascontiguousarray(given.T), ids, groups, where, absent=np.ascontiguousarray(absent.T)
+        np.ascontiguousarray(given.T),
+        ids,
+        groups,
+        where,
+        absent=np.ascontiguousarray(absent.T),
+        flagged=flagged,
     )
 
 
