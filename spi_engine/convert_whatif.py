@@ -317,7 +317,7 @@ def sampling_from_pb(message: pb.SamplingInput, units: int, field: str = "sampli
         samples = _rows(message.respondents.units, units, where)
         counts = _matrix([u.respondents for u in samples], where, "respondents")
         spread = _matrix([u.deviations for u in samples], where, "deviations")
-        size = _population(samples)
+        size = _population(samples, where)
         with prefixed(where):
             return _respondents(counts, spread, size)
     raise _invalid(field, "expected standard errors or respondent samples; got neither")
@@ -361,9 +361,23 @@ def _matrix(rows: Sequence[pb.ComponentValues], field: str, name: str) -> np.nda
     ).reshape(-1, len(COMPONENTS))
 
 
-def _population(rows: Sequence[pb.RespondentSample]) -> np.ndarray | None:
+def _population(rows: Sequence[pb.RespondentSample], where: str) -> np.ndarray | None:
+    """Population sizes (NaN where unset: an unknown population); a value set to NaN or
+    infinity is an error, not 'unknown'."""
     if not any(row.HasField("population") for row in rows):
         return None
+    problems = [
+        Violation(
+            f"{where}[{i}].population.{c}",
+            "expected a finite population (leave it unset when unknown); "
+            f"got {getattr(row.population, c)!r}",
+        )
+        for i, row in enumerate(rows)
+        for c in COMPONENTS
+        if row.population.HasField(c) and not np.isfinite(getattr(row.population, c))
+    ]
+    if problems:
+        raise InvalidInputError(problems[:20], total=len(problems))
     return np.array(
         [
             [

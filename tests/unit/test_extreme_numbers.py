@@ -200,3 +200,19 @@ def test_rules_check_of_huge_weights_exits_2(
     out = capsys.readouterr().out
     assert code == 2
     assert "weights.internal: expected a weight from 0 to 1; got 1e+308" in out
+
+
+@pytest.mark.parametrize(("rpc", "path"), CASES, ids=[f"{r}:{p}" for r, p in CASES])
+def test_nan_or_infinity_anywhere_is_an_error_never_absent(rpc: str, path: str) -> None:
+    for value in (float("nan"), float("inf"), float("-inf")):
+        request = type(REQUESTS[rpc])()
+        request.CopyFrom(REQUESTS[rpc])
+        _set(request, path, value)
+        with pytest.raises(SpiError):
+            _answer(rpc, request)
+
+
+def _answer(rpc: str, request: Message) -> None:
+    answer = getattr(answer_whatif, rpc)(request, SOURCES)
+    if not isinstance(answer, Message):
+        list(answer)
