@@ -152,3 +152,28 @@ def test_empty_ruleset_id_is_invalid_argument(client: SpiClient) -> None:
         client.score_many("", UNITS)
     assert raised.value.code.name == "INVALID_ARGUMENT"
     assert raised.value.violations[0].field == "ruleset_id"
+
+
+@pytest.mark.parametrize("field", ["correction", "correction_integrity", "correction_prevalence"])
+def test_a_nan_correction_over_the_wire_is_invalid_argument(client: SpiClient, field: str) -> None:
+    unit = scoring_pb2.UnitInput(internal=75.61, external=89.02, expert=79.53)
+    if field == "correction":
+        unit.correction = float("nan")
+    else:
+        unit.correction_integrity = unit.correction_prevalence = 1.0
+        setattr(unit, field, float("nan"))
+    request = engine_pb2.ScoreRequest(ruleset_id="spi-2024", units=[unit])
+    with pytest.raises(SpiRpcError) as raised:
+        client.rpc("Score", request)
+    assert raised.value.code.name == "INVALID_ARGUMENT"
+    assert raised.value.violations[0].field == f"units[0].{field}"
+    assert raised.value.violations[0].description.endswith("got NaN")
+
+
+def test_an_absent_correction_over_the_wire_is_invalid_argument(client: SpiClient) -> None:
+    unit = scoring_pb2.UnitInput(internal=75.61, external=89.02, expert=79.53)
+    request = engine_pb2.ScoreRequest(ruleset_id="spi-2024", units=[unit])
+    with pytest.raises(SpiRpcError) as raised:
+        client.rpc("Score", request)
+    assert raised.value.code.name == "INVALID_ARGUMENT"
+    assert raised.value.violations[0].field == "units[0].correction"
