@@ -49,3 +49,13 @@ def test_a_wrong_form_names_the_expected_one(respondents: object, got: str) -> N
     with pytest.raises(ValueError, match="expected, for all units") as caught:
         sampling_message(respondents=respondents, deviations=[1, 1, 1])
     assert got in str(caught.value)
+
+
+def test_score_survey_takes_ruleset_id_like_every_other_method() -> None:
+    from spi_client import SpiClient
+
+    with SpiClient("127.0.0.1:9") as client:  # no call is made: the arguments are wrong first
+        with pytest.raises(TypeError, match="needs ruleset_id"):
+            client.score_survey({}, instrument="example-survey")
+        with pytest.raises(TypeError, match="not both"):
+            client.score_survey({}, instrument="x", ruleset_id="spi-2024", ruleset="spi-2023")
