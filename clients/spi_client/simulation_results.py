@@ -26,6 +26,7 @@ from .comparison_results import (
     simulation_from_pb,
     unit_change_from_pb,
 )
+from .result_repr import ShortRepr
 from .results import Provenance, provenance_from_pb
 from .simulation_base import enum_name, optional, pandas
 
@@ -101,8 +102,8 @@ class UnitGoal:
     plan: PlanAnswer | None
 
 
-@dataclass(frozen=True)
-class GoalSeekResult:
+@dataclass(frozen=True, repr=False)
+class GoalSeekResult(ShortRepr):
     target: str
     units: tuple[UnitGoal, ...]
     costs: tuple[tuple[str, float, float | None], ...]
@@ -138,8 +139,8 @@ class UnitSensitivity:
     """lever names, the strongest first (a tornado)"""
 
 
-@dataclass(frozen=True)
-class SensitivityResult:
+@dataclass(frozen=True, repr=False)
+class SensitivityResult(ShortRepr):
     slopes: tuple[tuple[str, float | None], ...]
     units: tuple[UnitSensitivity, ...]
     provenance: Provenance
@@ -178,8 +179,8 @@ class SweepPoint:
     category: str
 
 
-@dataclass(frozen=True)
-class SweepResult:
+@dataclass(frozen=True, repr=False)
+class SweepResult(ShortRepr):
     levers: tuple[str, ...]
     sizes: tuple[int, ...]
     units: tuple[SweptUnit, ...]
@@ -231,8 +232,8 @@ class UnitUncertainty:
     certainty: CertaintyAnswer | None
 
 
-@dataclass(frozen=True)
-class UncertaintyResult:
+@dataclass(frozen=True, repr=False)
+class UncertaintyResult(ShortRepr):
     level: float
     draws: int
     seed: int
