@@ -33,6 +33,7 @@ from spi.v1 import simulation_pb2 as sim_pb2
 from . import results, survey_client, unit_inputs
 from . import simulation_results as sim
 from . import whatif_requests as build
+from .by_year import score_by_year
 from .errors import SpiRpcError
 from .unit_inputs import UNIT_FIELDS, unit_to_pb
 
@@ -269,8 +270,12 @@ class SpiClient(survey_client.SurveyCalls):
         ``institution_id``/``id`` and ``type``; any other key is an error naming it) and gives a
         ScoreResult; or a pandas DataFrame with those columns (the same rule), which gives a
         DataFrame of results with the same index (join it to the input if you need both). Each
-        unit needs its correction: ``correction`` (0 for none) or both parts.
+        unit needs its correction: ``correction`` (0 for none) or both parts. ``ruleset_id``
+        ``"auto"`` scores each row of a DataFrame with a ``year`` column under that year's
+        ruleset (``spi-2024`` for 2024), as ``--ruleset auto`` in the CLI.
         """
+        if ruleset_id == "auto":
+            return score_by_year(self.score_many, units)
         frame = unit_inputs.is_frame(units)
         request = engine_pb2.ScoreRequest(ruleset_id=ruleset_id, units=_units_to_pb(units))
         scored = results.score_from_pb(self.rpc("Score", request))

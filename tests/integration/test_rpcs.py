@@ -177,3 +177,15 @@ def test_an_absent_correction_over_the_wire_is_invalid_argument(client: SpiClien
         client.rpc("Score", request)
     assert raised.value.code.name == "INVALID_ARGUMENT"
     assert raised.value.violations[0].field == "units[0].correction"
+
+
+def test_score_many_auto_over_a_real_server(client: SpiClient) -> None:
+    frame = pd.DataFrame(
+        [
+            {"year": 2024, "institution_id": "p", **PROBOLINGGO},
+            {"year": 2021, "institution_id": "q", **PROBOLINGGO},
+        ]
+    )
+    result = client.score_many("auto", frame)
+    assert result["ruleset"].tolist() == ["spi-2024", "spi-2021"]
+    assert result["unit_id"].tolist() == ["p", "q"]

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from spi_client.client import _units_to_pb as units_to_pb
@@ -86,3 +88,42 @@ def test_a_dataframe_with_mixed_correction_forms_keeps_each_row_s_form() -> None
     first, second = units_to_pb(frame)
     assert [first.HasField("correction"), first.HasField("correction_integrity")] == [True, False]
     assert [second.HasField("correction"), second.HasField("correction_integrity")] == [False, True]
+
+
+def test_score_many_auto_scores_each_row_under_its_year_s_ruleset() -> None:
+    pd = pytest.importorskip("pandas")
+    from spi_client.by_year import score_by_year
+    from spi_engine import bundled, score, units_from_columns
+
+    def score_many(ruleset_id: str, frame: Any) -> Any:  # the server's answer, in-process
+        units = units_from_columns(
+            frame["internal"], frame["external"], frame["expert"], correction=frame["correction"]
+        )
+        scored = score(bundled().get(ruleset_id), units)
+        return pd.DataFrame(
+            {"ruleset": ruleset_id, "index": scored.index.tolist()}, index=frame.index
+        )
+
+    frame = pd.DataFrame(
+        {
+            "year": [2024, 2021, 2024],
+            "internal": [75.61, 75.61, 80.0],
+            "external": [89.02, 89.02, 80.0],
+            "expert": [73.53, 73.53, 80.0],
+            "correction": [7.59, 7.59, 0.0],
+        },
+        index=["a", "b", "c"],
+    )
+    result = score_by_year(score_many, frame)
+    assert result.index.tolist() == ["a", "b", "c"]
+    assert result["ruleset"].tolist() == ["spi-2024", "spi-2021", "spi-2024"]
+    assert result["index"].tolist()[0] == 71.66
+
+
+def test_score_many_auto_needs_a_whole_year_in_every_row() -> None:
+    pd = pytest.importorskip("pandas")
+    from spi_client.by_year import score_by_year
+
+    frame = pd.DataFrame({"year": [2024, None], "internal": [1, 2]})
+    with pytest.raises(InvalidInputError, match=r"units\[1\]\.year: expected a whole year"):
+        score_by_year(lambda ruleset_id, rows: rows, frame)
