@@ -68,6 +68,7 @@ from .survey.instrument import (
 )
 from .survey.labels import factorize_pair
 from .survey.stats import Layout, merge
+from .text_limits import too_long
 
 DEFAULT_WEAKEST = 3
 GROUPS = len(GROUP_NAMES)
@@ -370,7 +371,10 @@ def _scored(
 
 
 def _check_counts(entries: Sequence[pb.ResponseCount]) -> None:
-    problems = []
+    problems = [
+        *too_long([e.unit_id for e in entries], lambda i: f"responses[{i}].unit_id"),
+        *too_long([e.sub_unit_id for e in entries], lambda i: f"responses[{i}].sub_unit_id"),
+    ]
     for row, entry in enumerate(entries):
         if not entry.unit_id:
             problems.append(Violation(f"responses[{row}].unit_id", "expected a unit id; got ''"))
@@ -389,7 +393,7 @@ def _check_counts(entries: Sequence[pb.ResponseCount]) -> None:
                 )
             )
     if problems:
-        raise InvalidInputError(problems[:20])
+        raise InvalidInputError(problems[:20], total=len(problems))
 
 
 def counts_stats(instrument: Instrument, entries: Sequence[pb.ResponseCount]) -> SurveyStats:

@@ -56,6 +56,7 @@ from .convert_whatif import (
 from .datasets import Dataset, Datasets
 from .errors import InvalidInputError, LimitExceededError, Violation
 from .ruleset import Ruleset, from_message
+from .text_limits import check_lengths
 from .units import Units
 from .variants import derive_variant
 from .version import __version__
@@ -132,6 +133,10 @@ def select_units(message: pb.UnitSelection, sources: Sources, field: str = "unit
 def pick_rows(data: Dataset, message: pb.DatasetUnits, field: str = "units") -> Dataset:
     """The rows of ``data`` a DatasetUnits message names (see the message's comment)."""
     where = f"{field}.dataset"
+    check_lengths(
+        (message.unit_ids, lambda i: f"{where}.unit_ids[{i}]"),
+        (message.groups, lambda i: f"{where}.groups[{i}]"),
+    )
     if message.year:
         with prefixed(f"{where}.year", "year"):
             data = data.for_year(message.year)
@@ -156,7 +161,7 @@ def pick_rows(data: Dataset, message: pb.DatasetUnits, field: str = "units") -> 
 
 
 def _check_unique(data: Dataset, ids: Sequence[str], where: str) -> None:
-    names, counts = np.unique(np.asarray(data.units.ids, dtype=str), return_counts=True)
+    names, counts = np.unique(np.asarray(data.units.ids, dtype=object), return_counts=True)
     repeated = set(names[counts > 1].tolist())
     for i, unit_id in enumerate(ids):
         if unit_id in repeated:

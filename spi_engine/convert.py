@@ -6,51 +6,62 @@ with and without ``--server``.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from spi.v1 import engine_pb2, scoring_pb2
 
-from .errors import InvalidInputError, Violation
 from .numeric import steps_to_float
 from .scoring import NO_MARGIN, Scores
 from .summary import GroupSummary, Summary
-from .units import COMPONENTS, MAX_VIOLATIONS, NUMERIC_COLUMNS, Row, Units, units_from_rows
+from .text_limits import too_long
+from .units import MAX_VIOLATIONS, NUMERIC_COLUMNS, Flagged, Row, Units, units_from_rows
 
 
 def units_from_pb(units: Sequence[scoring_pb2.UnitInput], prefix: str = "units") -> Units:
-    """Validated Units from UnitInput messages; absent components are errors, not zeros."""
-    missing = [
-        Violation(
-            f"{prefix}[{row}].{name}",
-            "expected a number from 0 to 100; got nothing (the field is absent)",
-        )
-        for row, unit in enumerate(units)
-        for name in COMPONENTS
-        if not unit.HasField(name)
-    ]
-    if missing:
-        raise InvalidInputError(missing[:MAX_VIOLATIONS])
+    """Validated Units from UnitInput messages.
+
+    Absent components are errors, not zeros; so is an absent correction (a unit gives
+    ``correction``, both parts, or all three) and an explicit NaN anywhere. Every problem of
+    every unit is reported in one error. An id or group longer than 256 characters is an error
+    too (:mod:`spi_engine.text_limits`).
+    """
+    ids = tuple([u.unit_id for u in units])
+    groups = tuple([u.group for u in units])
+    found = Flagged()
+    for column, name, texts in ((-2, "unit_id", ids), (-1, "group", groups)):
+        long = too_long(texts, _field(prefix, name))
+        found.items.extend((_row_of(v.field), column, v) for v in long[:MAX_VIOLATIONS])
+        found.count += len(long)
     return units_from_rows(
         [_given_row(u) for u in units],
-        tuple([u.unit_id for u in units]),
-        tuple([u.group for u in units]),
+        ids,
+        groups,
         where=lambda row, field: f"{prefix}[{row}].{field}",
+        flagged=found if found.count else None,
     )
 
 
+def _field(prefix: str, name: str) -> Callable[[int], str]:
+    return lambda row: f"{prefix}[{row}].{name}"
+
+
+def _row_of(field: str) -> int:
+    """3 from ``units[3].unit_id``."""
+    return int(field.rpartition("[")[2].partition("]")[0])
+
+
 def _given_row(unit: scoring_pb2.UnitInput) -> Row:
-    """A unit's values in the order of ``GIVEN_COLUMNS``; NaN for an absent correction."""
+    """A unit's values in the order of ``GIVEN_COLUMNS``; None for an absent field."""
     return (
-        unit.internal,
-        unit.external,
-        unit.expert,
-        unit.correction_integrity if unit.HasField("correction_integrity") else math.nan,
-        unit.correction_prevalence if unit.HasField("correction_prevalence") else math.nan,
-        unit.correction if unit.HasField("correction") else math.nan,
+        unit.internal if unit.HasField("internal") else None,
+        unit.external if unit.HasField("external") else None,
+        unit.expert if unit.HasField("expert") else None,
+        unit.correction_integrity if unit.HasField("correction_integrity") else None,
+        unit.correction_prevalence if unit.HasField("correction_prevalence") else None,
+        unit.correction if unit.HasField("correction") else None,
     )
 
 

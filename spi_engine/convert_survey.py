@@ -26,6 +26,7 @@ from .survey.labels import Labels, as_strings, factorize_pair
 from .survey.reasons import REASONS, reasons_of
 from .survey.results import MISSING_COMPONENT, NOT_PUBLISHED, SCORED, EntityScores
 from .survey.screening import Screening
+from .text_limits import check_lengths
 
 GROUPS = len(GROUP_NAMES)
 STATUS_CODES = {
@@ -104,6 +105,10 @@ def group_names(groups: Sequence[int]) -> list[str]:
 
 def population_from_pb(entries: Sequence[ipb.PopulationEntry], prefix: str) -> Population:
     """A validated Population; bad values are named ``<prefix>[row].<field>``."""
+    check_lengths(
+        ([e.unit_id for e in entries], lambda i: f"{prefix}[{i}].unit_id"),
+        ([e.sub_unit_id for e in entries], lambda i: f"{prefix}[{i}].sub_unit_id"),
+    )
     return population_from_columns(
         [e.unit_id for e in entries],
         group_names([e.group for e in entries]),

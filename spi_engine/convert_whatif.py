@@ -44,7 +44,8 @@ from .convert_results import (
 from .errors import InvalidInputError, LimitExceededError, Violation, shown
 from .levers import LEVERS
 from .scenario import Intervention, Scenario
-from .sweep import Axis, axis
+from .sweep import Axis, axis, range_steps
+from .text_limits import check_lengths
 from .uncertainty import Sampling, sampling_from_errors, sampling_from_respondents
 from .units import COMPONENTS
 from .variants import Variant
@@ -107,6 +108,7 @@ def prefixed(prefix: str, old: str = "") -> Iterator[None]:
         raise InvalidInputError(
             [Violation(_under(prefix, old, v.field), v.description) for v in error.violations],
             context=error.context,
+            total=error.total,
         ) from None
 
 
@@ -128,6 +130,10 @@ def intervention_from_pb(message: pb.Intervention, field: str) -> Intervention:
         names = ", ".join(pb.Operation.Name(code) for code in OPERATIONS)
         got = pb.Operation.Name(message.operation) if message.operation == 0 else message.operation
         raise _invalid(f"{field}.operation", f"expected one of {names}; got {got}")
+    check_lengths(
+        (message.unit_ids, lambda i: f"{field}.unit_ids[{i}]"),
+        (message.groups, lambda i: f"{field}.groups[{i}]"),
+    )
     return Intervention(
         lever=message.lever,
         operation=OPERATIONS[message.operation],
@@ -279,11 +285,11 @@ def axes_from_pb(axes: Sequence[pb.SweepAxis], max_values: int, field: str = "ax
 
 
 def _range_axis(lever: str, span: pb.AxisRange, max_values: int, field: str) -> Axis:
-    if np.isfinite([span.start, span.stop, span.step]).all() and span.step > 0:
-        count = int(np.floor((span.stop - span.start) / span.step + 1e-9)) + 1
+    with prefixed(field, "axis"):
+        first, last, width = range_steps(span.start, span.stop, span.step)
+        count = (last - first) // width + 1  # in integers: no overflow, no rounding
         if count > max_values:
             raise LimitExceededError("sweep grid points", max_values, count)
-    with prefixed(field, "axis"):
         return axis(lever, span.start, span.stop, span.step)
 
 
@@ -313,7 +319,7 @@ def sampling_from_pb(message: pb.SamplingInput, units: int, field: str = "sampli
         samples = _rows(message.respondents.units, units, where)
         counts = _matrix([u.respondents for u in samples], where, "respondents")
         spread = _matrix([u.deviations for u in samples], where, "deviations")
-        size = _population(samples)
+        size = _population(samples, where)
         with prefixed(where):
             return _respondents(counts, spread, size)
     raise _invalid(field, "expected standard errors or respondent samples; got neither")
@@ -357,9 +363,23 @@ def _matrix(rows: Sequence[pb.ComponentValues], field: str, name: str) -> np.nda
     ).reshape(-1, len(COMPONENTS))
 
 
-def _population(rows: Sequence[pb.RespondentSample]) -> np.ndarray | None:
+def _population(rows: Sequence[pb.RespondentSample], where: str) -> np.ndarray | None:
+    """Population sizes (NaN where unset: an unknown population); a value set to NaN or
+    infinity is an error, not 'unknown'."""
     if not any(row.HasField("population") for row in rows):
         return None
+    problems = [
+        Violation(
+            f"{where}[{i}].population.{c}",
+            "expected a finite population (leave it unset when unknown); "
+            f"got {getattr(row.population, c)!r}",
+        )
+        for i, row in enumerate(rows)
+        for c in COMPONENTS
+        if row.population.HasField(c) and not np.isfinite(getattr(row.population, c))
+    ]
+    if problems:
+        raise InvalidInputError(problems[:20], total=len(problems))
     return np.array(
         [
             [

@@ -104,8 +104,9 @@ class Dataset:
 
     def rows_of(self, ids: Sequence[str]) -> IntArray:
         """Row of each id, in the order asked; an unknown id is an error naming it."""
-        have = np.asarray(self.units.ids, dtype=str)
-        wanted = np.asarray(list(ids), dtype=str)
+        # object arrays: memory in proportion to the ids, not to the longest one times the count
+        have = np.asarray(self.units.ids, dtype=object)
+        wanted = np.asarray(list(ids), dtype=object)
         order = np.argsort(have, kind="stable")
         found = np.minimum(np.searchsorted(have[order], wanted), max(have.size - 1, 0))
         rows = order[found] if have.size else np.zeros(wanted.size, dtype=np.intp)

@@ -74,13 +74,18 @@ class SpiError(Exception):
 
 
 class _ViolationsError(SpiError):
-    def __init__(self, violations: Sequence[Violation], *, context: str = "") -> None:
+    def __init__(
+        self, violations: Sequence[Violation], *, context: str = "", total: int | None = None
+    ) -> None:
+        """``violations``: the ones listed (at most 20 by convention); ``total``: how many
+        problems were found in all (default: as many as listed)."""
         if not violations:
             raise TypeError("an error needs at least one violation")
         self.violations = tuple(violations)
+        self.total = max(total or 0, len(self.violations))
         self.context = context
         first = str(self.violations[0])
-        more = len(self.violations) - 1
+        more = self.total - 1
         text = f"{context}: {first}" if context else first
         if more:
             text += f" (and {more} more problem{'s' if more > 1 else ''})"

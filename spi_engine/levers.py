@@ -42,7 +42,7 @@ import numpy.typing as npt
 from .errors import InvalidInputError, Violation, shown
 from .numeric import FloatArray, as_float_array
 from .ruleset import Ruleset
-from .units import COMPONENTS, SCORE_RANGE, Units
+from .units import COMPONENTS, MAX_CORRECTION, SCORE_RANGE, Units
 
 LEVERS = (
     "internal",
@@ -91,13 +91,13 @@ def lever_positions(levers: Sequence[str] | None, field: str = "levers") -> tupl
 
 
 def lever_range(lever: str) -> tuple[float, float]:
-    """(lowest, highest) value of a lever: 0-100 for components, >= 0 for corrections.
+    """(lowest, highest) value of a lever: 0-100 for components, 0-100 points for corrections.
 
     >>> lever_range("expert"), lever_range("correction")
-    ((0.0, 100.0), (0.0, inf))
+    ((0.0, 100.0), (0.0, 100.0))
     """
     lever_position(lever)
-    return SCORE_RANGE if lever in COMPONENT_LEVERS else (0.0, float("inf"))
+    return SCORE_RANGE if lever in COMPONENT_LEVERS else (0.0, MAX_CORRECTION)
 
 
 def ranges() -> tuple[FloatArray, FloatArray]:

@@ -72,14 +72,23 @@ def steps_to_float(steps: IntArray, decimals: int) -> FloatArray:
     return result
 
 
-def value_to_steps(value: float, decimals: int) -> int | None:
-    """``value`` as an exact count of ``10**-decimals``, or None when it has more decimals.
+MAX_EXACT_STEPS = 2.0**52
+"""The largest step count checked for exactness: beyond it float64 holds no fraction at all, so
+every value would look exact (and 1e308 scaled up overflows)."""
 
-    >>> value_to_steps(77.5, 2), value_to_steps(77.505, 2)
-    (7750, None)
+
+def value_to_steps(value: float, decimals: int) -> int | None:
+    """``value`` as an exact count of ``10**-decimals``, or None when it has more decimals, or
+    is not finite, or is too large to tell (more than 2**52 steps).
+
+    >>> value_to_steps(77.5, 2), value_to_steps(77.505, 2), value_to_steps(1e308, 2)
+    (7750, None, None)
     """
-    steps = round(value * 10**decimals)
-    return steps if abs(steps - value * 10**decimals) < 1e-6 else None
+    scaled = value * 10**decimals
+    if not abs(scaled) <= MAX_EXACT_STEPS:  # also NaN and infinity, and 1e308 (scaled: inf)
+        return None
+    steps = round(scaled)
+    return steps if abs(steps - scaled) < 1e-6 else None
 
 
 def mean_steps(steps: IntArray) -> int:

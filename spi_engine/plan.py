@@ -47,6 +47,9 @@ from .ruleset import Ruleset
 from .scoring import Scores, score
 from .units import Units
 
+MAX_COST = 1e15
+"""The largest cost per point taken (a larger finite cost would overflow the plan's sums)."""
+
 MAX_TOP_UPS = 8
 """Grid steps added at most to a rounded plan that falls short (float noise needs one at most)."""
 
@@ -198,8 +201,11 @@ def _non_negative(value: float, field: str, infinite_ok: bool = False) -> float:
         number = float(value)
     except (TypeError, ValueError):
         number = float("nan")
-    if np.isnan(number) or number < 0 or (np.isinf(number) and not infinite_ok):
-        raise InvalidInputError([Violation(field, f"expected a finite number >= 0; got {value!r}")])
+    too_large = number > MAX_COST and not (np.isinf(number) and infinite_ok)
+    if np.isnan(number) or number < 0 or too_large:
+        raise InvalidInputError(
+            [Violation(field, f"expected a finite number from 0 to {MAX_COST:g}; got {value!r}")]
+        )
     return number
 
 

@@ -34,6 +34,8 @@ from .units import Units, Where
 from .variants import Variant, derive_variant
 
 OPERATIONS = ("set", "add", "scale", "cap")
+MAX_SCALE = 1000.0
+"""The largest factor of a ``scale`` intervention (a larger one only overflows)."""
 """set: the value; add: plus the value; scale: times the value; cap: at most the value."""
 
 
@@ -145,8 +147,8 @@ def _check(change: Intervention, field: str) -> int:
     if change.operation in {"set", "cap"} and not low <= value <= high:
         span = f"from {low:g} to {high:g}" if high < np.inf else f">= {low:g}"
         problem = f"expected a value {span} for {change.lever} ({change.operation}); got {value!r}"
-    if change.operation == "scale" and value < 0:
-        problem = f"expected a factor >= 0 for scale; got {value!r}"
+    if change.operation == "scale" and not 0 <= value <= MAX_SCALE:
+        problem = f"expected a factor from 0 to {MAX_SCALE:g} for scale; got {value!r}"
     if problem:
         raise InvalidInputError([Violation(f"{field}.value", problem)])
     return column

@@ -92,6 +92,17 @@ def axis(lever: str, start: float, stop: float, step: float = 1.0) -> Axis:
     >>> axis("external", 70, 71, 0.25).values.tolist()
     [70.0, 70.25, 70.5, 70.75, 71.0]
     """
+    first, last, width = range_steps(start, stop, step)
+    return Axis(lever, as_float_array(np.arange(first, last + 1, width) / float(GRID)))
+
+
+def range_steps(start: float, stop: float, step: float) -> tuple[int, int, int]:
+    """A range's start, stop and step as exact counts of 0.01, checked (finite, on the grid,
+    start <= stop, step > 0); its length is ``(stop - start) // step + 1``, in integers.
+
+    >>> range_steps(70, 71, 0.25)
+    (7000, 7100, 25)
+    """
     ends = [
         _grid_steps(value, f"axis.{name}")
         for name, value in (("start", start), ("stop", stop), ("step", step))
@@ -106,7 +117,7 @@ def axis(lever: str, start: float, stop: float, step: float = 1.0) -> Axis:
                 )
             ]
         )
-    return Axis(lever, as_float_array(np.arange(first, last + 1, width) / float(GRID)))
+    return first, last, width
 
 
 def _grid_steps(value: float, field: str) -> int:

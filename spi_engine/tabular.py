@@ -9,20 +9,32 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from .errors import InvalidInputError, Violation
 from .numeric import FloatArray
-from .units import COMPONENTS, CORRECTION_PARTS, Units, units_from_columns
+from .units import (
+    COMPONENTS,
+    CORRECTION_PARTS,
+    GIVEN_COLUMNS,
+    MAX_VIOLATIONS,
+    BoolArray,
+    Flagged,
+    Units,
+    units_from_given,
+)
 
 if TYPE_CHECKING:
     from _csv import Reader
 
+RowArray = npt.NDArray[np.intp]
 ID_COLUMNS = ("unit_id", "institution_id", "id")
 GROUP_COLUMNS = ("group", "type")
 
@@ -113,25 +125,89 @@ def read_csv(path: str | Path) -> Table:
     return parse_csv(text, str(path))
 
 
+NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+"""A number as a CSV cell may write it: digits with a decimal point, an optional exponent. Not
+``nan``, ``inf``, ``7_5.61`` or ``0x1p3``, which Python's ``float`` would accept."""
+DECIMAL_COMMA = re.compile(r"[+-]?[0-9]+(?:\.[0-9]{3})*,[0-9]+")
+_PLAIN = frozenset("0123456789.+-eE")
+
+
+@dataclass(frozen=True)
+class NumberColumn:
+    """A column of numbers as read: values (NaN where a cell is empty or not a number), the
+    empty cells, and the problems of the cells that are not numbers."""
+
+    values: FloatArray
+    empty: BoolArray
+    bad: RowArray
+    """rows whose cell is not a number (ascending)"""
+    problems: tuple[Violation, ...]
+    """the first :data:`MAX_VIOLATIONS` of those rows, described"""
+
+
+def number_column(table: Table, name: str) -> NumberColumn:
+    """Column ``name`` read strictly: a point as the decimal separator, nothing Python-specific.
+
+    A column of plain numbers is converted by numpy in one call; a column with anything else
+    (an empty cell, text) is read cell by cell to find and name each problem.
+    """
+    cells = np.char.strip(np.array(table.column(name), dtype=str).reshape(-1))
+    if _plain(cells):
+        try:
+            values = cells.astype(np.float64)
+            return NumberColumn(values, np.zeros(values.size, bool), np.zeros(0, np.intp), ())
+        except ValueError:
+            pass  # "1e", "+-": found below
+    texts: list[str] = cells.tolist()
+    empty = np.array([not cell for cell in texts], dtype=np.bool_).reshape(-1)
+    good = np.array([bool(NUMBER.fullmatch(cell)) for cell in texts], dtype=np.bool_).reshape(-1)
+    bad = np.flatnonzero(~empty & ~good)
+    values = np.where(good, cells, "nan").astype(np.float64)
+    problems = tuple(
+        Violation(table.where(int(row), name), _not_a_number(texts[int(row)]))
+        for row in bad[:MAX_VIOLATIONS]
+    )
+    return NumberColumn(values, empty, bad, problems)
+
+
+def _plain(cells: npt.NDArray[np.str_]) -> bool:
+    """Whether every cell is non-empty and has only digits, '.', signs and exponents."""
+    joined = "\n".join(cells.tolist())
+    return (
+        bool(cells.size)
+        and joined.isascii()
+        and not set(joined) - _PLAIN - {"\n"}
+        and (not (np.char.str_len(cells) == 0).any())
+    )
+
+
+def _not_a_number(cell: str) -> str:
+    if DECIMAL_COMMA.fullmatch(cell):
+        return (
+            f"expected a number with a decimal point; got {cell!r} (the decimal separator must "
+            "be a point, e.g. 75.61, not 75,61)"
+        )
+    return f"expected a number; got {cell!r}"
+
+
 def numbers(table: Table, name: str, *, optional: bool = False) -> FloatArray:
-    """Column ``name`` as float64; empty cells are NaN when ``optional``, errors otherwise."""
-    cells = np.array(table.column(name), dtype=str).reshape(-1)
-    stripped = np.char.strip(cells)
-    empty = np.char.str_len(stripped) == 0
-    if empty.any() and not optional:
-        row = int(np.flatnonzero(empty)[0])
-        raise _error(table.origin, table.where(row, name), "expected a number; got an empty value")
-    try:
-        return np.where(empty, "nan", stripped).astype(np.float64)
-    except ValueError:
-        for row, cell in enumerate(stripped.tolist()):
-            try:
-                float(cell or "nan")
-            except ValueError:
-                raise _error(
-                    table.origin, table.where(row, name), f"expected a number; got {cell!r}"
-                ) from None
-        raise
+    """Column ``name`` as float64; empty cells are NaN when ``optional``, errors otherwise.
+
+    Every bad cell of the column is counted in the error; the first 20 are listed.
+    """
+    column = number_column(table, name)
+    empty = np.zeros_like(column.empty) if optional else column.empty
+    found = Flagged()
+    found.add(0, np.flatnonzero(empty), lambda row: _empty(table, row, name))
+    found.items.extend((int(r), 0, v) for r, v in zip(column.bad, column.problems, strict=False))
+    found.count += int(column.bad.size)
+    if found.count:
+        raise found.error(table.origin)
+    return column.values
+
+
+def _empty(table: Table, row: int, name: str) -> Violation:
+    return Violation(table.where(row, name), "expected a number; got an empty value")
 
 
 def find_column(table: Table, candidates: Sequence[str]) -> str | None:
@@ -141,7 +217,11 @@ def find_column(table: Table, candidates: Sequence[str]) -> str | None:
 def units_from_table(
     table: Table, *, id_column: str | None = None, group_column: str | None = None
 ) -> Units:
-    """Validated Units from a table with internal, external, expert and the correction columns."""
+    """Validated Units from a table with internal, external, expert and the correction columns.
+
+    An empty cell in a correction column means that form is absent for that row (each row still
+    needs a total or both parts); every problem of every row is reported in one error.
+    """
     missing = [name for name in COMPONENTS if name not in table.header]
     if missing:
         raise _error(
@@ -149,22 +229,51 @@ def units_from_table(
             "line 1",
             f"expected columns {', '.join(COMPONENTS)}; missing: {', '.join(missing)}",
         )
-    corrections = _correction_columns(table)
+    _check_correction_columns(table)
     ids = _text_column(table, id_column, ID_COLUMNS)
     groups = _text_column(table, group_column, GROUP_COLUMNS)
-    try:
-        return units_from_columns(
-            *(numbers(table, name) for name in COMPONENTS),
-            **corrections,
-            ids=ids,
-            groups=groups,
-            where=table.where,
-        )
-    except InvalidInputError as error:
-        raise InvalidInputError(error.violations, context=table.origin) from None
+    size = len(table.rows)
+    given = np.full((len(GIVEN_COLUMNS), size), np.nan)
+    absent = np.ones_like(given, dtype=np.bool_)
+    found = Flagged()
+    for order, name in enumerate(GIVEN_COLUMNS):
+        if name in table.header:
+            _read_into(table, name, order, (given, absent, found))
+    return units_from_given(
+        given,
+        ids if ids is not None else ("",) * size,
+        groups if groups is not None else ("",) * size,
+        table.where,
+        absent=absent,
+        flagged=found,
+        context=table.origin,
+    )
 
 
-def _correction_columns(table: Table) -> dict[str, FloatArray]:
+def _read_into(
+    table: Table, name: str, order: int, into: tuple[FloatArray, BoolArray, Flagged]
+) -> None:
+    """Column ``name`` into row ``order`` of the given matrix; its problems into ``found``.
+
+    A cell that is not a number is flagged and stands as a valid 0 for the other checks; so does
+    an empty component. An empty correction cell is absent.
+    """
+    given, absent, found = into
+    column = number_column(table, name)
+    given[order] = column.values
+    given[order][column.bad] = 0.0
+    absent[order] = column.empty
+    if order < len(COMPONENTS):
+        found.add(order, np.flatnonzero(column.empty), lambda row: _empty(table, row, name))
+        given[order][column.empty] = 0.0
+        absent[order] = False
+    found.items.extend(
+        (int(r), order, v) for r, v in zip(column.bad, column.problems, strict=False)
+    )
+    found.count += int(column.bad.size)
+
+
+def _check_correction_columns(table: Table) -> None:
     present = [name for name in (*CORRECTION_PARTS, "correction") if name in table.header]
     parts = [name for name in CORRECTION_PARTS if name in table.header]
     if len(parts) == 1 or not present:
@@ -174,7 +283,6 @@ def _correction_columns(table: Table) -> dict[str, FloatArray]:
             "expected a 'correction' column, or both 'correction_integrity' and 'correction_prevalence'"
             f"; got {', '.join(present) or 'none of them'}",
         )
-    return {name: numbers(table, name, optional=True) for name in present}
 
 
 def _text_column(

@@ -96,10 +96,21 @@ class MonteCarlo:
     ci_high_steps: IntArray
 
 
+MAX_SPREAD = 100.0
+"""The largest standard error or standard deviation taken, in points of a 0-100 score."""
+MAX_PEOPLE = 1_000_000_000
+"""The largest respondent count or population taken (no survey or institution is larger)."""
+
+
 def sampling_from_errors(standard_errors: Any) -> Sampling:
     """Sampling from standard errors, shape (units, 3) (or (3,) for one unit)."""
     errors = _matrix(standard_errors, "standard_errors")
-    _check(errors >= 0, errors, "standard_errors", "a standard error >= 0")
+    _check(
+        (errors >= 0) & (errors <= MAX_SPREAD),
+        errors,
+        "standard_errors",
+        f"a standard error from 0 to {MAX_SPREAD:g}",
+    )
     unknown = np.full(errors.shape, np.nan)
     return Sampling(
         _ro(errors), _ro(unknown), _ro(unknown.copy()), _ro(np.full(errors.shape, np.inf))
@@ -117,10 +128,18 @@ def sampling_from_respondents(
     """
     counts = _matrix(respondents, "respondents")
     _check(
-        (counts >= 1) & (counts == np.floor(counts)), counts, "respondents", "a whole number >= 1"
+        (counts >= 1) & (counts == np.floor(counts)) & (counts <= MAX_PEOPLE),
+        counts,
+        "respondents",
+        f"a whole number from 1 to {MAX_PEOPLE:,}",
     )
     spread = _matrix(deviations, "deviations", counts.shape)
-    _check(spread >= 0, spread, "deviations", "a standard deviation >= 0")
+    _check(
+        (spread >= 0) & (spread <= MAX_SPREAD),
+        spread,
+        "deviations",
+        f"a standard deviation from 0 to {MAX_SPREAD:g}",
+    )
     size = np.full(counts.shape, np.inf) if population is None else _population(population, counts)
     with np.errstate(divide="ignore", invalid="ignore"):
         correction = np.where(np.isfinite(size), np.sqrt((size - counts) / (size - 1)), 1.0)
@@ -132,7 +151,12 @@ def sampling_from_respondents(
 def _population(population: Any, counts: FloatArray) -> FloatArray:
     size = _matrix(population, "population", counts.shape, allow_nan=True)
     size = np.where(np.isnan(size), np.inf, size)
-    _check(size >= counts, size, "population", "a population >= the respondents (or empty)")
+    _check(
+        (size >= counts) & ((size <= MAX_PEOPLE) | np.isposinf(size)),
+        size,
+        "population",
+        f"a population >= the respondents and at most {MAX_PEOPLE:,} (or empty)",
+    )
     return size
 
 

@@ -11,6 +11,7 @@ everything else, every error included, goes through the vectorised checks.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,14 +26,17 @@ from .numeric import FloatArray, as_float_array
 COMPONENTS = ("internal", "external", "expert")
 CORRECTION_PARTS = ("correction_integrity", "correction_prevalence")
 SCORE_RANGE = (0.0, 100.0)
+MAX_CORRECTION = 100.0
+"""The most correction points a value may carry: more would take any index below 0 (and 1e308
+would overflow the arithmetic)."""
 TOTAL_TOLERANCE = 0.01 + 1e-9
 """How far a given correction total may differ from the sum of its parts (both are rounded)."""
 MAX_VIOLATIONS = 20
 """Violations reported at most per error, so that messages and gRPC trailers stay small."""
 
 Where = Callable[[int, str], str]
-Row = tuple[float, float, float, float, float, float]
-"""One unit's values in the order of ``GIVEN_COLUMNS``."""
+Row = tuple[float | None, float | None, float | None, float | None, float | None, float | None]
+"""One unit's values in the order of ``GIVEN_COLUMNS``; None where the field is absent."""
 BoolArray = npt.NDArray[np.bool_]
 
 
@@ -94,9 +98,10 @@ def units_from_columns(
     """Validate columns and return Units.
 
     Components must be finite numbers from 0 to 100, corrections finite and >= 0. A correction
-    column may be None (absent for every row) or contain NaN (absent for that row). Each row
-    needs its parts, its total, or neither (meaning no correction); when it has both, they must
-    agree within 0.01.
+    column may be None (absent for every row) or contain NaN (absent for that row, as a table
+    leaves a cell empty). Each row needs its correction: the total ``correction`` (0 for none),
+    both parts, or all three (then the parts' sum must agree with the total within 0.01). A row
+    with no correction, or with one part only, is an error: nothing becomes 0 by default.
     """
     columns = {
         "internal": _column("internal", internal),
@@ -113,46 +118,91 @@ def units_from_columns(
     groups_tuple = tuple(str(g) for g in groups) if groups is not None else ("",) * size
     _check_lengths({**columns, **optional}, len(ids_tuple), len(groups_tuple), size)
     given = np.array([*columns.values(), *optional.values()], dtype=np.float64).reshape(6, size)
-    return units_from_given(given, ids_tuple, groups_tuple, where)
+    absent = np.zeros_like(given, dtype=np.bool_)
+    absent[3:] = np.isnan(given[3:])
+    return units_from_given(given, ids_tuple, groups_tuple, where, absent=absent)
 
 
 def units_from_rows(
-    rows: Sequence[Row], ids: tuple[str, ...], groups: tuple[str, ...], where: Where = api_where
+    rows: Sequence[Row],
+    ids: tuple[str, ...],
+    groups: tuple[str, ...],
+    where: Where = api_where,
+    flagged: Flagged | None = None,
 ) -> Units:
-    """Validate one tuple of ``GIVEN_COLUMNS`` values per unit (NaN: a correction absent) and
-    return Units; ``ids`` and ``groups`` have one entry per row.
+    """Validate one tuple of ``GIVEN_COLUMNS`` values per unit (None: the field is absent; NaN
+    is a bad value like any other) and return Units; ``ids`` and ``groups`` have one entry per row.
 
     A single plainly valid unit (what a service sees most) is converted in Python, without the
     fixed cost of the vectorised checks; anything else, and every error, goes through
-    :func:`units_from_given`.
+    :func:`units_from_given`. ``flagged``: problems the caller found already (reported with
+    the rest).
     """
-    if len(rows) == 1 and _plainly_valid_row(rows[0]):
+    if flagged is None and len(rows) == 1 and _plainly_valid_row(rows[0]):
         return _one_unit(rows[0], ids, groups)
-    given = np.array(rows, dtype=np.float64).reshape(len(rows), len(GIVEN_COLUMNS))
-    return units_from_given(np.ascontiguousarray(given.T), ids, groups, where)
+    shape = (len(rows), len(GIVEN_COLUMNS))
+    absent = np.array([[v is None for v in row] for row in rows], dtype=np.bool_).reshape(shape)
+    given = np.array(
+        [[math.nan if v is None else v for v in row] for row in rows], dtype=np.float64
+    ).reshape(shape)
+    return units_from_given(
+        np.ascontiguousarray(given.T),
+        ids,
+        groups,
+        where,
+        absent=np.ascontiguousarray(absent.T),
+        flagged=flagged,
+    )
+
+
+@dataclass
+class Flagged:
+    """Violations found so far: the first :data:`MAX_VIOLATIONS` in (row, column) order as
+    ``(row, column, violation)``, and how many there are in all."""
+
+    items: list[tuple[int, int, Violation]] = dataclasses.field(default_factory=list)
+    count: int = 0
+
+    def add(
+        self, column: int, rows: npt.NDArray[np.intp], describe: Callable[[int], Violation]
+    ) -> None:
+        """Flag ``rows`` (ascending) of ``column``; only the first few are described."""
+        self.count += int(rows.size)
+        self.items.extend((int(r), column, describe(int(r))) for r in rows[:MAX_VIOLATIONS])
+
+    def error(self, context: str = "") -> InvalidInputError:
+        ordered = sorted(self.items, key=lambda item: (item[0], item[1]))[:MAX_VIOLATIONS]
+        return InvalidInputError([v for _, _, v in ordered], context=context, total=self.count)
 
 
 def units_from_given(
-    given: FloatArray, ids: tuple[str, ...], groups: tuple[str, ...], where: Where = api_where
+    given: FloatArray,
+    ids: tuple[str, ...],
+    groups: tuple[str, ...],
+    where: Where = api_where,
+    *,
+    absent: BoolArray | None = None,
+    flagged: Flagged | None = None,
+    context: str = "",
 ) -> Units:
-    """Validate a float64 matrix of shape (6, units), one row per column of ``GIVEN_COLUMNS``
-    (NaN in a correction row: absent for that unit), and return Units.
+    """Validate a float64 matrix of shape (6, units), one row per column of ``GIVEN_COLUMNS``,
+    and return Units.
 
-    The caller has checked the shape and that ``ids`` and ``groups`` have one entry per unit;
-    :func:`units_from_columns` does that for columns of any kind. The matrix is not modified.
+    ``absent`` (same shape) marks the values the caller did not give; None means every value
+    was given (then a NaN anywhere is a bad value). ``flagged`` carries problems an adapter
+    already found (a cell that is not a number), whose values it replaced by valid ones; they
+    are reported in one error with every other problem. The caller has checked the shape and
+    that ``ids`` and ``groups`` have one entry per unit. The matrix is not modified.
     """
-    absent = np.isnan(given)
-    has_parts = ~(absent[3] & absent[4])
-    if not _plainly_valid(given, absent, has_parts):
-        problems = _check_values(
-            dict(zip(COMPONENTS, given[:3], strict=True)),
-            dict(zip(GIVEN_COLUMNS[3:], given[3:], strict=True)),
-            where,
-        )
-        if problems:
-            raise InvalidInputError(problems[:MAX_VIOLATIONS])
+    if absent is None:
+        absent = np.zeros_like(given, dtype=np.bool_)
+    both_parts = ~absent[3] & ~absent[4]
+    if flagged is not None or not _plainly_valid(given, absent, both_parts):
+        found = _check_values(given, absent, where, flagged or Flagged())
+        if found.count:
+            raise found.error(context)
     values = np.where(absent, 0.0, given)
-    values[5] = np.where(has_parts, 0.0, values[5])
+    values[5] = np.where(both_parts, 0.0, values[5])
     values.flags.writeable = False
     return Units(ids=ids, groups=groups, **dict(zip(NUMERIC_COLUMNS, values, strict=True)))
 
@@ -177,52 +227,49 @@ def _column(name: str, values: Any, size: int | None = None) -> FloatArray:
     return array
 
 
-# Per row of the given matrix: the range of a value, and whether it may be absent (NaN).
-_MAX_FLOAT = float(np.finfo(np.float64).max)
+# Per row of the given matrix: the range of a value.
 _LOW = np.array([[SCORE_RANGE[0]]] * 3 + [[0.0]] * 3)
-_HIGH = np.array([[SCORE_RANGE[1]]] * 3 + [[_MAX_FLOAT]] * 3)
-_OPTIONAL = np.array([[False]] * 3 + [[True]] * 3)
+_HIGH = np.array([[SCORE_RANGE[1]]] * 3 + [[MAX_CORRECTION]] * 3)
 
 
-def _plainly_valid(given: FloatArray, absent: BoolArray, has_parts: BoolArray) -> bool:
+def _plainly_valid(given: FloatArray, absent: BoolArray, both_parts: BoolArray) -> bool:
     """True when no value needs a closer look: the fast path of every valid batch.
 
-    Every value within its range (NaN and infinity are not), or absent where it may be; no unit
-    with both a correction total and its parts.
+    Every component given and within its range (NaN and infinity are not); every correction
+    value given within its range or absent; each unit with exactly one form of correction (its
+    total or both parts; both forms are checked against each other on the slow path).
     """
     within = (given >= _LOW) & (given <= _HIGH)
-    both = ~absent[5] & has_parts
-    return bool((within | (absent & _OPTIONAL)).all()) and not both.any()
+    ok = within[:3].all() and (within[3:] | absent[3:]).all()
+    one_form = both_parts ^ ~absent[5]
+    one_part = absent[3] ^ absent[4]
+    return bool(ok and one_form.all() and not one_part.any())
 
 
 def _plainly_valid_row(row: Row) -> bool:
-    """:func:`_plainly_valid` of one unit, in Python comparisons (NaN fails them too)."""
+    """:func:`_plainly_valid` of one unit, in Python comparisons (NaN and None fail them)."""
     internal, external, expert, integrity, prevalence, total = row
     low, high = SCORE_RANGE
-    return (
-        low <= internal <= high
-        and low <= external <= high
-        and low <= expert <= high
-        and all(math.isnan(x) or 0.0 <= x <= _MAX_FLOAT for x in (integrity, prevalence, total))
-        and (math.isnan(total) or (math.isnan(integrity) and math.isnan(prevalence)))
-    )
+    components = (internal, external, expert)
+    if not all(v is not None and low <= v <= high for v in components):
+        return False
+    corrections = (integrity, prevalence, total)
+    if not all(v is None or 0.0 <= v <= MAX_CORRECTION for v in corrections):
+        return False
+    if (integrity is None) != (prevalence is None):
+        return False  # one part only: an error, named on the vectorised path
+    return (integrity is not None) != (total is not None)
 
 
 def _one_unit(row: Row, ids: tuple[str, ...], groups: tuple[str, ...]) -> Units:
     """:func:`units_from_given` of one plainly valid unit, in Python (tested bit for bit)."""
-    internal, external, expert, integrity, prevalence, total = row
-    has_parts = not (math.isnan(integrity) and math.isnan(prevalence))
-    unsplit = 0.0 if has_parts else _zero_if_nan(total)
+    internal, external, expert = row[:3]
     columns = np.array(
-        [internal, external, expert, _zero_if_nan(integrity), _zero_if_nan(prevalence), unsplit],
+        [internal, external, expert, *(0.0 if v is None else v for v in row[3:])],
         dtype=np.float64,
     ).reshape(len(NUMERIC_COLUMNS), 1)
     columns.flags.writeable = False
     return Units(ids, groups, *columns)  # rows in NUMERIC_COLUMNS order, the fields' order
-
-
-def _zero_if_nan(value: float) -> float:
-    return 0.0 if math.isnan(value) else value
 
 
 def _check_lengths(columns: dict[str, FloatArray], n_ids: int, n_groups: int, size: int) -> None:
@@ -235,58 +282,87 @@ def _check_lengths(columns: dict[str, FloatArray], n_ids: int, n_groups: int, si
         )
 
 
-def _check_values(
-    columns: dict[str, FloatArray], optional: dict[str, FloatArray], where: Where
-) -> list[Violation]:
-    flagged: list[tuple[int, int, Violation]] = []
+def _check_values(given: FloatArray, absent: BoolArray, where: Where, found: Flagged) -> Flagged:
+    """Every problem of the matrix added to ``found``: bad values, absent ones, incomplete or
+    disagreeing corrections."""
     low, high = SCORE_RANGE
-    for order, (name, values) in enumerate(columns.items()):
-        bad = ~(np.isfinite(values) & (values >= low) & (values <= high))
-        for row in np.flatnonzero(bad)[:MAX_VIOLATIONS]:
-            got = _describe(values[row])
-            flagged.append(
-                (
-                    row,
-                    order,
-                    Violation(where(int(row), name), f"expected a number from 0 to 100; got {got}"),
-                )
-            )
-    for order, (name, values) in enumerate(optional.items(), start=len(columns)):
-        bad = ~np.isnan(values) & ~(np.isfinite(values) & (values >= 0))
-        for row in np.flatnonzero(bad)[:MAX_VIOLATIONS]:
-            got = _describe(values[row])
-            flagged.append(
-                (row, order, Violation(where(int(row), name), f"expected points >= 0; got {got}"))
-            )
-    flagged.extend(_check_totals(optional, where))
-    flagged.sort(key=lambda item: (item[0], item[1]))
-    return [violation for _, _, violation in flagged]
-
-
-def _check_totals(
-    optional: dict[str, FloatArray], where: Where
-) -> list[tuple[int, int, Violation]]:
-    total = optional["correction"]
-    parts = np.nan_to_num(optional["correction_integrity"], nan=0.0) + np.nan_to_num(
-        optional["correction_prevalence"], nan=0.0
-    )
-    has_parts = ~(
-        np.isnan(optional["correction_integrity"]) & np.isnan(optional["correction_prevalence"])
-    )
     with np.errstate(invalid="ignore"):
-        bad = has_parts & ~np.isnan(total) & (np.abs(total - parts) > TOTAL_TOLERANCE)
-    return [
-        (
-            int(row),
-            len(COMPONENTS) + 3,
-            Violation(
-                where(int(row), "correction"),
-                f"expected the total to equal correction_integrity + correction_prevalence "
-                f"({parts[row]:.2f}) within 0.01; got {_describe(total[row])}",
-            ),
+        for column, name in enumerate(COMPONENTS):
+            values = given[column]
+            found.add(column, np.flatnonzero(absent[column]), _absent(where, name))
+            bad = ~absent[column] & ~(np.isfinite(values) & (values >= low) & (values <= high))
+            found.add(column, np.flatnonzero(bad), _got(where, name, values, RANGE_EXPECTED))
+        for column, name in enumerate(GIVEN_COLUMNS[3:], start=3):
+            values = given[column]
+            bad = ~absent[column] & ~((values >= 0) & (values <= MAX_CORRECTION))
+            found.add(column, np.flatnonzero(bad), _got(where, name, values, POINTS_EXPECTED))
+    _check_forms(given, absent, where, found)
+    return found
+
+
+RANGE_EXPECTED = "expected a number from 0 to 100"
+POINTS_EXPECTED = "expected points from 0 to 100"
+CORRECTION_EXPECTED = (
+    "expected a correction: 'correction' (points >= 0; write 0 for none) or both "
+    "'correction_integrity' and 'correction_prevalence'"
+)
+
+
+def _absent(where: Where, name: str) -> Callable[[int], Violation]:
+    return lambda row: Violation(
+        where(row, name), f"{RANGE_EXPECTED}; got nothing (the field is absent)"
+    )
+
+
+def _got(where: Where, name: str, values: FloatArray, expected: str) -> Callable[[int], Violation]:
+    return lambda row: Violation(where(row, name), f"{expected}; got {_describe(values[row])}")
+
+
+def _one_part(where: Where, name: str, other: str) -> Callable[[int], Violation]:
+    return lambda row: Violation(
+        where(row, name),
+        f"expected both correction parts (or only the total 'correction'); {other} is given, "
+        "this one is absent",
+    )
+
+
+def _check_forms(given: FloatArray, absent: BoolArray, where: Where, found: Flagged) -> None:
+    """Each unit's correction: a total, both parts, or both forms agreeing within 0.01."""
+    integrity, prevalence, total = given[3], given[4], given[5]
+    one_part = absent[3] ^ absent[4]
+    none = absent[3] & absent[4] & absent[5]
+    found.add(
+        5,
+        np.flatnonzero(none),
+        lambda row: Violation(
+            where(row, "correction"), f"{CORRECTION_EXPECTED}; got nothing (the fields are absent)"
+        ),
+    )
+    integrity_name, prevalence_name = CORRECTION_PARTS
+    for column, name, other in (
+        (3, integrity_name, prevalence_name),
+        (4, prevalence_name, integrity_name),
+    ):
+        rows = np.flatnonzero(one_part & absent[column])
+        found.add(column, rows, _one_part(where, name, other))
+    parts = integrity + prevalence
+    checked = ~absent[3] & ~absent[4] & ~absent[5]
+    with np.errstate(invalid="ignore"):
+        bad = (
+            checked
+            & np.isfinite(parts)
+            & np.isfinite(total)
+            & (np.abs(total - parts) > TOTAL_TOLERANCE)
         )
-        for row in np.flatnonzero(bad)[:MAX_VIOLATIONS]
-    ]
+    found.add(
+        5,
+        np.flatnonzero(bad),
+        lambda row: Violation(
+            where(row, "correction"),
+            f"expected the total to equal correction_integrity + correction_prevalence "
+            f"({parts[row]:.2f}) within 0.01; got {_describe(total[row])}",
+        ),
+    )
 
 
 def _describe(value: float) -> str:

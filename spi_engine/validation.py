@@ -20,6 +20,9 @@ ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 WEIGHT_SUM_TOLERANCE = 1e-9
 MAX_DECIMALS = 6
 DEFAULT_SCALE = (0.0, 100.0)
+MAX_CORRECTION_FACTOR = 10.0
+"""The largest factor a correction part may carry (KPK's is 1): large enough for any local rule,
+small enough that factor x points stays a finite number of index points."""
 
 
 def validate(rules: ruleset_pb2.Ruleset) -> list[Violation]:
@@ -100,8 +103,11 @@ def _weights(rules: ruleset_pb2.Ruleset) -> Iterator[Violation]:
     values = {"internal": w.internal, "external": w.external, "expert": w.expert}
     for name, value in values.items():
         yield from _non_negative(f"weights.{name}", value)
-    total = math.fsum(values.values())
-    if math.isfinite(total) and abs(total - 1.0) > WEIGHT_SUM_TOLERANCE:
+        if math.isfinite(value) and value > 1:
+            yield Violation(f"weights.{name}", f"expected a weight from 0 to 1; got {value!r}")
+    summable = all(math.isfinite(v) and abs(v) <= 1e300 for v in values.values())
+    total = math.fsum(values.values()) if summable else 1.0  # fsum overflows on 1e308s
+    if abs(total - 1.0) > WEIGHT_SUM_TOLERANCE:
         yield Violation("weights", f"expected weights summing to 1 (within 1e-9); got {total!r}")
     yield from _reference("weights.reference", w.HasField("reference"), w.reference)
 
@@ -117,6 +123,11 @@ def _correction(rules: ruleset_pb2.Ruleset) -> Iterator[Violation]:
             continue
         part = getattr(rules.correction, name)
         yield from _non_negative(f"{path}.factor", part.factor)
+        if math.isfinite(part.factor) and part.factor > MAX_CORRECTION_FACTOR:
+            yield Violation(
+                f"{path}.factor",
+                f"expected a factor from 0 to {MAX_CORRECTION_FACTOR:g}; got {part.factor!r}",
+            )
         yield from _reference(f"{path}.reference", part.HasField("reference"), part.reference)
 
 

@@ -72,16 +72,11 @@ def _unit_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--group-column", help="column holding groups (default: group or type)")
     one = parser.add_argument_group("one unit (instead of --input)")
     for name in COMPONENTS:
-        one.add_argument(f"--{name}", type=float, metavar="SCORE", help=f"{name} component, 0-100")
-    one.add_argument(
-        "--correction", type=float, metavar="POINTS", help="correction total, points >= 0"
-    )
-    one.add_argument(
-        "--correction-integrity", type=float, metavar="POINTS", help="survey-integrity correction"
-    )
+        one.add_argument(f"--{name}", metavar="SCORE", help=f"{name} component, 0-100")
+    one.add_argument("--correction", metavar="POINTS", help="correction total, points >= 0")
+    one.add_argument("--correction-integrity", metavar="POINTS", help="survey-integrity correction")
     one.add_argument(
         "--correction-prevalence",
-        type=float,
         metavar="POINTS",
         help="corruption-prevalence correction",
     )

@@ -19,7 +19,6 @@ DataFrame, as ``score_many``) or by ``dataset=`` name with optional ``year``, ``
 
 from __future__ import annotations
 
-import math
 import random
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -31,12 +30,15 @@ from google.protobuf.message import Message
 from spi.v1 import engine_pb2, scoring_pb2
 from spi.v1 import simulation_pb2 as sim_pb2
 from spi_engine.api.rpcs import CLIENT_STREAM, SERVER_STREAM, UNARY, Declared, by_kind
-from spi_engine.units import COMPONENTS, CORRECTION_PARTS
 
-from . import balancing, results, survey_client
+from . import balancing, results, survey_client, unit_inputs
 from . import simulation_results as sim
 from . import whatif_requests as build
+from .by_year import score_by_year
 from .errors import SpiRpcError
+from .unit_inputs import UNIT_FIELDS, unit_to_pb
+
+__all__ = ["UNIT_FIELDS", "SpiClient", "unit_to_pb"]
 
 METHODS: Mapping[str, Declared] = by_kind(UNARY)
 """Unary RPC name -> its request and response classes (read from engine.proto's descriptor)."""
@@ -45,8 +47,6 @@ STREAMS: Mapping[str, Declared] = by_kind(SERVER_STREAM)
 UPLOADS: Mapping[str, Declared] = by_kind(CLIENT_STREAM)
 """Client-streaming RPC name -> its request and response classes."""
 
-UNIT_FIELDS = ("unit_id", "group", *COMPONENTS, "correction", *CORRECTION_PARTS)
-_NUMBERS = UNIT_FIELDS[2:]
 RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED})
 """This client never cancels a call it waits for, so CANCELLED means the server dropped it
 unanswered (a replica shutting down cancels the calls it received but had not started)."""
@@ -231,11 +231,17 @@ class SpiClient(survey_client.SurveyCalls):
     def score_many(self, ruleset_id: str, units: Any) -> Any:
         """Score many units in one call.
 
-        ``units`` is an iterable of dicts (keys as in UNIT_FIELDS; other keys are ignored) and
-        gives a ScoreResult; or a pandas DataFrame with those columns, which gives a DataFrame
-        of results with the same index (join it to the input if you need both).
+        ``units`` is an iterable of dicts (keys as in UNIT_FIELDS, or the aliases
+        ``institution_id``/``id`` and ``type``; any other key is an error naming it) and gives a
+        ScoreResult; or a pandas DataFrame with those columns (the same rule), which gives a
+        DataFrame of results with the same index (join it to the input if you need both). Each
+        unit needs its correction: ``correction`` (0 for none) or both parts. ``ruleset_id``
+        ``"auto"`` scores each row of a DataFrame with a ``year`` column under that year's
+        ruleset (``spi-2024`` for 2024), as ``--ruleset auto`` in the CLI.
         """
-        frame = _is_frame(units)
+        if ruleset_id == "auto":
+            return score_by_year(self.score_many, units)
+        frame = unit_inputs.is_frame(units)
         request = engine_pb2.ScoreRequest(ruleset_id=ruleset_id, units=_units_to_pb(units))
         scored = results.score_from_pb(self.rpc("Score", request))
         return scored.to_frame(index=units.index) if frame else scored
@@ -433,35 +439,5 @@ def _selection(units: Any, where: Mapping[str, Any]) -> sim_pb2.UnitSelection:
     return build.selection_message(inline, **where)
 
 
-def unit_to_pb(unit: Mapping[str, Any]) -> scoring_pb2.UnitInput:
-    """A UnitInput from a dict; None (or NaN for a correction) means absent."""
-    message = scoring_pb2.UnitInput(
-        unit_id=_text(unit.get("unit_id")), group=_text(unit.get("group"))
-    )
-    for name in _NUMBERS:
-        value = unit.get(name)
-        if value is None or (name.startswith("correction") and _is_nan(value)):
-            continue
-        setattr(message, name, float(value))
-    return message
-
-
 def _units_to_pb(units: Any) -> list[scoring_pb2.UnitInput]:
-    if _is_frame(units):
-        present = [name for name in UNIT_FIELDS if name in units.columns]
-        rows: Iterable[Mapping[str, Any]] = units[present].to_dict("records")
-    else:
-        rows = units
-    return [unit_to_pb(row) for row in rows]
-
-
-def _is_frame(units: Any) -> bool:
-    return type(units).__module__.startswith("pandas") and hasattr(units, "columns")
-
-
-def _is_nan(value: Any) -> bool:
-    return isinstance(value, float) and math.isnan(value)
-
-
-def _text(value: Any) -> str:
-    return "" if value is None or _is_nan(value) else str(value)
+    return unit_inputs.units_to_pb(units)

@@ -57,7 +57,7 @@ def read_table(args: argparse.Namespace) -> Table:
             f"give --input FILE, or one unit with --internal, --external and --expert (missing: --{', --'.join(missing)})"
         )
     header = ["unit_id", *COMPONENTS]
-    values = [args.unit_id, *(repr(getattr(args, n)) for n in COMPONENTS)]
+    values = [args.unit_id, *(getattr(args, n) for n in COMPONENTS)]
     corrections = _single_corrections(args)
     header += list(corrections)
     values += list(corrections.values())
@@ -68,13 +68,20 @@ def read_table(args: argparse.Namespace) -> Table:
 
 
 def _single_corrections(args: argparse.Namespace) -> dict[str, str]:
-    parts = {n: getattr(args, n) for n in ("correction_integrity", "correction_prevalence")}
-    if any(v is not None for v in parts.values()):
-        result = {n: repr(v if v is not None else 0.0) for n, v in parts.items()}
-        if args.correction is not None:
-            result["correction"] = repr(args.correction)
-        return result
-    return {"correction": repr(args.correction if args.correction is not None else 0.0)}
+    """The correction options as given (text, read strictly with the rest); none is implied."""
+    given = {
+        name: getattr(args, name)
+        for name in ("correction_integrity", "correction_prevalence", "correction")
+        if getattr(args, name) is not None
+    }
+    parts = [name for name in given if name != "correction"]
+    if not given or len(parts) == 1:
+        got = ", ".join(f"--{name.replace('_', '-')}" for name in given) or "none"
+        raise usage(
+            "give the unit's correction: --correction POINTS (0 for none), or both "
+            f"--correction-integrity and --correction-prevalence; got {got}"
+        )
+    return given
 
 
 def plan_rulesets(args: argparse.Namespace, table: Table, backend: Backend) -> dict[str, list[int]]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from spi.v1 import simulation_pb2 as pb
 
+from .result_repr import ShortRepr
 from .results import CategoryCount, Provenance, provenance_from_pb
 from .simulation_base import enum_name, pandas
 
@@ -68,8 +69,8 @@ def _rows_frame(rows: Sequence[UnitChange]) -> Any:
     return pd.DataFrame([asdict(r) for r in rows], columns=columns)
 
 
-@dataclass(frozen=True)
-class SimulationResult:
+@dataclass(frozen=True, repr=False)
+class SimulationResult(ShortRepr):
     """A scenario's outcome: one comparison per year (dataset) or one in all, and the rows."""
 
     scenario_name: str
@@ -87,8 +88,8 @@ class SimulationResult:
         return _rows_frame(self.rows)
 
 
-@dataclass(frozen=True)
-class ImpactResult:
+@dataclass(frozen=True, repr=False)
+class ImpactResult(ShortRepr):
     comparison: Comparison
     changed: bool
     quantiles: tuple[tuple[float, float], ...]

@@ -15,6 +15,7 @@ from typing import Any
 from spi.v1 import engine_pb2, ruleset_pb2, scoring_pb2
 
 from .errors import FieldViolation
+from .result_repr import ShortRepr
 
 
 @dataclass(frozen=True)
@@ -95,8 +96,8 @@ class Provenance:
     index_decimals: int
 
 
-@dataclass(frozen=True)
-class ScoreResult:
+@dataclass(frozen=True, repr=False)
+class ScoreResult(ShortRepr):
     """The results of one Score call, in request order."""
 
     results: tuple[UnitResult, ...]
@@ -139,8 +140,8 @@ class GroupSummary:
     categories: tuple[CategoryCount, ...]
 
 
-@dataclass(frozen=True)
-class SummaryResult:
+@dataclass(frozen=True, repr=False)
+class SummaryResult(ShortRepr):
     """The ranking and the summaries of one Summarize call."""
 
     ranking: tuple[RankedUnit, ...]

@@ -27,6 +27,7 @@ from .comparison_results import (
     simulation_from_pb,
     unit_change_from_pb,
 )
+from .result_repr import ShortRepr
 from .results import Provenance, provenance_from_pb
 from .simulation_base import enum_name, optional, pandas
 
@@ -102,8 +103,8 @@ class UnitGoal:
     plan: PlanAnswer | None
 
 
-@dataclass(frozen=True)
-class GoalSeekResult:
+@dataclass(frozen=True, repr=False)
+class GoalSeekResult(ShortRepr):
     target: str
     units: tuple[UnitGoal, ...]
     costs: tuple[tuple[str, float, float | None], ...]
@@ -112,13 +113,26 @@ class GoalSeekResult:
     decision_id: str
 
     def to_frame(self) -> Any:
-        """One row per unit and lever."""
+        """One row per unit and lever; the unit's cheapest plan in the ``plan_*`` columns."""
         rows = [
             {"unit_id": u.unit_id, "group": u.group, "index": u.index, "category": u.category,
-             "target_index": u.target_index, **asdict(a)}
+             "target_index": u.target_index, **asdict(a), **_plan_columns(u.plan)}
             for u in self.units for a in u.levers
         ]  # fmt: skip
         return pandas().DataFrame(rows)
+
+
+def _plan_columns(plan: PlanAnswer | None) -> dict[str, Any]:
+    """The cheapest plan as columns (None throughout when no costs were given)."""
+    if plan is None:
+        return dict.fromkeys(("plan_feasible", "plan_changes", "plan_cost", "plan_new_index"))
+    changes = " ".join(f"{lever}{change:+g}" for lever, change in plan.changes)
+    return {
+        "plan_feasible": plan.feasible,
+        "plan_changes": changes,
+        "plan_cost": plan.cost,
+        "plan_new_index": plan.new_index,
+    }
 
 
 @dataclass(frozen=True)
@@ -139,8 +153,8 @@ class UnitSensitivity:
     """lever names, the strongest first (a tornado)"""
 
 
-@dataclass(frozen=True)
-class SensitivityResult:
+@dataclass(frozen=True, repr=False)
+class SensitivityResult(ShortRepr):
     slopes: tuple[tuple[str, float | None], ...]
     units: tuple[UnitSensitivity, ...]
     provenance: Provenance
@@ -179,8 +193,8 @@ class SweepPoint:
     category: str
 
 
-@dataclass(frozen=True)
-class SweepResult:
+@dataclass(frozen=True, repr=False)
+class SweepResult(ShortRepr):
     levers: tuple[str, ...]
     sizes: tuple[int, ...]
     units: tuple[SweptUnit, ...]
@@ -232,8 +246,8 @@ class UnitUncertainty:
     certainty: CertaintyAnswer | None
 
 
-@dataclass(frozen=True)
-class UncertaintyResult:
+@dataclass(frozen=True, repr=False)
+class UncertaintyResult(ShortRepr):
     level: float
     draws: int
     seed: int
@@ -243,14 +257,42 @@ class UncertaintyResult:
     decision_id: str
 
     def to_frame(self) -> Any:
-        """One row per unit: index, standard error, interval and P(category) per category."""
+        """One row per unit: index, standard error, interval and P(category) per category; the
+        Monte Carlo answer (``mc_*``) with ``draws`` > 0, and the respondents needed for the
+        certainty (``certainty_*``, ``respondents_needed_*``) with ``certainty`` > 0."""
         rows = [
             {"unit_id": u.unit_id, "group": u.group, "index": u.index, "category": u.category,
              "standard_error": u.standard_error, "ci_low": u.ci_low, "ci_high": u.ci_high,
-             **{f"p_{c}": p for c, p in u.probabilities}}
+             **{f"p_{c}": p for c, p in u.probabilities},
+             **_monte_carlo_columns(u.monte_carlo), **_certainty_columns(u.certainty)}
             for u in self.units
         ]  # fmt: skip
         return pandas().DataFrame(rows)
+
+
+def _monte_carlo_columns(answer: MonteCarloAnswer | None) -> dict[str, Any]:
+    if answer is None:
+        return {}
+    return {
+        "mc_mean_index": answer.mean_index,
+        "mc_standard_error": answer.standard_error,
+        "mc_ci_low": answer.ci_low,
+        "mc_ci_high": answer.ci_high,
+        **{f"mc_p_{category}": share for category, share, _ in answer.probabilities},
+    }
+
+
+def _certainty_columns(answer: CertaintyAnswer | None) -> dict[str, Any]:
+    if answer is None:
+        return {}
+    names = ("internal", "external", "expert")
+    return {
+        "certainty_status": answer.status,
+        "certainty_probability": answer.probability,
+        **{f"respondents_needed_{n}": v for n, v in zip(names, answer.respondents, strict=False)},
+        **{f"respondents_more_{n}": v for n, v in zip(names, answer.additional, strict=False)},
+        "certainty_probability_after": answer.probability_after,
+    }
 
 
 @dataclass(frozen=True)

@@ -178,7 +178,7 @@ class SurveyCalls:
         source: Any,
         *,
         instrument: Any,
-        ruleset: str,
+        ruleset_id: str = "",
         population: Any = None,
         chunk_rows: int = 50_000,
         progress: ProgressCallback | None = None,
@@ -186,6 +186,7 @@ class SurveyCalls:
         list_excluded: bool = False,
         weakest: int = 3,
         timeout: float | None = None,
+        ruleset: str = "",
     ) -> SurveyScoreResult:
         """Score respondents through the ScoreSurvey stream.
 
@@ -195,12 +196,19 @@ class SurveyCalls:
         in chunks of ``chunk_rows``; ``progress(sent, total)`` is called after each chunk.
         ``population``: a Population, a file path, a DataFrame or columns. ``screening``: "off",
         "exclude" or "exclude_and_correct". The result has ``to_frame("units" | "sub_units")``.
+        ``ruleset_id`` as in every other method; ``ruleset`` is its older name, still accepted.
         """
+        if ruleset and ruleset_id and ruleset != ruleset_id:
+            raise TypeError(
+                f"give ruleset_id (or its older name ruleset), not both: {ruleset_id!r}, {ruleset!r}"
+            )
+        if not (ruleset_id or ruleset):
+            raise TypeError("score_survey() needs ruleset_id, e.g. ruleset_id='spi-2024'")
         return score_survey(
             cast(Caller, self),
             source,
             instrument=instrument,
-            ruleset=ruleset,
+            ruleset=ruleset_id or ruleset,
             population=population,
             chunk_rows=chunk_rows,
             progress=progress,

@@ -15,6 +15,8 @@ from spi.v1 import instrument_pb2 as ipb
 from spi.v1 import survey_pb2 as pb
 from spi_engine.survey.instrument import GROUP_NAMES
 
+from .result_repr import ShortRepr
+
 GROUPS = GROUP_NAMES
 
 
@@ -149,8 +151,8 @@ def _screening(message: pb.ScreeningSummary) -> ScreeningResult:
     )
 
 
-@dataclass(frozen=True)
-class SurveyScoreResult:
+@dataclass(frozen=True, repr=False)
+class SurveyScoreResult(ShortRepr):
     """The answer of ScoreSurvey: units and sub-units, screening, and where the rules come from."""
 
     instrument_id: str
@@ -218,8 +220,8 @@ class ProgressRow:
     target_margin_reachable: bool
 
 
-@dataclass(frozen=True)
-class SurveyProgressResult:
+@dataclass(frozen=True, repr=False)
+class SurveyProgressResult(ShortRepr):
     """The answer of SurveyProgress: one row per row of the sample table."""
 
     instrument_id: str

@@ -77,16 +77,10 @@ def unit_options(parser: argparse.ArgumentParser, *, ruleset: bool = True) -> No
     group.add_argument("--group-column", help="column of groups (default: group or type)")
     one = parser.add_argument_group("one unit (instead of --input or --dataset)")
     for name in COMPONENTS:
-        one.add_argument(f"--{name}", type=float, metavar="SCORE", help=f"{name} component, 0-100")
-    one.add_argument(
-        "--correction", type=float, metavar="POINTS", help="correction total, points >= 0"
-    )
-    one.add_argument(
-        "--correction-integrity", type=float, metavar="POINTS", help="survey-integrity part"
-    )
-    one.add_argument(
-        "--correction-prevalence", type=float, metavar="POINTS", help="corruption-prevalence part"
-    )
+        one.add_argument(f"--{name}", metavar="SCORE", help=f"{name} component, 0-100")
+    one.add_argument("--correction", metavar="POINTS", help="correction total, points >= 0")
+    one.add_argument("--correction-integrity", metavar="POINTS", help="survey-integrity part")
+    one.add_argument("--correction-prevalence", metavar="POINTS", help="corruption-prevalence part")
     one.add_argument("--unit-id", default="", help="id echoed in the output")
 
 

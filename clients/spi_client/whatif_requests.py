@@ -18,6 +18,7 @@ from typing import Any
 
 from spi.v1 import ruleset_pb2, scoring_pb2
 from spi.v1 import simulation_pb2 as pb
+from spi_engine.tabular import NUMBER
 from spi_engine.units import COMPONENTS
 
 OPERATIONS = {
@@ -183,12 +184,52 @@ def sampling_message(
     return pb.SamplingInput(respondents=pb.RespondentSamples(units=samples))
 
 
+SAMPLING_FORM = (
+    "expected, for all units, {'internal': N, 'external': N, 'expert': N} (as costs=), "
+    "['internal=N', 'external=N', 'expert=N'] (as the CLI) or [N, N, N]; or one such row per unit"
+)
+
+
 def _rows(values: Any) -> list[list[Any]]:
-    """Rows of three values; one flat row of three numbers is one row."""
+    """Rows of three values (internal, external, expert); one row stands for every unit.
+
+    A row is three numbers, a dict by component name, or ``name=value`` texts as the CLI takes.
+    """
+    if isinstance(values, Mapping) or (
+        isinstance(values, Sequence)
+        and not isinstance(values, str)
+        and values
+        and all(isinstance(v, str) for v in values)
+    ):
+        return [_row(values)]
+    if isinstance(values, str):
+        raise ValueError(f"{SAMPLING_FORM}; got the text {values!r}")
     items = list(values.tolist() if hasattr(values, "tolist") else values)
     if items and not isinstance(items[0], Iterable):
-        return [items]
-    return [list(row) for row in items]
+        return [_row(items)]
+    return [_row(row) for row in items]
+
+
+def _row(row: Any) -> list[Any]:
+    if isinstance(row, str):
+        raise ValueError(f"{SAMPLING_FORM}; got the text {row!r}")
+    if isinstance(row, Mapping) or (row and all(isinstance(v, str) for v in row)):
+        named = dict(row) if isinstance(row, Mapping) else dict(_pair(text) for text in row)
+        unknown = sorted(set(named) - set(COMPONENTS))
+        if unknown:
+            raise ValueError(f"{SAMPLING_FORM}; got unknown component(s) {unknown}")
+        return [named.get(name) for name in COMPONENTS]
+    values = list(row)
+    if len(values) != len(COMPONENTS):
+        raise ValueError(f"{SAMPLING_FORM}; got a row of {len(values)} values")
+    return values
+
+
+def _pair(text: str) -> tuple[str, float]:
+    name, sep, value = text.partition("=")
+    if not sep or not NUMBER.fullmatch(value.strip()):
+        raise ValueError(f"{SAMPLING_FORM}; got {text!r}")
+    return name.strip(), float(value)
 
 
 def _components(row: Sequence[Any]) -> pb.ComponentValues:

@@ -24,6 +24,7 @@ import numpy as np
 from spi.v1 import instrument_pb2 as ipb
 
 from ..errors import InvalidInputError, Violation
+from ..text_limits import check_lengths
 from .instrument import GROUP_NAMES, Instrument
 from .labels import Labels, as_strings, factorize
 from .responses import Responses, Where, api_where, responses_from_columns
@@ -33,6 +34,7 @@ def text_labels(column: ipb.TextColumn, size: int, name: str) -> Labels | None:
     """A dictionary-encoded text column as Labels (None when absent); ``name`` is its field path."""
     if not column.codes and not column.dictionary:
         return None
+    check_lengths((column.dictionary, lambda i: f"{name}.dictionary[{i}]"))
     codes = np.asarray(column.codes, dtype=np.int64)
     if codes.size != size:
         raise InvalidInputError(
@@ -109,6 +111,7 @@ def responses_from_chunk(
     under ``prefix`` (``chunks[3].unit_ids``); values by ``where`` (default: rows across the
     upload, ``respondents[row_offset + i].column``)."""
     size = len(chunk.respondent_ids)
+    check_lengths((chunk.respondent_ids, lambda i: _joined(prefix, f"respondent_ids[{i}]")))
     units = text_labels(chunk.unit_ids, size, _joined(prefix, "unit_ids"))
     if units is None:
         raise InvalidInputError(

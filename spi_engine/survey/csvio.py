@@ -29,6 +29,7 @@ import numpy.typing as npt
 
 from ..errors import InvalidInputError, Violation
 from ..numeric import FloatArray, IntArray
+from ..tabular import NUMBER
 
 Bytes = npt.NDArray[np.uint8]
 ByteStrings = npt.NDArray[np.bytes_]
@@ -147,19 +148,25 @@ class CsvTable:
         """The column as float64; an empty field is NaN."""
         raw = np.char.strip(self.raw(column))
         empty = np.char.str_len(raw) == 0
-        try:
-            result: FloatArray = np.where(empty, b"nan", raw).astype(np.float64)
-            return result
-        except ValueError:
-            for row, cell in enumerate(raw.tolist()):
-                try:
-                    float(cell or b"nan")
-                except ValueError:
-                    got = cell.decode("utf-8", "replace")
-                    raise _error(
-                        self.origin, self.where(row, column), f"expected a number; got {got!r}"
-                    ) from None
-            raise
+        if _plain_bytes(raw):
+            try:
+                result: FloatArray = np.where(empty, b"nan", raw).astype(np.float64)
+                return result
+            except ValueError:
+                pass  # "1e", "+-": found below
+        for row, cell in enumerate(raw.tolist()):
+            text = cell.decode("utf-8", "replace")
+            if text and not NUMBER.fullmatch(text):
+                raise _error(
+                    self.origin, self.where(row, column), f"expected a number; got {text!r}"
+                )
+        return np.where(empty, b"nan", raw).astype(np.float64)
+
+
+def _plain_bytes(cells: ByteStrings) -> bool:
+    """Whether the cells hold only digits, '.', signs and exponents (or nothing)."""
+    data = np.ascontiguousarray(cells).view(np.uint8)
+    return bool(np.isin(data, np.frombuffer(b"\x000123456789.+-eE", np.uint8)).all())
 
 
 def gather_text(
@@ -188,11 +195,10 @@ def gather_text(
 def _code(text: str) -> float:
     if text == "":
         return -1.0
-    try:
-        value = float(text)
-    except ValueError:
+    if not NUMBER.fullmatch(text):  # not nan, inf, 3_0 or 3,0, which float() would take
         return float("nan")
-    return value if value == int(value) and -1 <= value <= 999 else float("nan")
+    value = float(text)
+    return value if -1 <= value <= 999 and value == int(value) else float("nan")
 
 
 def read_csv(path: str | Path, columns: Sequence[str] | None = None) -> CsvTable:

@@ -183,7 +183,7 @@ def _arrow() -> Any:
         import pyarrow.parquet as pq  # type: ignore[import-untyped]  # pyarrow ships no type stubs
     except ImportError:
         raise _error(
-            "", "", "reading Parquet needs pyarrow: pip install 'spi-engine[frames]'"
+            "", "", "Parquet files need pyarrow: pip install 'spi-engine[frames]'"
         ) from None
     return pq
 
@@ -300,9 +300,9 @@ def write_table(columns: dict[str, Any], path: str | Path) -> Path:
 
 
 def _write_parquet(columns: dict[str, Any], header: list[str], path: Path) -> None:
+    pq = _arrow()  # first: without pyarrow, the [frames] hint rather than an ImportError
     import pyarrow as pa
 
-    pq = _arrow()
     arrays = []
     for name in header:
         values = np.asarray(columns[name])

@@ -105,11 +105,13 @@ def _respondents(stats: SurveyStats, population: Population) -> IntArray:
     cell_row = key_rows(
         (stats.unit_ids, stats.sub_unit_ids), (population.unit_ids, population.sub_unit_ids)
     )
-    whole = np.array(population.sub_unit_ids, dtype=str) == ""
-    from_unit = np.where(unit_row >= 0, per_unit[np.maximum(unit_row, 0), population.groups], 0)
-    from_cell = np.where(
-        cell_row >= 0, stats.respondents[np.maximum(cell_row, 0), population.groups], 0
-    )
+    whole = np.array(population.sub_unit_ids, dtype=object) == ""
+    # One zero row after the counts, so that a key with no respondents (-1; every key on day 0,
+    # when there are no responses at all) reads 0 rather than indexing an empty array.
+    per_unit = np.vstack([per_unit, np.zeros((1, len(GROUP_NAMES)), dtype=np.int64)])
+    per_cell = np.vstack([stats.respondents, np.zeros((1, len(GROUP_NAMES)), dtype=np.int64)])
+    from_unit = per_unit[np.where(unit_row >= 0, unit_row, -1), population.groups]
+    from_cell = per_cell[np.where(cell_row >= 0, cell_row, -1), population.groups]
     result: IntArray = np.where(whole, from_unit, from_cell)[rows]
     return result
 

@@ -86,6 +86,8 @@ def test_server_mode_reports_bad_input_like_in_process(
         "80",
         "--expert",
         "80",
+        "--correction",
+        "0",
     ]
     local = _run(capsys, argv)
     remote = _run(capsys, [*argv, "--server", server_address])
@@ -107,6 +109,8 @@ def test_server_refusals_read_like_in_process(
         "80",
         "--expert",
         "80",
+        "--correction",
+        "0",
     ]
     local = _run(capsys, argv)
     remote = _run(capsys, [*argv, "--server", server_address])

@@ -32,7 +32,9 @@ def _sha(message: Any) -> str:
 def test_score_and_summarize_are_recorded_with_hashes(
     server: ServerProcess, client: SpiClient
 ) -> None:
-    unit = scoring_pb2.UnitInput(unit_id="x", internal=75.61, external=89.02, expert=73.53)
+    unit = scoring_pb2.UnitInput(
+        unit_id="x", internal=75.61, external=89.02, expert=73.53, correction=0.0
+    )
     score = engine_pb2.ScoreRequest(ruleset_id="spi-2024", units=[unit, unit])
     summarize = engine_pb2.SummarizeRequest(ruleset_id="spi-2023", units=[unit])
     scored = client.rpc("Score", score)
@@ -64,7 +66,7 @@ def test_a_failed_call_is_recorded_with_its_status(
 ) -> None:
     before = set(_lines(server))
     with pytest.raises(SpiRpcError):
-        client.score("spi-2024", internal=101.5, external=80, expert=80)
+        client.score("spi-2024", internal=101.5, external=80, expert=80, correction=0)
     (new,) = [line for key, line in _lines(server).items() if key not in before]
     assert (new["status"], new["response_sha256"], new["units"]) == ("INVALID_ARGUMENT", None, 1)
     assert new["message"] == "units[0].internal: expected a number from 0 to 100; got 101.5"

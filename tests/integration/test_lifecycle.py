@@ -129,7 +129,10 @@ def test_garbage_request_bytes_do_not_take_the_server_down(server_address: str) 
     assert codes <= {grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND}
     assert health_of(server_address) == SERVING
     with SpiClient(server_address) as client:
-        assert client.score("spi-2024", internal=80, external=80, expert=80)[0].index == 80.0
+        assert (
+            client.score("spi-2024", internal=80, external=80, expert=80, correction=0)[0].index
+            == 80.0
+        )
 
 
 def _local_ruleset(ruleset_id: str, year: int) -> str:
@@ -154,7 +157,9 @@ def test_sighup_reloads_and_a_bad_file_keeps_the_previous_set(
         failed = server.wait_for_log("reload_failed")
         assert "zz-bad.txtpb" in failed["error"]
         assert client.rulesets() == before
-        assert client.score("local-2024", internal=75.61, external=89.02, expert=73.53)
+        assert client.score(
+            "local-2024", internal=75.61, external=89.02, expert=73.53, correction=7.59
+        )
 
         (folder / "zz-bad.txtpb").unlink()
         (folder / "local-2025.txtpb").write_text(_local_ruleset("local-2025", 2025))
@@ -217,7 +222,7 @@ def test_sigterm_drains_a_call_in_flight_then_exits_0(
     server.wait_for_log("draining")
     assert health_of(server.address) == NOT_SERVING
     with server.client(retries=0) as late, pytest.raises(SpiRpcError) as refused:
-        late.score("spi-2024", internal=80, external=80, expert=80)
+        late.score("spi-2024", internal=80, external=80, expert=80, correction=0)
     assert refused.value.code == grpc.StatusCode.UNAVAILABLE
     caller.join(120)
     (response,) = outcome
@@ -236,7 +241,10 @@ def test_processes_share_the_port_reload_and_stop_together(
     assert len(workers) == 2
     for _ in range(20):  # a new connection each time: the kernel spreads them over the workers
         with server.client() as client:
-            assert client.score("spi-2024", internal=80, external=80, expert=80)[0].index == 80.0
+            assert (
+                client.score("spi-2024", internal=80, external=80, expert=80, correction=0)[0].index
+                == 80.0
+            )
     served = {line["pid"] for line in server.logs() if line.get("event") == "call"}
     assert served == workers
     server.signal(signal.SIGHUP)

@@ -25,7 +25,9 @@ def test_metrics_count_requests_errors_latency_and_units(
     server: ServerProcess, client: SpiClient
 ) -> None:
     before = _metrics(server)
-    client.score_many("spi-2025", [{"internal": 80, "external": 80, "expert": 80}] * 3)
+    client.score_many(
+        "spi-2025", [{"internal": 80, "external": 80, "expert": 80, "correction": 0}] * 3
+    )
     with pytest.raises(SpiRpcError):
         client.get_ruleset("nope")
     after = _metrics(server)
@@ -44,7 +46,9 @@ def test_metrics_count_requests_errors_latency_and_units(
 def test_every_log_line_is_json_and_calls_name_the_caller(
     server: ServerProcess, client: SpiClient
 ) -> None:
-    decision = client.score("spi-2024", internal=80, external=80, expert=80).decision_id
+    decision = client.score(
+        "spi-2024", internal=80, external=80, expert=80, correction=0
+    ).decision_id
     lines = [json.loads(line) for line in server.log_path.read_text().splitlines()]
     assert all({"time", "level", "event", "pid"} <= set(line) for line in lines)
     (call,) = [line for line in lines if line.get("decision_id") == decision]

@@ -16,7 +16,14 @@ pytestmark = pytest.mark.integration
 
 PROBOLINGGO = {"internal": 75.61, "external": 89.02, "expert": 73.53, "correction": 7.59}
 UNITS = [
-    {"unit_id": "a", "group": "kota", "internal": 80.0, "external": 85.5, "expert": 70.25},
+    {
+        "unit_id": "a",
+        "group": "kota",
+        "internal": 80.0,
+        "external": 85.5,
+        "expert": 70.25,
+        "correction": 0.0,
+    },
     {"unit_id": "b", "group": "kabupaten", **PROBOLINGGO},
     {
         "unit_id": "c",
@@ -27,7 +34,7 @@ UNITS = [
         "correction_integrity": 0.5,
         "correction_prevalence": 0.25,
     },
-    {"unit_id": "d", "internal": 100.0, "external": 100.0, "expert": 100.0},
+    {"unit_id": "d", "internal": 100.0, "external": 100.0, "expert": 100.0, "correction": 0.0},
 ]
 
 
@@ -135,7 +142,7 @@ def test_errors_reach_the_client_with_field_violations(client: SpiClient) -> Non
 
 def test_an_absent_component_is_an_error_not_a_zero(client: SpiClient) -> None:
     with pytest.raises(SpiRpcError) as raised:
-        client.score_many("spi-2024", [{"internal": 70.0, "expert": 70.0}])
+        client.score_many("spi-2024", [{"internal": 70.0, "expert": 70.0, "correction": 0.0}])
     assert raised.value.violations[0].field == "units[0].external"
     assert "absent" in raised.value.violations[0].description
 
@@ -145,3 +152,40 @@ def test_empty_ruleset_id_is_invalid_argument(client: SpiClient) -> None:
         client.score_many("", UNITS)
     assert raised.value.code.name == "INVALID_ARGUMENT"
     assert raised.value.violations[0].field == "ruleset_id"
+
+
+@pytest.mark.parametrize("field", ["correction", "correction_integrity", "correction_prevalence"])
+def test_a_nan_correction_over_the_wire_is_invalid_argument(client: SpiClient, field: str) -> None:
+    unit = scoring_pb2.UnitInput(internal=75.61, external=89.02, expert=79.53)
+    if field == "correction":
+        unit.correction = float("nan")
+    else:
+        unit.correction_integrity = unit.correction_prevalence = 1.0
+        setattr(unit, field, float("nan"))
+    request = engine_pb2.ScoreRequest(ruleset_id="spi-2024", units=[unit])
+    with pytest.raises(SpiRpcError) as raised:
+        client.rpc("Score", request)
+    assert raised.value.code.name == "INVALID_ARGUMENT"
+    assert raised.value.violations[0].field == f"units[0].{field}"
+    assert raised.value.violations[0].description.endswith("got NaN")
+
+
+def test_an_absent_correction_over_the_wire_is_invalid_argument(client: SpiClient) -> None:
+    unit = scoring_pb2.UnitInput(internal=75.61, external=89.02, expert=79.53)
+    request = engine_pb2.ScoreRequest(ruleset_id="spi-2024", units=[unit])
+    with pytest.raises(SpiRpcError) as raised:
+        client.rpc("Score", request)
+    assert raised.value.code.name == "INVALID_ARGUMENT"
+    assert raised.value.violations[0].field == "units[0].correction"
+
+
+def test_score_many_auto_over_a_real_server(client: SpiClient) -> None:
+    frame = pd.DataFrame(
+        [
+            {"year": 2024, "institution_id": "p", **PROBOLINGGO},
+            {"year": 2021, "institution_id": "q", **PROBOLINGGO},
+        ]
+    )
+    result = client.score_many("auto", frame)
+    assert result["ruleset"].tolist() == ["spi-2024", "spi-2021"]
+    assert result["unit_id"].tolist() == ["p", "q"]

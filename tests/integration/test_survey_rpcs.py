@@ -269,7 +269,7 @@ def test_score_survey_is_decision_logged(
     client: SpiClient, running: app.Server, frame: object, population: sv.Population
 ) -> None:
     result = client.score_survey(
-        frame, instrument="example-survey", ruleset="spi-2024", population=population
+        frame, instrument="example-survey", ruleset_id="spi-2024", population=population
     )
     lines = [
         json.loads(line) for line in Path(running.config.decision_log).read_text().splitlines()

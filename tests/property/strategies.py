@@ -34,15 +34,18 @@ shipped_rulesets = st.sampled_from([bundled().get(i) for i in SHIPPED_IDS])
 
 @st.composite
 def unit_rows(draw: st.DrawFn) -> dict[str, Any]:
-    """One unit: three components and a correction given as parts, as a total, or not at all."""
+    """One unit: three components and a correction given as parts, as a total, as both, or as an
+    explicit 0 (a correction is never absent)."""
     row: dict[str, Any] = {
         name: draw(component_scores) for name in ("internal", "external", "expert")
     }
-    form = draw(st.sampled_from(["parts", "total", "none", "both"]))
+    form = draw(st.sampled_from(["parts", "total", "zero", "both"]))
     integrity, prevalence = draw(correction_points), draw(correction_points)
     row["correction_integrity"] = integrity if form in ("parts", "both") else NAN
     row["correction_prevalence"] = prevalence if form in ("parts", "both") else NAN
-    row["correction"] = {"total": integrity, "both": integrity + prevalence}.get(form, NAN)
+    row["correction"] = {"total": integrity, "both": integrity + prevalence, "zero": 0.0}.get(
+        form, NAN
+    )
     row["id"] = draw(st.text(alphabet="abcdefghij0123456789-", max_size=8))
     row["group"] = draw(st.sampled_from(["", "kota", "kabupaten", "provinsi"]))
     return row

@@ -44,8 +44,10 @@ FIELDS = (
     "correction_prevalence",
     "correction",
 )
-FILLER = scoring_pb2.UnitInput(unit_id="filler", internal=50.0, external=50.0, expert=50.0)
-"""Valid under every ruleset, with no correction: adds no result or violation to unit 0's."""
+FILLER = scoring_pb2.UnitInput(
+    unit_id="filler", internal=50.0, external=50.0, expert=50.0, correction=0.0
+)
+"""Valid under every ruleset, with correction 0: adds no result or violation to unit 0's."""
 SCORE_COLUMNS = (
     "index_raw",
     "index_steps",
@@ -172,7 +174,7 @@ def columns(scores_of: Callable[[], Scores]) -> tuple[Any, ...]:
 def test_one_unit_scores_equal_the_vectorised_scores_column_by_column(
     rules: Ruleset, row: dict[str, Any]
 ) -> None:
-    filler = {**row, **{name: 50.0 for name in FIELDS[:3]}, "correction": NAN}
+    filler = {**row, **{name: 50.0 for name in FIELDS[:3]}, "correction": 0.0}
     filler.update(correction_integrity=NAN, correction_prevalence=NAN)
     units = rows_to_units([row, filler])
     single = columns(lambda: score(rules, units.take([0])))
@@ -180,9 +182,9 @@ def test_one_unit_scores_equal_the_vectorised_scores_column_by_column(
 
 
 def test_a_nan_index_from_an_unvalidated_ruleset_is_left_to_the_vectorised_path() -> None:
-    rules = dataclasses.replace(bundled().get("spi-2024"), correction_factors=(-2.0, 2.0))
+    rules = dataclasses.replace(bundled().get("spi-2024"), correction_factors=(-1e308, 1e308))
     row = {name: 50.0 for name in FIELDS[:3]} | {"id": "", "group": "", "correction": NAN}
-    row |= {"correction_integrity": 1e308, "correction_prevalence": 1e308}
+    row |= {"correction_integrity": 100.0, "correction_prevalence": 100.0}
     units = rows_to_units([row, row])
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")

@@ -256,3 +256,14 @@ def test_progress_errors() -> None:
         survey_progress(request, sources())
     with pytest.raises(LimitExceededError, match="population rows"):
         survey_progress(request, sources(max_population_rows=2))
+
+
+def test_progress_on_day_0_with_no_responses() -> None:
+    _, population, _ = data()
+    request = pb.SurveyProgressRequest(
+        instrument_id="example-survey", population=population_pb(population)
+    )
+    answer = survey_progress(request, sources())
+    assert len(answer.rows) == len(population)
+    assert {r.respondents for r in answer.rows} == {0}
+    assert all(r.more_for_target_margin > 0 for r in answer.rows if r.population > 0)

@@ -95,6 +95,8 @@ def test_threshold_sides_in_csv(
         scores,
         "--expert",
         scores,
+        "--correction",
+        "0",
         "--format",
         "csv",
     ]
@@ -187,7 +189,21 @@ def test_output_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None
         ),
         (
             "unit_id,internal,external,expert,correction\na,70,80,inf,1\n",
-            "u.csv: line 2, column 'expert': expected a number from 0 to 100; got infinity",
+            "u.csv: line 2, column 'expert': expected a number; got 'inf'",
+        ),
+        (
+            "unit_id,internal,external,expert,correction\na,75.61,89.02,79.53,NaN\n",
+            "u.csv: line 2, column 'correction': expected a number; got 'NaN'",
+        ),
+        (
+            "unit_id,internal,external,expert,correction\na,75.61,89.02,79.53,\n",
+            "u.csv: line 2, column 'correction': expected a correction: 'correction' (points >= 0; "
+            "write 0 for none) or both 'correction_integrity' and 'correction_prevalence'; got "
+            "nothing (the fields are absent)",
+        ),
+        (
+            "unit_id,internal,external,expert,correction\na,7_5.61,89.02,79.53,1\n",
+            "u.csv: line 2, column 'internal': expected a number; got '7_5.61'",
         ),
         (
             "unit_id,internal,external,expert,correction\na,70,80,90,1\nb,70,101.5,80,1\n",
@@ -195,7 +211,7 @@ def test_output_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None
         ),
         (
             "unit_id,internal,external,expert,correction\na,70,80,90,-2\n",
-            "u.csv: line 2, column 'correction': expected points >= 0; got -2.0",
+            "u.csv: line 2, column 'correction': expected points from 0 to 100; got -2.0",
         ),
         (
             "unit_id,internal,external,expert,correction\na,70,80\n",
@@ -221,7 +237,7 @@ def test_several_problems_are_listed(capsys: pytest.CaptureFixture[str], tmp_pat
     code, _, err = run(capsys, "score", "--ruleset", "spi-2024", "--input", path)
     assert code == 2
     assert err.splitlines()[1:] == [
-        "  line 2, column 'internal': expected a number from 0 to 100; got NaN",
+        "  line 2, column 'internal': expected a number; got 'nan'",
         "  line 3, column 'expert': expected a number from 0 to 100; got 120.0",
     ]
 
@@ -250,11 +266,36 @@ def test_several_problems_are_listed(capsys: pytest.CaptureFixture[str], tmp_pat
                 "--correction",
                 "-1",
             ],
-            "--correction: expected points >= 0; got -1.0",
+            "--correction: expected points from 0 to 100; got -1.0",
         ),
         (
             ["--ruleset", "spi-2024", "--internal", "nan", "--external", "2", "--expert", "3"],
-            "--internal: expected a number from 0 to 100; got NaN",
+            "give the unit's correction: --correction POINTS (0 for none), or both "
+            "--correction-integrity and --correction-prevalence; got none",
+        ),
+        (
+            [
+                "--ruleset",
+                "spi-2024",
+                "--internal",
+                "nan",
+                "--external",
+                "2",
+                "--expert",
+                "3",
+                "--correction",
+                "0",
+            ],
+            "--internal: expected a number; got 'nan'",
+        ),
+        (
+            ["--ruleset", "spi-2024", *PROBOLINGGO[:6], "--correction", "NaN"],
+            "--correction: expected a number; got 'NaN'",
+        ),
+        (
+            ["--ruleset", "spi-2024", *PROBOLINGGO[:6], "--correction-integrity", "1"],
+            "give the unit's correction: --correction POINTS (0 for none), or both "
+            "--correction-integrity and --correction-prevalence; got --correction-integrity",
         ),
         (
             ["--ruleset", "auto", *PROBOLINGGO],
@@ -384,6 +425,8 @@ def test_own_ruleset_file_by_path(capsys: pytest.CaptureFixture[str], tmp_path: 
         "77.6",
         "--expert",
         "77.6",
+        "--correction",
+        "0",
         "--format",
         "csv",
     )
@@ -405,6 +448,8 @@ def test_console_script_bad_input_has_no_traceback() -> None:
             "1",
             "--expert",
             "1",
+            "--correction",
+            "0",
         ],
         capture_output=True,
         text=True,

@@ -98,7 +98,6 @@ def test_unit_to_pb_keeps_absent_fields_absent() -> None:
             "external": 80.5,
             "expert": None,
             "correction": math.nan,
-            "year": 2024,
         }
     )
     assert message.unit_id == "7"

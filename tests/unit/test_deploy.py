@@ -97,7 +97,9 @@ def test_only_runtime_dependencies_are_installed() -> None:
     installs = re.findall(r"pip install ([^&]+)", runs)
     # The server's role only (grpc, health, reflection, metrics): no dev tools, plots or frames.
     assert "'.[server]'" in [i.strip() for i in installs], installs
-    assert not any(word in i for i in installs for word in ("dev", "plot", "frames", "-e ")), installs
+    assert not any(word in i for i in installs for word in ("dev", "plot", "frames", "-e ")), (
+        installs
+    )
     assert "rules list" in runs  # the build fails when the bundled rulesets are missing
 
 

@@ -25,7 +25,9 @@ def case(
     internal, external, expert = values
     return scoring_pb2.GoldenCase(
         name=name,
-        input=scoring_pb2.UnitInput(internal=internal, external=external, expert=expert),
+        input=scoring_pb2.UnitInput(
+            internal=internal, external=external, expert=expert, correction=0.0
+        ),
         expected_index=expected_index,
         expected_category=expected_category,
         tolerance=tolerance,

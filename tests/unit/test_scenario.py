@@ -14,14 +14,14 @@ RULES = bundled().get("spi-2024")
 
 
 def batch() -> Units:
-    """Four units: Probolinggo 2024 (total correction), two with parts, one with no correction."""
+    """Four units: Probolinggo 2024 (total correction), two with parts, one with correction 0."""
     return units_from_columns(
         [75.61, 80.00, 70.00, 99.50],
         [89.02, 76.00, 71.00, 98.00],
         [73.53, 77.90, 72.00, 99.00],
         correction_integrity=[np.nan, 0.50, 1.20, np.nan],
         correction_prevalence=[np.nan, 0.00, 0.30, np.nan],
-        correction=[7.59, np.nan, np.nan, np.nan],
+        correction=[7.59, np.nan, np.nan, 0.0],
         ids=["probolinggo", "kota-a", "kab-b", "top"],
         groups=["kabupaten", "kota", "kabupaten", "provinsi"],
     )
@@ -184,9 +184,13 @@ def test_a_variant_scores_the_scenario_side_under_its_own_rules() -> None:
         (
             Intervention("correction_integrity", "cap", -1.0),
             "scenario.interventions[0].value",
-            ">= 0",
+            "from 0 to 100",
         ),
-        (Intervention("external", "scale", -0.5), "scenario.interventions[0].value", "factor >= 0"),
+        (
+            Intervention("external", "scale", -0.5),
+            "scenario.interventions[0].value",
+            "factor from 0 to 1000",
+        ),
         (
             Intervention("external", "add", 1.0, unit_ids=("kota-a", "nowhere")),
             "scenario.interventions[0].unit_ids[1]",

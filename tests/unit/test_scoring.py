@@ -21,8 +21,8 @@ def rules(ruleset_id: str = "spi-2024") -> Ruleset:
 
 
 def flat(value: float, ruleset_id: str = "spi-2024") -> spi_engine.Scores:
-    """A unit with all three components at ``value`` and no correction."""
-    return score(rules(ruleset_id), units_from_columns([value], [value], [value]))
+    """A unit with all three components at ``value`` and correction 0."""
+    return score(rules(ruleset_id), units_from_columns([value], [value], [value], correction=[0]))
 
 
 def unequal_factors() -> Ruleset:
@@ -108,7 +108,9 @@ def test_margins_in_steps(value: float, up: int, down: int) -> None:
 def test_margins_in_results() -> None:
     result = score(
         rules(),
-        units_from_columns([72.99, 77.99, 78.0], [72.99, 77.99, 78.0], [72.99, 77.99, 78.0]),
+        units_from_columns(
+            [72.99, 77.99, 78.0], [72.99, 77.99, 78.0], [72.99, 77.99, 78.0], correction=[0] * 3
+        ),
     )
     low, middle, top = results_to_pb(result)
     assert (low.margin_up.category, low.margin_up.points) == ("waspada", 0.01)
@@ -132,7 +134,9 @@ def test_clamped_at_a_narrower_maximum() -> None:
     message = rules().to_message()
     message.id = "capped-90"
     message.bounds.max = 90
-    result = score(from_message(message), units_from_columns([95.0], [95.0], [95.0]))
+    result = score(
+        from_message(message), units_from_columns([95.0], [95.0], [95.0], correction=[0])
+    )
     assert result.index_steps.tolist() == [9000]
     assert math.isclose(result.index_raw[0], 95.0, abs_tol=1e-12)
 
@@ -159,7 +163,7 @@ def test_unequal_factors_weigh_each_part() -> None:
 
 def test_total_with_unequal_factors_is_an_error() -> None:
     units = units_from_columns(
-        [80.0, 80.0, 80.0], [80.0] * 3, [80.0] * 3, correction=[NAN, 2.0, 0.0]
+        [80.0, 80.0, 80.0], [80.0] * 3, [80.0] * 3, correction=[0.0, 2.0, 0.0]
     )
     with pytest.raises(InvalidInputError) as caught:
         score(unequal_factors(), units)
@@ -210,7 +214,7 @@ def test_result_arrays_are_read_only() -> None:
 
 
 def test_no_units_no_results() -> None:
-    result = score(rules(), units_from_columns([], [], []))
+    result = score(rules(), units_from_columns([], [], [], correction=[]))
     assert len(result) == 0
     assert result.index.tolist() == []
     assert result.categories == ()
@@ -222,7 +226,8 @@ def test_one_decimal_ruleset() -> None:
     message.rounding.decimals = 1
     message.categories.categories[2].lower_bound = 77.5
     result = score(
-        from_message(message), units_from_columns([77.45, 77.44], [77.45, 77.44], [77.45, 77.44])
+        from_message(message),
+        units_from_columns([77.45, 77.44], [77.45, 77.44], [77.45, 77.44], correction=[0, 0]),
     )
     assert result.index_steps.tolist() == [775, 774]
     assert result.index.tolist() == [77.5, 77.4]

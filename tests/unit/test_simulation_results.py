@@ -24,7 +24,13 @@ UNITS = build.selection_message(
                 "expert": 73.53,
                 "correction": 7.59,
             },
-            {"unit_id": "q", "internal": 80.0, "external": 80.0, "expert": 77.9},
+            {
+                "unit_id": "q",
+                "internal": 80.0,
+                "external": 80.0,
+                "expert": 77.9,
+                "correction": 0.0,
+            },
         ]
     )
 )

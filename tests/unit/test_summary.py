@@ -32,7 +32,7 @@ def flat_scores(
             values,
             values,
             values,
-            correction=corrections,
+            correction=[0.0] * len(values) if corrections is None else corrections,
             groups=groups,
             ids=[f"u{i}" for i in range(len(values))],
         ),

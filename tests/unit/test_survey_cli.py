@@ -636,3 +636,26 @@ def test_a_csv_with_blank_lines_is_read_and_named_by_its_lines(
     assert err.startswith(
         f"spi: error: {spaced}: line {first + 3}, column 'unit_id': unit 'kabupaten-002' has "
     )
+
+
+def test_progress_on_day_0_with_a_header_only_responses_file(
+    capsys: pytest.CaptureFixture[str], survey: Path, tmp_path: Path
+) -> None:
+    header = (survey / "respondents.csv").read_text("utf-8").splitlines()[0]
+    empty = tmp_path / "none-yet.csv"
+    empty.write_text(header + "\n", "utf-8")
+    argv = ["survey", "progress", "--sample", str(survey / "population.csv")]
+    code, out, err = run(capsys, *argv, "--responses", str(empty))
+    assert (code, err) == (0, "")
+    assert "0 responses so far" in out.splitlines()[0]
+
+
+def test_parquet_without_pyarrow_gives_the_frames_hint(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("pyarrow", "pyarrow.parquet", "pyarrow.compute"):
+        monkeypatch.setitem(sys.modules, name, None)  # import pyarrow now raises ImportError
+    argv = ["survey", "generate", "--out", str(tmp_path), "--institutions", "2"]
+    code, out, err = run(capsys, *argv, "--respondents", "100", "--format", "parquet")
+    assert (code, out) == (2, "")
+    assert "pip install 'spi-engine[frames]'" in err

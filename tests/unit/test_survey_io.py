@@ -90,3 +90,26 @@ def test_times() -> None:
     assert seconds[:2].tolist() == [1719792000.0, 1709208000.0]
     assert np.isnan(seconds[2:]).all()
     assert seconds_iso(np.array([1719792000.0, np.nan])).tolist() == ["2024-07-01T00:00:00", ""]
+
+
+@pytest.mark.parametrize("cell", ["inf", "3_0", "nan", "3,0"])
+def test_an_answer_code_python_would_read_is_refused(cell: str) -> None:
+    table = parse_csv(f'id,q1\na,"{cell}"\n'.encode(), "x.csv")
+    with pytest.raises(
+        InvalidInputError, match=r"line 2, column 'q1': expected a whole answer code"
+    ):
+        table.codes("q1")
+
+
+@pytest.mark.parametrize("cell", ["7_5", "nan", "inf", "1,5"])
+def test_a_number_python_would_read_is_refused(cell: str) -> None:
+    table = parse_csv(f'id,t\na,"{cell}"\n'.encode(), "x.csv")
+    with pytest.raises(
+        InvalidInputError, match=rf"line 2, column 't': expected a number; got '{cell}'"
+    ):
+        table.numbers("t")
+
+
+def test_plain_numbers_and_empty_cells_still_read() -> None:
+    table = parse_csv(b"id,t\na,12.5\nb,\nc,-1e3\n", "x.csv")
+    assert table.numbers("t")[[0, 2]].tolist() == [12.5, -1000.0]

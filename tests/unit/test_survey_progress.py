@@ -52,3 +52,15 @@ def test_units_with_responses_but_no_sample_row_are_errors() -> None:
         InvalidInputError, match=r"respondents\[3\]\.unit_id: unit 'u2' has 1 internal respondents"
     ):
         survey_progress(tiny(), population, tiny_responses(_rows("u1", 3) + _rows("u2", 1)))
+
+
+def test_day_0_with_no_responses_reports_0_respondents_and_the_responses_needed() -> None:
+    population = population_from_columns(
+        ["u1", "u1", "u2"], ["internal", "external", "internal"], [100, 10, 40], sampled=[50, 0, 40]
+    )
+    progress = survey_progress(tiny(), population, tiny_responses([]))
+    assert progress.respondents.tolist() == [0, 0, 0]
+    # with no respondent yet, all of the requirement is still needed: 50 of 100 for 10%, 80 for 5%
+    assert progress.needed_for_max.tolist()[0] == 50
+    assert progress.needed_for_target.tolist()[0] == 80
+    assert progress_rows(progress)[0]["respondents"] == 0

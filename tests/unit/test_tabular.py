@@ -109,7 +109,33 @@ BAD_FILES: list[tuple[str, str, str, str]] = [
         "decimal comma",
         f'{HEADER}\na,"75,61",2,3,0\n',
         "line 2, column 'internal'",
-        "expected a number; got '75,61'",
+        "expected a number with a decimal point; got '75,61' (the decimal separator must be a "
+        "point, e.g. 75.61, not 75,61)",
+    ),
+    (
+        "an underscore in a number (Python's float would read 75.61)",
+        f"{HEADER}\na,7_5.61,2,3,0\n",
+        "line 2, column 'internal'",
+        "expected a number; got '7_5.61'",
+    ),
+    (
+        "NaN in a correction",
+        f"{HEADER}\na,1,2,3,NaN\n",
+        "line 2, column 'correction'",
+        "expected a number; got 'NaN'",
+    ),
+    (
+        "infinity written out",
+        f"{HEADER}\na,1,2,3,inf\n",
+        "line 2, column 'correction'",
+        "expected a number; got 'inf'",
+    ),
+    (
+        "an empty correction cell is no correction",
+        f"{HEADER}\na,1,2,3,\n",
+        "line 2, column 'correction'",
+        "expected a correction: 'correction' (points >= 0; write 0 for none) or both "
+        "'correction_integrity' and 'correction_prevalence'; got nothing (the fields are absent)",
     ),
     (
         "text in a correction",
@@ -127,13 +153,13 @@ BAD_FILES: list[tuple[str, str, str, str]] = [
         "NaN written out",
         f"{HEADER}\na,nan,2,3,0\n",
         "line 2, column 'internal'",
-        "expected a number from 0 to 100; got NaN",
+        "expected a number; got 'nan'",
     ),
     (
         "negative correction",
         f"{HEADER}\na,1,2,3,-1\n",
         "line 2, column 'correction'",
-        "expected points >= 0; got -1.0",
+        "expected points from 0 to 100; got -1.0",
     ),
     (
         "a blank line before the bad row",
@@ -165,6 +191,33 @@ def test_bad_files_are_named_by_line_and_column(text: str, where: str, descripti
     assert str(error) == f"u.csv: {where}: {description}"
 
 
+def test_every_bad_cell_is_reported_in_one_round() -> None:
+    error = error_of(f"{HEADER}\na,,2,3,0\nb,abc,2,3,0\nc,1,200,3,1\n")
+    assert error.violations == (
+        Violation("line 2, column 'internal'", "expected a number; got an empty value"),
+        Violation("line 3, column 'internal'", "expected a number; got 'abc'"),
+        Violation("line 4, column 'external'", "expected a number from 0 to 100; got 200.0"),
+    )
+
+
+def test_24_bad_cells_are_counted_and_20_listed() -> None:
+    rows = "".join(f"u{i},abc,2,3,0\n" for i in range(12)) + "".join(
+        f"v{i},1,2,3,-1\n" for i in range(12)
+    )
+    error = error_of(f"{HEADER}\n{rows}")
+    assert len(error.violations) == 20
+    assert error.total == 24
+    assert str(error).endswith("(and 23 more problems)")
+
+
+def test_plain_numbers_are_read_exactly() -> None:
+    units = units_of(f"{HEADER}\na,75.61,+89.02,7.353e1,.5\nb,0,100.,1E1,0\n")
+    assert units.internal.tolist() == [75.61, 0.0]
+    assert units.external.tolist() == [89.02, 100.0]
+    assert units.expert.tolist() == [73.53, 10.0]
+    assert units.correction_unsplit.tolist() == [0.5, 0.0]
+
+
 def test_not_valid_csv() -> None:
     error = error_of(f"{HEADER}\n" + '"' + "x" * 200_000 + '"\n')
     (violation,) = error.violations
@@ -177,7 +230,7 @@ def test_parts_and_totals_per_row() -> None:
         "unit_id,internal,external,expert,correction_integrity,correction_prevalence,correction\n"
         "a,80,80,80,1,2,\n"
         "b,80,80,80,,,4\n"
-        "c,80,80,80,,,\n"
+        "c,80,80,80,,,0\n"
         "d,80,80,80,1,2,3\n"
     )
     units = units_of(text)
@@ -185,6 +238,13 @@ def test_parts_and_totals_per_row() -> None:
     assert units.correction_integrity.tolist() == [1.0, 0.0, 0.0, 1.0]
     assert units.correction_prevalence.tolist() == [2.0, 0.0, 0.0, 2.0]
     assert units.correction_unsplit.tolist() == [0.0, 4.0, 0.0, 0.0]
+
+
+def test_a_row_with_every_correction_cell_empty_is_an_error() -> None:
+    text = "unit_id,internal,external,expert,correction_integrity,correction_prevalence,correction\nc,80,80,80,,,\n"
+    with pytest.raises(InvalidInputError) as caught:
+        units_of(text)
+    assert caught.value.violations[0].field == "line 2, column 'correction'"
 
 
 def test_published_header() -> None:

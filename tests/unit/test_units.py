@@ -13,11 +13,21 @@ from spi_engine.units import MAX_VIOLATIONS
 NAN = float("nan")
 INF = float("inf")
 RANGE = "expected a number from 0 to 100; got "
-POINTS = "expected points >= 0; got "
+POINTS = "expected points from 0 to 100; got "
+
+
+ONE_PART = "expected both correction parts (or only the total 'correction'); {} is given, this one is absent"
+NO_CORRECTION = (
+    "expected a correction: 'correction' (points >= 0; write 0 for none) or both "
+    "'correction_integrity' and 'correction_prevalence'; got nothing (the fields are absent)"
+)
 
 
 def good(**overrides: Any) -> dict[str, Any]:
+    """One valid unit (correction 7.59 unless the overrides give a correction of their own)."""
     columns: dict[str, Any] = {"internal": [75.61], "external": [89.02], "expert": [73.53]}
+    if not {"correction", "correction_integrity", "correction_prevalence"} & set(overrides):
+        columns["correction"] = [7.59]
     columns.update(overrides)
     return columns
 
@@ -43,7 +53,7 @@ BAD_VALUES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
     ("infinite total", good(correction=[INF]), [("units[0].correction", POINTS + "infinity")]),
     (
         "-infinite part",
-        good(correction_integrity=[-INF]),
+        good(correction_integrity=[-INF], correction_prevalence=[0.0]),
         [("units[0].correction_integrity", POINTS + "-infinity")],
     ),
     (
@@ -58,15 +68,20 @@ BAD_VALUES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
         ],
     ),
     (
-        "total disagreeing with one part",
+        "a total with one part: the other part is not taken as 0",
         good(correction_integrity=[1.5], correction=[1.0]),
-        [
-            (
-                "units[0].correction",
-                "expected the total to equal correction_integrity + correction_prevalence "
-                "(1.50) within 0.01; got 1.0",
-            )
-        ],
+        [("units[0].correction_prevalence", ONE_PART.format("correction_integrity"))],
+    ),
+    (
+        "one part alone",
+        good(correction_prevalence=[1.5]),
+        [("units[0].correction_integrity", ONE_PART.format("correction_prevalence"))],
+    ),
+    ("no correction at all", good(correction=None), [("units[0].correction", NO_CORRECTION)]),
+    (
+        "a NaN correction is no correction",
+        good(correction=[NAN]),
+        [("units[0].correction", NO_CORRECTION)],
     ),
     (
         "every problem of a row, in column order",
@@ -74,12 +89,18 @@ BAD_VALUES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
         [
             ("units[0].internal", RANGE + "NaN"),
             ("units[0].expert", RANGE + "-1.0"),
+            ("units[0].correction_integrity", ONE_PART.format("correction_prevalence")),
             ("units[0].correction_prevalence", POINTS + "-1.0"),
         ],
     ),
     (
         "rows in order",
-        {"internal": [50, 200, 50], "external": [-1, 50, 50], "expert": [50, 50, NAN]},
+        {
+            "internal": [50, 200, 50],
+            "external": [-1, 50, 50],
+            "expert": [50, 50, NAN],
+            "correction": [0, 0, 0],
+        },
         [
             ("units[0].external", RANGE + "-1.0"),
             ("units[1].internal", RANGE + "200.0"),
@@ -107,7 +128,7 @@ def test_bad_values_are_named(columns: dict[str, Any], expected: list[tuple[str,
 
 def test_message_of_one_problem() -> None:
     with pytest.raises(InvalidInputError) as caught:
-        units_from_columns([75.0, 101.5], [80.0, 80.0], [70.0, 70.0])
+        units_from_columns([75.0, 101.5], [80.0, 80.0], [70.0, 70.0], correction=[0, 0])
     assert str(caught.value) == "units[1].internal: expected a number from 0 to 100; got 101.5"
 
 
@@ -133,7 +154,7 @@ def test_length_mismatch(columns: dict[str, Any], description: str) -> None:
 def test_violations_are_capped() -> None:
     n = 50
     with pytest.raises(InvalidInputError) as caught:
-        units_from_columns([NAN] * n, [NAN] * n, [NAN] * n)
+        units_from_columns([NAN] * n, [NAN] * n, [NAN] * n, correction=[0.0] * n)
     violations = caught.value.violations
     assert len(violations) == MAX_VIOLATIONS == 20
     assert violations[:4] == (
@@ -143,14 +164,24 @@ def test_violations_are_capped() -> None:
         Violation("units[1].internal", RANGE + "NaN"),
     )
     assert violations[-1].field == "units[6].external"
-    assert str(caught.value).endswith(" (and 19 more problems)")
+    assert caught.value.total == 150
+    assert str(caught.value).endswith(" (and 149 more problems)")
+
+
+def test_every_problem_is_counted_when_24_exist() -> None:
+    internal = [NAN] * 12 + [50.0] * 12
+    external = [50.0] * 12 + [101.0] * 12
+    with pytest.raises(InvalidInputError) as caught:
+        units_from_columns(internal, external, [50.0] * 24, correction=[0.0] * 24)
+    assert len(caught.value.violations) == 20
+    assert str(caught.value).endswith(" (and 23 more problems)")
 
 
 def test_cap_keeps_the_first_rows_across_columns() -> None:
     internal = [NAN] * 30 + [50.0]
     external = [50.0] * 30 + [NAN]
     with pytest.raises(InvalidInputError) as caught:
-        units_from_columns(internal, external, [50.0] * 31)
+        units_from_columns(internal, external, [50.0] * 31, correction=[0.0] * 31)
     fields = [v.field for v in caught.value.violations]
     assert fields == [f"units[{row}].internal" for row in range(20)]
 
@@ -158,7 +189,11 @@ def test_cap_keeps_the_first_rows_across_columns() -> None:
 def test_custom_where_names_the_place() -> None:
     with pytest.raises(InvalidInputError) as caught:
         units_from_columns(
-            [50.0, 50.0], [50.0, 150.0], [50.0, 50.0], where=lambda r, f: f"line {r + 2}, {f}"
+            [50.0, 50.0],
+            [50.0, 150.0],
+            [50.0, 50.0],
+            correction=[0.0, 0.0],
+            where=lambda r, f: f"line {r + 2}, {f}",
         )
     assert caught.value.violations == (Violation("line 3, external", RANGE + "150.0"),)
 
@@ -184,11 +219,11 @@ def test_corrections_per_row() -> None:
         [50.0] * 4,
         [50.0] * 4,
         [50.0] * 4,
-        correction_integrity=[1.0, NAN, NAN, 2.0],
-        correction_prevalence=[0.5, NAN, NAN, NAN],
-        correction=[NAN, 3.0, NAN, NAN],
+        correction_integrity=[1.0, NAN, 2.0, 0.0],
+        correction_prevalence=[0.5, NAN, 0.0, 0.0],
+        correction=[NAN, 3.0, 2.0, NAN],
     )
-    assert units.correction_integrity.tolist() == [1.0, 0.0, 0.0, 2.0]
+    assert units.correction_integrity.tolist() == [1.0, 0.0, 2.0, 0.0]
     assert units.correction_prevalence.tolist() == [0.5, 0.0, 0.0, 0.0]
     assert units.correction_unsplit.tolist() == [0.0, 3.0, 0.0, 0.0]
 
@@ -217,7 +252,7 @@ def test_boundaries_are_accepted() -> None:
 
 
 def test_no_units() -> None:
-    units = units_from_columns([], [], [])
+    units = units_from_columns([], [], [], correction=[])
     assert len(units) == 0
     assert units.correction_unsplit.size == 0
 
@@ -228,6 +263,7 @@ def test_take_reorders_every_column() -> None:
         [11.0, 21.0, 31.0],
         [12.0, 22.0, 32.0],
         correction_integrity=[1.0, 2.0, NAN],
+        correction_prevalence=[0.0, 0.0, NAN],
         correction=[NAN, NAN, 3.0],
         ids=["a", "b", "c"],
         groups=["x", "y", "z"],
@@ -251,6 +287,6 @@ def test_a_two_dimensional_column_is_an_error() -> None:
 
 
 def test_a_scalar_is_one_unit() -> None:
-    units = units_from_columns(70.0, 80.0, 75.0)
+    units = units_from_columns(70.0, 80.0, 75.0, correction=0.0)
     assert len(units) == 1
     assert units.internal.tolist() == [70.0]

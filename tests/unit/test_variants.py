@@ -66,7 +66,7 @@ def test_the_sha256_is_reproducible_and_round_trips_through_text() -> None:
         (Variant(id="spi-2024"), "id"),
         (Variant(id="Bad Id"), "id"),
         (Variant(id="w", weights=(0.5, 0.5, 0.5)), "weights"),
-        (Variant(id="w", weights=(1.5, -0.5, 0.0)), "weights.external"),
+        (Variant(id="w", weights=(1.5, -0.5, 0.0)), "weights.internal"),
         (Variant(id="b", lower_bounds=(("hijau", 80.0),)), "lower_bounds[0]"),
         (
             Variant(id="b", lower_bounds=(("terjaga", 72.0),)),

@@ -473,7 +473,7 @@ BAD = [
     (["whatif", *PROBOLINGGO, "--add", "external=2@kabupaten"], "--add external=2@kabupaten: expected a scope group:NAME[,NAME...] or id:ID[,ID...] after '@'; got 'kabupaten'"),
     (["whatif", *PROBOLINGGO, "--add", "external=2@id:nobody"], "scenario.interventions[0].unit_ids[0]: no unit has id 'nobody' (empty selection)"),
     (["whatif", *PROBOLINGGO, "--set", "external=120"], "scenario.interventions[0].value: expected a value from 0 to 100 for external (set); got 120.0"),
-    (["whatif", *PROBOLINGGO, "--scale", "external=-1"], "scenario.interventions[0].value: expected a factor >= 0 for scale; got -1.0"),
+    (["whatif", *PROBOLINGGO, "--scale", "external=-1"], "scenario.interventions[0].value: expected a factor from 0 to 1000 for scale; got -1.0"),
     (["whatif", *PROBOLINGGO, "--add", "correction_integrity=1"], "scenario.interventions[0].lever: lever 'correction_integrity' does not apply to units[0] (id 'probolinggo'): its correction is given as a total; expected lever correction for it (1 unit(s) affected)"),
     (["whatif", "--ruleset", "spi-2024", "--internal", "75"], "give --input FILE, or one unit with --internal, --external and --expert (missing: --external, --expert)"),
     (["whatif", "--internal", "75", "--external", "80", "--expert", "70"], "--ruleset is required with --input or a single unit (an id such as spi-2024, a ruleset file, or auto to pick it by the year column or --year)"),
@@ -495,7 +495,7 @@ BAD = [
     (["uncertainty", *PROBOLINGGO, *ERRORS, "--respondents", "internal=3"], "--respondents internal=3: expected a value for each of internal, external, expert; missing external, expert"),
     (["uncertainty", *PROBOLINGGO, "--respondents", "internal=1", "--respondents", "external=1", "--respondents", "expert=1"], "--sd: expected --sd too: respondents and their standard deviations go together"),
     (["uncertainty", *PROBOLINGGO], "give each component's precision: --se COMPONENT=SE for internal, external and expert, or --respondents COMPONENT=N and --sd COMPONENT=SD for each (or se_*, respondents_*/sd_* columns in --input)"),
-    (["uncertainty", *PROBOLINGGO, "--se", "internal=-1", "--se", "external=1", "--se", "expert=1"], "sampling.standard_errors.units[0].internal: expected a standard error >= 0; got -1.0"),
+    (["uncertainty", *PROBOLINGGO, "--se", "internal=-1", "--se", "external=1", "--se", "expert=1"], "sampling.standard_errors.units[0].internal: expected a standard error from 0 to 100; got -1.0"),
     (["uncertainty", *PROBOLINGGO, *ERRORS, "--level", "1.5"], "level: expected a confidence level between 0 and 1; got 1.5"),
 ]  # fmt: skip
 
