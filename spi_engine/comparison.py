@@ -132,9 +132,11 @@ def scores_slice(scores: Scores, start: int, stop: int) -> Scores:
             "margin_down_steps",
         )
     }
+    adjustment = scores.adjustment_steps
     return Scores(
         units=rows_slice(scores.units, start, stop),
         ruleset=scores.ruleset,
         engine_version=scores.engine_version,
         **arrays,
+        adjustment_steps=None if adjustment is None else frozen(np.array(adjustment[start:stop])),
     )

@@ -72,6 +72,13 @@ class _Rows:
     def __len__(self) -> int:
         return int(self.picked.size)
 
+    def adjustments(self, at: IntArray) -> list[float]:
+        """The published adjustment of rows ``at``, in points (0 without one)."""
+        steps = self.comparison.before.adjustment_steps
+        if steps is None:
+            return [0.0] * len(at)
+        return points(steps[at], self.comparison.before.ruleset).tolist()  # type: ignore[no-any-return]
+
     def messages(self, start: int, stop: int) -> list[pb.UnitChange]:
         c, at = self.comparison, self.picked[start:stop]
         old, new = c.before.ruleset, c.after.ruleset
@@ -90,6 +97,7 @@ class _Rows:
             points(c.delta_steps[at], old).tolist(),
             c.direction[at].tolist(),
             self.capped[at].tolist(),
+            self.adjustments(at),
             strict=True,
         )
         return [
@@ -108,10 +116,11 @@ class _Rows:
                 delta=delta,
                 direction=DIRECTIONS[direction],
                 capped_levers=[lever for lever, hit in zip(LEVERS, capped, strict=True) if hit],
+                published_adjustment=adjustment,
             )
             for (
                 row, unit_id, group, name, year, raw_before, before, code_before,
-                raw_after, after, code_after, delta, direction, capped,
+                raw_after, after, code_after, delta, direction, capped, adjustment,
             ) in columns
         ]  # fmt: skip
 
@@ -165,6 +174,7 @@ def dataset_simulation_to_pb(
         )
         for c, rows in zip(simulation.comparisons, simulation.rows, strict=True)
     ]
+    decimals = simulation.comparisons[0].before.ruleset.decimals if simulation.comparisons else 2
     summary = pb.SimulationSummary(
         scenario_name=simulation.scenario.name,
         dataset=data.name,
@@ -178,6 +188,10 @@ def dataset_simulation_to_pb(
         ],
         decision_id=decision_id,
         rows=sum(len(t) for t in tables),
+        adjusted_rows=simulation.adjusted,
+        adjustment_min=simulation.adjustment_range[0] / 10**decimals,
+        adjustment_max=simulation.adjustment_range[1] / 10**decimals,
+        rows_needing_class_table=simulation.without_class_table,
     )
     yield pb.SimulateResponse(summary=summary)
     for chunk in _stream_rows(tables, chunk_size):

@@ -8,10 +8,16 @@ published index and flag of every row. Callers address units by dataset and id, 
 scenario over a whole dataset: the interventions are applied to every row at once, then each
 year is scored under its own ruleset (``spi-YEAR`` from a catalog), baseline beside scenario.
 
-The baseline of a dataset scenario is the engine's recomputation of each row, not the published
-index: the two agree within 0.02 except for the 179 rows flagged ``extra_deduction_2022``, and a
-what-if compares like with like. Rows flagged ``withheld_by_kpk`` (never officially published)
-are left out by default, as they are from the national index.
+The baseline of a dataset scenario is the published index. Where a row has one and the rules do
+not reproduce it exactly (a 0.01 rounding difference; the 179 rows flagged
+``extra_deduction_2022`` when spi-2022's inferred regional element has no class table, as in the
+bundled ruleset; any user dataset whose ``index`` column differs), the difference, published minus
+the engine's baseline, is carried as a fixed "published adjustment" added to both sides
+(:func:`~spi_engine.scoring.with_adjustment`): baselines equal the published figures and
+scenarios move from them. The simulation says how many rows carry one and its range, and how many
+are not reproduced because the inferred rule needs its class table. Rows flagged
+``withheld_by_kpk`` (never officially published) are left out by default, as they are from the
+national index.
 """
 
 from __future__ import annotations
@@ -28,12 +34,13 @@ import numpy.typing as npt
 
 from . import levers
 from .catalog import Catalog, bundled
-from .comparison import Comparison
+from .comparison import Comparison, compare
 from .errors import InvalidInputError, UnknownDatasetError, Violation, shown
 from .levers import BoolArray, frozen
-from .numeric import FloatArray, IntArray
+from .numeric import FloatArray, IntArray, round_half_up_steps
 from .ruleset import Ruleset
 from .scenario import Scenario, apply, side_by_side
+from .scoring import Scores, with_adjustment
 from .tabular import Table, find_column, numbers, parse_csv, units_from_table
 from .units import Units
 from .variants import derive_variant
@@ -231,6 +238,28 @@ class DatasetSimulation:
     """(rows, levers) of ``dataset``"""
     excluded: int
     """rows left out because of their flag"""
+    adjustments: IntArray
+    """published adjustment of each row of ``dataset`` (published minus the engine's baseline, in
+    steps of the output precision); 0 where the row has no published index or is reproduced"""
+    needs_class_table: BoolArray
+    """rows flagged for their ruleset's inferred regional element when that element has no class
+    table (the bundled spi-2022): not reproduced, the inferred rule needs its class table"""
+
+    @property
+    def without_class_table(self) -> int:
+        """Rows not reproduced because the inferred regional rule has no class table."""
+        return int(np.count_nonzero(self.needs_class_table))
+
+    @property
+    def adjusted(self) -> int:
+        """Rows that carry a published adjustment."""
+        return int(np.count_nonzero(self.adjustments))
+
+    @property
+    def adjustment_range(self) -> tuple[int, int]:
+        """(smallest, largest) non-zero adjustment in steps; (0, 0) when there is none."""
+        nonzero = self.adjustments[self.adjustments != 0]
+        return (int(nonzero.min()), int(nonzero.max())) if nonzero.size else (0, 0)
 
     def for_year(self, year: int) -> Comparison:
         if year not in self.years:
@@ -259,11 +288,23 @@ def simulate_dataset(
     in_order = bool(np.all(order == np.arange(order.size)))
     before, after = (u if in_order else u.take(order) for u in (kept.units, applied.units))
     comparisons = []
+    adjustments = np.zeros(len(kept), dtype=np.int64)
+    needs_table = np.zeros(len(kept), dtype=bool)
     for year, (start, stop) in zip(years, itertools.pairwise(ends), strict=True):
         rules = ruleset or (catalog or bundled()).for_year(year)
         variant = None if scenario.variant is None else derive_variant(rules, scenario.variant)
         sides = [levers.rows_slice(side, start, stop) for side in (before, after)]
-        comparisons.append(side_by_side(rules, sides[0], sides[1], variant))
+        comparison = side_by_side(rules, sides[0], sides[1], variant)
+        published = kept.published_index[order[start:stop]]
+        adjustment = published_adjustment(comparison.before, published)
+        if adjustment.any():
+            comparison = compare(
+                with_adjustment(comparison.before, adjustment),
+                with_adjustment(comparison.after, adjustment),
+            )
+        adjustments[order[start:stop]] = adjustment
+        needs_table[order[start:stop]] = _needs_class_table(rules, kept, order[start:stop])
+        comparisons.append(comparison)
     return DatasetSimulation(
         dataset=kept,
         scenario=scenario,
@@ -272,7 +313,26 @@ def simulate_dataset(
         comparisons=tuple(comparisons),
         capped=applied.capped,
         excluded=len(dataset) - len(kept),
+        adjustments=frozen(adjustments),
+        needs_class_table=frozen(needs_table),
     )
+
+
+def _needs_class_table(rules: Ruleset, dataset: Dataset, rows: IntArray) -> BoolArray:
+    """Rows flagged for ``rules``' regional element when it has no class table."""
+    rule = rules.regional
+    if rule is None or rule.configured or not dataset.flags:
+        return np.zeros(rows.size, dtype=bool)
+    return np.array([dataset.flags[i] == rule.flag for i in rows.tolist()], dtype=bool)
+
+
+def published_adjustment(baseline: Scores, published: FloatArray) -> IntArray:
+    """Published minus the engine's baseline index, in steps; 0 where nothing is published."""
+    given = ~np.isnan(published)
+    steps = np.zeros(published.size, dtype=np.int64)
+    if given.any():
+        steps[given] = round_half_up_steps(published[given], baseline.ruleset.decimals)
+    return np.where(given, steps - baseline.index_steps, 0).astype(np.int64)
 
 
 def _by_year(

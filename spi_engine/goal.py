@@ -257,7 +257,9 @@ def score_moves(
         )
     flat = grid.reshape(-1, base.shape[1])
     blank = ("",) * flat.shape[0]
-    return score(ruleset, levers.from_matrix(flat, blank, blank))
+    # each move keeps its unit's id: a ruleset may apply a rule by id (spi-2022's regional one)
+    ids = levers.repeat_ids(units.ids, m * steps.shape[2])
+    return score(ruleset, levers.from_matrix(flat, ids, blank))
 
 
 def moved_values(values: FloatArray, move: IntArray, k: IntArray, column: int) -> FloatArray:

@@ -138,16 +138,25 @@ def with_matrix(units: Units, values: FloatArray) -> Units:
 
     The values must already be within the lever ranges (callers cap them); ids and groups are kept.
     """
-    return from_matrix(values, units.ids, units.groups)
+    return from_matrix(values, units.ids, units.groups, units.flags)
 
 
-def from_matrix(values: FloatArray, ids: tuple[str, ...], groups: tuple[str, ...]) -> Units:
+def from_matrix(
+    values: FloatArray, ids: tuple[str, ...], groups: tuple[str, ...], flags: tuple[str, ...] = ()
+) -> Units:
     """Units built from lever values already within range (no copy of the validation work)."""
     return Units(
         ids=ids,
         groups=groups,
         **{name: as_float_array(values[:, i]) for i, name in enumerate(COLUMNS)},
+        flags=flags,
     )
+
+
+def repeat_ids(ids: tuple[str, ...], times: int) -> tuple[str, ...]:
+    """Each id ``times`` times in a row (unit-major, as grids of moves are laid out)."""
+    repeated: list[str] = np.repeat(np.asarray(ids, dtype=object), times).tolist()
+    return tuple(repeated)
 
 
 def concat(batches: Sequence[Units]) -> Units:
@@ -159,6 +168,9 @@ def concat(batches: Sequence[Units]) -> Units:
             name: as_float_array(np.concatenate([getattr(batch, name) for batch in batches]))
             for name in COLUMNS
         },
+        flags=tuple(itertools.chain.from_iterable(batch.flags for batch in batches))
+        if all(batch.flags for batch in batches)
+        else (),
     )
 
 
@@ -168,6 +180,7 @@ def rows_slice(units: Units, start: int, stop: int) -> Units:
         ids=units.ids[start:stop],
         groups=units.groups[start:stop],
         **{name: as_float_array(getattr(units, name)[start:stop]) for name in COLUMNS},
+        flags=units.flags[start:stop],
     )
 
 

@@ -22,6 +22,59 @@ from .validation import validate
 
 
 @dataclass(frozen=True)
+class RegionalRule:
+    """The inferred third correction element (2022 regional governments), by unit id.
+
+    For a listed unit the survey-integrity part of the correction becomes
+    ``((n - 1) * f_int * correction_integrity + m * unit_points) / n``; see
+    ``spi.v1.RegionalDeduction``. Inferred from published indexes, not a KPK input. The bundled
+    spi-2022 has U but no class table (the table is derived from the user's copy of the published
+    data, ``spi rules fit-regional``); without a table the rule is not configured.
+    """
+
+    unit_points: float
+    flag: str
+    unit_ids: tuple[str, ...]
+    n: tuple[int, ...]
+    m: tuple[int, ...]
+
+    @property
+    def configured(self) -> bool:
+        """Whether the rule has its class table; without one it is not applied (stated formula)."""
+        return bool(self.unit_ids)
+
+    def class_of(self, unit_id: str) -> tuple[int, int] | None:
+        """(n, m) of a listed unit; None when the unit is not listed."""
+        position = _positions(self.unit_ids).get(unit_id)
+        return None if position is None else (self.n[position], self.m[position])
+
+
+_POSITIONS: dict[tuple[str, ...], dict[str, int]] = {}
+
+
+def _positions(ids: tuple[str, ...]) -> dict[str, int]:
+    """Position of every id (built once per table of ids)."""
+    found = _POSITIONS.get(ids)
+    if found is None:
+        found = {unit_id: i for i, unit_id in enumerate(ids)}
+        _POSITIONS[ids] = found
+    return found
+
+
+def _regional(rules: ruleset_pb2.Ruleset) -> RegionalRule | None:
+    if not rules.correction.HasField("regional"):
+        return None
+    regional = rules.correction.regional
+    return RegionalRule(
+        unit_points=regional.unit_points,
+        flag=regional.flag,
+        unit_ids=tuple(c.unit_id for c in regional.classes),
+        n=tuple(c.n for c in regional.classes),
+        m=tuple(c.m for c in regional.classes),
+    )
+
+
+@dataclass(frozen=True)
 class Ruleset:
     """The numbers the engine scores with, plus the identity of the message they came from."""
 
@@ -41,6 +94,8 @@ class Ruleset:
     sha256: str
     origin: str
     binary: bytes = field(repr=False)
+    regional: RegionalRule | None = field(default=None, repr=False)
+    """the inferred regional correction element, when the ruleset has one"""
 
     def to_message(self) -> ruleset_pb2.Ruleset:
         """A fresh copy of the message: changing it never changes this ruleset."""
@@ -84,6 +139,7 @@ def from_message(rules: ruleset_pb2.Ruleset, origin: str = "") -> Ruleset:
         sha256=hashlib.sha256(binary).hexdigest(),
         origin=origin,
         binary=binary,
+        regional=_regional(rules),
     )
 
 

@@ -2,6 +2,11 @@
 
     index_raw = w_int·internal + w_ext·external + w_exp·expert
                 - f_int·correction_integrity - f_prev·correction_prevalence
+
+With an inferred regional element (spi-2022), a unit listed in it subtracts
+``((n - 1)·f_int·correction_integrity + m·U) / n`` instead of ``f_int·correction_integrity``
+(:class:`~spi_engine.ruleset.RegionalRule`); when the element has a class table, a unit flagged
+for it but not listed is an error. Without a class table the element is not applied.
     index     = round_half_up(clamp(index_raw, min, max), decimals)
     category  = the last category whose lower bound is <= index
 
@@ -13,7 +18,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -22,7 +27,7 @@ import numpy.typing as npt
 from .errors import InvalidInputError, Violation
 from .numeric import FloatArray, IntArray, round_half_up_step, round_half_up_steps, steps_to_float
 from .ruleset import Ruleset
-from .units import Units, Where, api_where
+from .units import BoolArray, Units, Where, api_where
 from .version import __version__
 
 NO_MARGIN = -1
@@ -49,6 +54,9 @@ class Scores:
     """smallest rise of the published index that reaches the next category; NO_MARGIN at the top"""
     margin_down_steps: IntArray
     """smallest fall that drops into the category below; NO_MARGIN at the bottom"""
+    adjustment_steps: IntArray | None = None
+    """a fixed published adjustment added to the rounded index (see :func:`with_adjustment`);
+    None when there is none. ``index_raw`` and the contributions are the engine's, before it."""
 
     def __len__(self) -> int:
         return len(self.units)
@@ -82,10 +90,14 @@ def _score_batch(ruleset: Ruleset, units: Units, where: Where) -> Scores:
     c_int = w_int * units.internal
     c_ext = w_ext * units.external
     c_exp = w_exp * units.expert
+    integrity = f_int * units.correction_integrity
+    classes = regional_classes(ruleset, units, where)
+    if classes is not None:
+        listed, n, m = classes
+        regional = ((n - 1.0) * integrity + m * _unit_points(ruleset)) / n
+        integrity = np.where(listed, regional, integrity)
     c_cor = -(
-        f_int * units.correction_integrity
-        + f_prev * units.correction_prevalence
-        + unsplit_factor * units.correction_unsplit
+        integrity + f_prev * units.correction_prevalence + unsplit_factor * units.correction_unsplit
     )
     raw = ((c_int + c_ext) + c_exp) + c_cor
     low, high = ruleset.bounds
@@ -118,7 +130,12 @@ def _score_one(ruleset: Ruleset, units: Units, where: Where) -> Scores:
     integrity, prevalence = units.correction_integrity.item(), units.correction_prevalence.item()
     unsplit = units.correction_unsplit.item()
     c_int, c_ext, c_exp = w_int * internal, w_ext * external, w_exp * expert
-    c_cor = -(f_int * integrity + f_prev * prevalence + unsplit_factor * unsplit)
+    integrity_term = f_int * integrity
+    classes = regional_classes(ruleset, units, where)
+    if classes is not None and classes[0][0]:
+        n, m = float(classes[1][0]), float(classes[2][0])
+        integrity_term = ((n - 1.0) * integrity_term + m * _unit_points(ruleset)) / n
+    c_cor = -(integrity_term + f_prev * prevalence + unsplit_factor * unsplit)
     raw = ((c_int + c_ext) + c_exp) + c_cor
     if math.isnan(raw):  # inf - inf: only from an unvalidated ruleset with a negative factor
         return _score_batch(ruleset, units, where)  # whatever numpy makes of it, as before
@@ -143,6 +160,70 @@ def _score_one(ruleset: Ruleset, units: Units, where: Where) -> Scores:
         contribution_correction=floats[4:5],
         margin_up_steps=ints[2:3],
         margin_down_steps=ints[3:4],
+    )
+
+
+def regional_classes(
+    ruleset: Ruleset, units: Units, where: Where = api_where
+) -> tuple[BoolArray, FloatArray, FloatArray] | None:
+    """(listed, n, m) per unit under the ruleset's regional element; None when it has none or
+    when it has no class table (the rule is not configured: the stated formula applies).
+
+    A unit flagged for the element but not listed, or a listed unit whose correction is given only
+    as a total (the element needs the survey-integrity part), is an error naming the unit.
+    """
+    rule = ruleset.regional
+    if rule is None or not rule.configured:
+        return None
+    found = [rule.class_of(unit_id) for unit_id in units.ids]
+    problems = [
+        Violation(
+            where(row, "flag" if known is None else "correction"),
+            f"unit {units.ids[row]!r} is flagged {rule.flag!r}, but ruleset {ruleset.id!r} has no "
+            "class (n, m) for it: the inferred regional rule cannot be applied to this unit"
+            if known is None
+            else f"ruleset {ruleset.id!r} applies its inferred regional rule to unit "
+            f"{units.ids[row]!r}; expected correction_integrity and correction_prevalence "
+            "instead of a total",
+        )
+        for row, known in enumerate(found)
+        if (known is None and units.flags and units.flags[row] == rule.flag)
+        or (known is not None and units.correction_unsplit[row] > 0)
+    ]
+    if problems:
+        raise InvalidInputError(problems[:20])
+    listed = np.array([known is not None for known in found], dtype=bool)
+    n = np.array([1.0 if known is None else float(known[0]) for known in found])
+    m = np.array([0.0 if known is None else float(known[1]) for known in found])
+    return listed, n, m
+
+
+def _unit_points(ruleset: Ruleset) -> float:
+    return 0.0 if ruleset.regional is None else ruleset.regional.unit_points
+
+
+def with_adjustment(scores: Scores, adjustment_steps: IntArray) -> Scores:
+    """``scores`` with a fixed published adjustment added to each published index.
+
+    Where a dataset publishes an index the rules do not reproduce, the difference (published minus
+    the engine's baseline, in steps) is carried unchanged into every scenario, so that baselines
+    equal the published figures and scenarios move from them. The adjusted index is clamped to the
+    ruleset's bounds; categories and margins follow it.
+    """
+    rules = scores.ruleset
+    adjustment = np.asarray(adjustment_steps, dtype=np.int64)
+    low, high = (round_half_up_step(b, rules.decimals) for b in rules.bounds)
+    steps = np.clip(scores.index_steps + adjustment, low, high).astype(np.int64)
+    bounds = np.asarray(rules.lower_bound_steps, dtype=np.int64)
+    codes = np.searchsorted(bounds, steps, side="right").astype(np.int64) - 1
+    up, down = _margins(bounds, codes, steps)
+    return replace(
+        scores,
+        index_steps=_frozen(steps),
+        category_codes=_frozen(codes),
+        margin_up_steps=_frozen(up),
+        margin_down_steps=_frozen(down),
+        adjustment_steps=_frozen(adjustment.copy()),
     )
 
 

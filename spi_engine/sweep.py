@@ -153,8 +153,11 @@ def sweep_levers(
         view[i] = each.values.size
         grid[..., column] = np.broadcast_to(each.values.reshape(view), shape)
     flat = np.concatenate([grid.reshape(-1, base.shape[1]), base])
+    # each grid point keeps its unit's id: a ruleset may apply a rule by id (spi-2022's regional one)
+    per_point = points // len(units)
+    ids = levers.repeat_ids(units.ids, per_point) + units.ids
     blank = ("",) * (points + len(units))
-    scored = score(ruleset, levers.from_matrix(flat, blank, blank))
+    scored = score(ruleset, levers.from_matrix(flat, ids, blank))
     return Sweep(
         ruleset=ruleset,
         units=units,

@@ -11,7 +11,7 @@ import csv
 import io
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -239,7 +239,7 @@ def units_from_table(
     for order, name in enumerate(GIVEN_COLUMNS):
         if name in table.header:
             _read_into(table, name, order, (given, absent, found))
-    return units_from_given(
+    units = units_from_given(
         given,
         ids if ids is not None else ("",) * size,
         groups if groups is not None else ("",) * size,
@@ -248,6 +248,9 @@ def units_from_table(
         flagged=found,
         context=table.origin,
     )
+    if "flag" not in table.header:
+        return units
+    return replace(units, flags=tuple(cell.strip() for cell in table.column("flag")))
 
 
 def _read_into(

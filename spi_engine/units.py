@@ -58,6 +58,9 @@ class Units:
     correction_prevalence: FloatArray
     correction_unsplit: FloatArray
     """a correction given only as a total (0 where the parts were given)"""
+    flags: tuple[str, ...] = ()
+    """each unit's data flag (e.g. ``extra_deduction_2022``) where the input has a flag column;
+    empty when it has none. Only rulesets with a flagged rule read it."""
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -69,6 +72,7 @@ class Units:
             ids=_pick(self.ids, index),
             groups=_pick(self.groups, index),
             **{name: as_float_array(getattr(self, name)[index]) for name in NUMERIC_COLUMNS},
+            flags=_pick(self.flags, index) if self.flags else (),
         )
 
 

@@ -34,7 +34,9 @@ def validate(rules: ruleset_pb2.Ruleset) -> list[Violation]:
         *_bounds(rules),
         *_rounding(rules),
         *_categories(rules),
+        *_category_references(rules),
         *_notes(rules),
+        *_regional(rules),
     ]
 
 
@@ -241,3 +243,44 @@ def _notes(rules: ruleset_pb2.Ruleset) -> Iterator[Violation]:
             yield Violation(f"notes[{i}].text", "expected a text")
         if note.HasField("reference"):
             yield from _reference(f"notes[{i}].reference", True, note.reference)
+
+
+MAX_REGIONAL_CLASS = 100
+"""n and m of a regional class are small integers; anything larger is a typo."""
+
+
+def _category_references(rules: ruleset_pb2.Ruleset) -> Iterator[Violation]:
+    for i, category in enumerate(rules.categories.categories):
+        if category.HasField("reference"):
+            path = f"categories.categories[{i}].reference"
+            yield from _reference(path, True, category.reference)
+
+
+def _regional(rules: ruleset_pb2.Ruleset) -> Iterator[Violation]:
+    """The inferred regional element, when present: U > 0, a flag, unique ids, 1 <= n, 0 <= m.
+
+    The class table may be empty (the bundled spi-2022): the rule is then not configured.
+    """
+    if not rules.correction.HasField("regional"):
+        return
+    regional = rules.correction.regional
+    path = "correction.regional"
+    if not (math.isfinite(regional.unit_points) and regional.unit_points > 0):
+        yield Violation(
+            f"{path}.unit_points", f"expected a positive number; got {regional.unit_points!r}"
+        )
+    if not regional.flag.strip():
+        yield Violation(f"{path}.flag", "expected the input flag the rule is for")
+    seen: set[str] = set()
+    for i, entry in enumerate(regional.classes):
+        where = f"{path}.classes[{i}]"
+        if not entry.unit_id.strip():
+            yield Violation(f"{where}.unit_id", "expected a unit id")
+        elif entry.unit_id in seen:
+            yield Violation(f"{where}.unit_id", f"expected a unique id; {entry.unit_id!r} repeats")
+        seen.add(entry.unit_id)
+        if not 1 <= entry.n <= MAX_REGIONAL_CLASS:
+            yield Violation(f"{where}.n", f"expected 1 to {MAX_REGIONAL_CLASS}; got {entry.n}")
+        if not 0 <= entry.m <= MAX_REGIONAL_CLASS:
+            yield Violation(f"{where}.m", f"expected 0 to {MAX_REGIONAL_CLASS}; got {entry.m}")
+    yield from _reference(f"{path}.reference", regional.HasField("reference"), regional.reference)

@@ -19,6 +19,7 @@ from spi.v1 import survey_pb2 as survey
 from spi_engine import Catalog, Units, bundled, load_file
 from spi_engine.answer_whatif import Limits
 from spi_engine.api import table
+from spi_engine.catalog import load_directory
 from spi_engine.convert import units_to_pb
 from spi_engine.datasets import Datasets, load_dataset
 from spi_engine.errors import InvalidInputError, Violation
@@ -71,6 +72,16 @@ class Backend(Protocol):
         self, request: survey.SurveyProgressRequest
     ) -> survey.SurveyProgressResponse: ...
     def close(self) -> None: ...
+
+
+def local_catalog(directory: str) -> Catalog:
+    """The bundled rulesets, with those in ``directory`` added; a file's id replaces a bundled one.
+
+    An id given by two files in ``directory`` is an error.
+    """
+    found = load_directory(directory)
+    Catalog({}).with_rulesets(found)  # raises on an id loaded twice from the directory
+    return Catalog({**dict(bundled().rulesets), **{rules.id: rules for rules in found}})
 
 
 class LocalBackend:

@@ -22,7 +22,7 @@ from spi_engine import InvalidRulesetError, SpiError, __version__
 from spi_engine.units import COMPONENTS
 
 from . import commands, rules_check, survey_parsers, whatif_parsers
-from .backend import Backend, LocalBackend, RemoteBackend
+from .backend import Backend, LocalBackend, RemoteBackend, local_catalog
 from .exits import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INVALID_RULESET, output_cut
 
 CALLER_CODES = {
@@ -70,6 +70,12 @@ def _unit_options(parser: argparse.ArgumentParser) -> None:
         "--id-column", help="column holding unit ids (default: unit_id, institution_id or id)"
     )
     parser.add_argument("--group-column", help="column holding groups (default: group or type)")
+    parser.add_argument(
+        "--rulesets",
+        metavar="DIR",
+        help="also load the rulesets in DIR (in-process only); one with a bundled id replaces it, "
+        "e.g. the spi-2022 written by `spi rules fit-regional`",
+    )
     one = parser.add_argument_group("one unit (instead of --input)")
     for name in COMPONENTS:
         one.add_argument(f"--{name}", metavar="SCORE", help=f"{name} component, 0-100")
@@ -141,6 +147,23 @@ def build_parser() -> argparse.ArgumentParser:
     _server_options(show)
     show.set_defaults(run=commands.rules_show)
     rules_check.add_parser(rules)
+    fitting = rules.add_parser(
+        "fit-regional",
+        help="derive spi-2022's inferred regional class table from the published results",
+        description="Fit the inferred 2022 regional element (U and a class (n, m) per institution "
+        "flagged extra_deduction_2022) on your copy of the published results and write the "
+        "complete ruleset. It is derived from the data: keep it outside the repository, and use it "
+        "with --rulesets DIR.",
+    )
+    fitting.add_argument("--data", required=True, metavar="CSV", help="the published results.csv")
+    fitting.add_argument("--output", required=True, metavar="FILE", help="ruleset file to write")
+    fitting.add_argument(
+        "--id",
+        default="",
+        help="ruleset id (default spi-2022: with --rulesets DIR it replaces the bundled one, so "
+        "--ruleset auto uses it)",
+    )
+    fitting.set_defaults(run=commands.rules_fit_regional)
     digest = rules.add_parser("hash", help="the sha256 that identifies a ruleset file")
     digest.add_argument("files", nargs="+", metavar="FILE")
     digest.set_defaults(run=commands.rules_hash)
@@ -150,8 +173,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def make_backend(args: argparse.Namespace) -> Backend:
+    directory = getattr(args, "rulesets", None)
+    if directory and getattr(args, "server", None):
+        raise commands.usage(
+            "--rulesets loads rulesets in this process; a server loads its own (spi-server --rulesets)"
+        )
     if not getattr(args, "server", None):
-        return LocalBackend()
+        return LocalBackend(local_catalog(directory) if directory else None)
     options: dict[str, Any] = {"timeout": args.timeout, "token": args.token}
     if args.ca or args.tls or args.cert:
         options["root_certificates"] = _read(args.ca) if args.ca else None

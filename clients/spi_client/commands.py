@@ -16,6 +16,7 @@ from spi_engine import (
     __version__,
     load_file,
 )
+from spi_engine.regional_fit import write_regional_ruleset
 from spi_engine.tabular import Table, parse_csv, read_csv, units_from_table
 from spi_engine.units import COMPONENTS, CORRECTION_PARTS
 
@@ -194,6 +195,17 @@ def rules_show(args: argparse.Namespace, backend: Backend) -> int:
         return 0
     header = f"# {response.ruleset.id}  sha256 {response.sha256}  origin {response.origin}\n"
     sys.stdout.write(header + text_format.MessageToString(response.ruleset))
+    return 0
+
+
+def rules_fit_regional(args: argparse.Namespace, backend: Backend) -> int:
+    """Derive spi-2022's regional class table from the published data into a ruleset file."""
+    described = write_regional_ruleset(args.data, args.output, args.id)
+    sys.stdout.write(
+        f"wrote {args.output}: {described}\n"
+        f"the class table is inferred from published indexes, not a KPK input; use it with "
+        f"--rulesets {Path(args.output).parent} (keep it outside the repository)\n"
+    )
     return 0
 
 

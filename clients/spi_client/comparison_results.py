@@ -61,6 +61,8 @@ class UnitChange:
     delta: float
     direction: str
     capped_levers: tuple[str, ...]
+    published_adjustment: float = 0.0
+    """the dataset's published index minus the engine's baseline, carried into both sides"""
 
 
 def _rows_frame(rows: Sequence[UnitChange]) -> Any:
@@ -82,6 +84,10 @@ class SimulationResult(ShortRepr):
     comparisons: tuple[Comparison, ...]
     rows: tuple[UnitChange, ...]
     decision_id: str
+    adjusted_rows: int = 0
+    """dataset rows carrying a published adjustment"""
+    adjustment_range: tuple[float, float] = (0.0, 0.0)
+    """(smallest, largest) published adjustment in points"""
 
     def to_frame(self) -> Any:
         """One row per unit streamed, before and after."""
@@ -140,6 +146,7 @@ def unit_change_from_pb(row: pb.UnitChange) -> UnitChange:
         delta=row.delta,
         direction=enum_name(pb.Direction, row.direction, "DIRECTION_"),
         capped_levers=tuple(row.capped_levers),
+        published_adjustment=row.published_adjustment,
     )
 
 
@@ -160,6 +167,8 @@ def simulation_from_pb(responses: Sequence[pb.SimulateResponse]) -> SimulationRe
         comparisons=tuple(comparison_from_pb(c) for c in summary.comparisons),
         rows=_gathered_rows(r.rows for r in responses[1:]),
         decision_id=summary.decision_id,
+        adjusted_rows=summary.adjusted_rows,
+        adjustment_range=(summary.adjustment_min, summary.adjustment_max),
     )
 
 

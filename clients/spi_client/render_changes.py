@@ -120,10 +120,29 @@ def simulation_text(
         head.append(
             field("dataset", f"{summary.dataset}  sha256 {summary.dataset_sha256}{left_out}")
         )
+        head.append(field("", adjustment_line(summary)))
     yield "\n".join(head) + "\n"
     for c in summary.comparisons:
         yield "\n" + "\n".join(_comparison_head(c) + comparison_lines(c)) + "\n"
     yield from _rows_section(rows, summary.units, first.baseline.index_decimals)
+
+
+def adjustment_line(summary: pb.SimulationSummary) -> str:
+    """How many rows carry a published adjustment, and its range."""
+    if not summary.adjusted_rows:
+        return "baseline = published index on every row (no published adjustment)"
+    rows_word = "row carries" if summary.adjusted_rows == 1 else "rows carry"
+    line = (
+        f"baseline = published index: {summary.adjusted_rows} {rows_word} a published adjustment "
+        f"(published minus the rules, {summary.adjustment_min:+.2f} to "
+        f"{summary.adjustment_max:+.2f}), kept fixed in the scenario"
+    )
+    if summary.rows_needing_class_table:
+        line += (
+            f"; {summary.rows_needing_class_table} of them not reproduced: the inferred rule needs "
+            "its class table (spi rules fit-regional, then --rulesets DIR)"
+        )
+    return line
 
 
 def _comparison_head(c: pb.ComparisonSummary) -> list[str]:

@@ -53,6 +53,12 @@ def unit_options(parser: argparse.ArgumentParser, *, ruleset: bool = True) -> No
     group = parser.add_argument_group("units (one of --input, --dataset or a single unit)")
     if ruleset:
         group.add_argument("--ruleset", help="ruleset id (spi-2024), a ruleset file, or 'auto'")
+        group.add_argument(
+            "--rulesets",
+            metavar="DIR",
+            help="also load the rulesets in DIR (in-process only); one with a bundled id replaces "
+            "it, e.g. the spi-2022 written by `spi rules fit-regional`",
+        )
     group.add_argument("--input", metavar="FILE", help="CSV of units ('-' for standard input)")
     group.add_argument("--dataset", metavar="NAME|PATH", help="a reference dataset (see below)")
     group.add_argument("--year", type=YEAR, help="keep the rows of this year (and --ruleset auto)")

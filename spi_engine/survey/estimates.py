@@ -1,8 +1,11 @@
 """Estimates of a set of cells (units or sub-units) from their exact counts: item means, dimension
 and component scores with standard errors, margins of error and sample adequacy.
 
-    score = sum(micro) / n / 1e6
-    se    = sqrt(var / n) * sqrt((N - n) / (N - 1)),   var = sample variance of the milli points
+    dimension score = mean of the respondents' dimension scores (exact, :mod:`.exact`)
+    component score = weighted mean of the cell's dimension scores (the instrument's dimension
+                      weights, renormalised over the dimensions with a score; exact)
+    se              = sqrt(var / n) * sqrt((N - n) / (N - 1)),   var = sample variance of the
+                      respondents' milli points (their dimension, or component, scores)
 
 where n counts the respondents with a score and N is the population of the score's group
 (no correction when N is unknown). Every array has one row per cell.
@@ -10,16 +13,22 @@ where n counts the respondents with a score and N is the population of the score
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from ..numeric import FloatArray, IntArray
+from .exact import as_float, component_fractions, dimension_fractions
 from .instrument import GROUP_NAMES, Instrument
 from .sampling import adequacy, margin_of_error
 from .stats import MICRO, MILLI, MOMENTS, Layout
 
 GROUPS = len(GROUP_NAMES)
+DECIMALS = 6
+"""Bound used to choose int64 or Python ints for the exact numerators (rounding to at most 6)."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,16 @@ class Estimates:
     component_n: IntArray
     component_score: FloatArray
     component_se: FloatArray
+    dimension_numerator: npt.NDArray[Any] = field(
+        default_factory=lambda: np.zeros((0, 0)), repr=False
+    )
+    """(cells, dimensions) the exact dimension scores are numerator / denominator"""
+    dimension_denominator: npt.NDArray[Any] = field(
+        default_factory=lambda: np.zeros((0, 0)), repr=False
+    )
+    """0 where the dimension has no respondents"""
+    component_exact: tuple[tuple[Fraction | None, ...], ...] = field(default=(), repr=False)
+    """(cells, 3) the exact component scores; None without a dimension score"""
 
 
 def estimate(
@@ -67,7 +86,14 @@ def estimate(
     d_n, d_score, d_se = _moments(
         counts, lay.dimension_start, len(instrument.dimension_ids), dim_pop
     )
-    c_n, c_score, c_se = _moments(counts, lay.component_start, GROUPS, population)
+    c_n, _, c_se = _moments(counts, lay.component_start, GROUPS, population)
+    d_num, d_den = dimension_fractions(instrument, counts[:, lay.exact_start :], d_n, DECIMALS)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d_score = np.where(d_den > 0, d_num / np.where(d_den > 0, d_den, 1), np.nan).astype(
+            np.float64
+        )
+    c_exact = component_fractions(instrument, d_num, d_den, GROUPS)
+    c_score = np.array([as_float(row) for row in c_exact], dtype=np.float64).reshape(c_n.shape)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(sampled > 0, respondents / sampled, np.nan)
     return Estimates(
@@ -87,6 +113,9 @@ def estimate(
         component_n=c_n,
         component_score=c_score,
         component_se=c_se,
+        dimension_numerator=d_num,
+        dimension_denominator=d_den,
+        component_exact=c_exact,
     )
 
 

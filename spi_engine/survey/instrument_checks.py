@@ -259,6 +259,19 @@ def _screening(s: ipb.ScreeningRules) -> Iterator[Violation]:
             "screening.burst_min_respondents",
             f"expected at least 2 when burst_window_seconds is set; got {s.burst_min_respondents}",
         )
+    checks_on = any(
+        getattr(s, name) > 0
+        for name in (
+            "speeder_min_seconds",
+            "speeder_min_seconds_per_item",
+            "straight_line_min_items",
+            "max_submissions_per_device",
+            "identical_answers_alpha",
+            "burst_window_seconds",
+        )
+    )
+    if checks_on or s.HasField("reference"):
+        yield from reference_violations("screening.reference", s.HasField("reference"), s.reference)
 
 
 def _local_rule(m: ipb.Instrument) -> Iterator[Violation]:

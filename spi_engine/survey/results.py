@@ -4,8 +4,11 @@ Per unit and per sub-unit: respondents per group, response rates, margins of err
 adequacy; item, dimension and component scores with standard errors; categories of dimensions and
 components (the ruleset's cut-offs, on scores rounded like the index); and, where the sample is
 publishable and all three components have respondents, the index and its category through the
-ruleset, with the weakest dimensions. Component scores are rounded to the ruleset's precision
-before the index is computed from them, as published components are.
+ruleset, with the weakest dimensions. A component score is the weighted mean of the dimension
+scores (the instrument's weights, renormalised over the dimensions with a score); dimension and
+component scores are exact fractions (:mod:`.exact`) rounded half up only here, to the ruleset's
+precision, before the index is computed from them, as published components are. The weakest
+dimensions are ordered by exact score, ties by the dimension's order in the instrument.
 
 A sub-unit without respondents of a group (the expert view is of the institution as a whole)
 takes that component from its unit and says so in ``inherited``.
@@ -14,18 +17,20 @@ takes that component from its unit and says so in ``inherited``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from ..errors import InvalidInputError, Violation
-from ..numeric import FloatArray, IntArray, round_half_up_steps, steps_to_float
+from ..numeric import FloatArray, IntArray, steps_to_float
 from ..ruleset import Ruleset
 from ..scoring import score
 from ..units import units_from_columns
 from ..version import __version__
 from .estimates import GROUPS, Estimates, estimate
+from .exact import half_up_array, half_up_steps
 from .instrument import GROUP_NAMES, Instrument
 from .labels import as_strings, factorize, key_rows
 from .population import Population
@@ -239,13 +244,29 @@ def _entity_name(unit: str, sub: str) -> str:
     return f"unit {unit!r}" + (f", sub-unit {sub!r}" if sub else "")
 
 
-def _categories(ruleset: Ruleset, values: FloatArray) -> tuple[IntArray, IntArray]:
-    """(steps, category codes) of scores rounded to the ruleset's precision; -1 where NaN."""
-    has = ~np.isnan(values)
-    steps = round_half_up_steps(np.where(has, values, 0.0), ruleset.decimals)
+def _dimension_categories(ruleset: Ruleset, est: Estimates) -> IntArray:
+    """Category codes of the exact dimension scores rounded half up; -1 without a score."""
+    steps = half_up_array(est.dimension_numerator, est.dimension_denominator, ruleset.decimals)
     bounds = np.asarray(ruleset.lower_bound_steps, dtype=np.int64)
     codes = np.searchsorted(bounds, steps, side="right").astype(np.int64) - 1
-    return np.where(has, steps, NO_CODE), np.where(has, codes, NO_CODE)
+    result: IntArray = np.where(steps >= 0, codes, NO_CODE)
+    return result
+
+
+def _exact_categories(
+    ruleset: Ruleset, exact: tuple[tuple[Fraction | None, ...], ...], columns: int
+) -> tuple[IntArray, IntArray]:
+    """(steps, category codes) of exact scores rounded half up; -1 where there is no score."""
+    steps = np.array(
+        [
+            [NO_CODE if v is None else half_up_steps(v, ruleset.decimals) for v in row]
+            for row in exact
+        ],
+        dtype=np.int64,
+    ).reshape(len(exact), columns)
+    bounds = np.asarray(ruleset.lower_bound_steps, dtype=np.int64)
+    codes = np.searchsorted(bounds, steps, side="right").astype(np.int64) - 1
+    return steps, np.where(steps >= 0, codes, NO_CODE)
 
 
 def _entities(
@@ -258,8 +279,7 @@ def _entities(
     corrections: Corrections | None,
     weakest: int,
 ) -> EntityScores:
-    own = np.where(est.component_n > 0, est.component_score, np.nan)
-    own_steps, _ = _categories(ruleset, own)
+    own_steps, own_codes = _exact_categories(ruleset, est.component_exact, GROUPS)
     components = np.where(own_steps >= 0, steps_to_float(own_steps, ruleset.decimals), np.nan)
     inherited = np.zeros(components.shape, dtype=bool)
     if parent is not None:
@@ -277,8 +297,8 @@ def _entities(
         unit_ids=unit_ids,
         sub_unit_ids=sub_ids,
         estimates=est,
-        dimension_category=_categories(ruleset, est.dimension_score)[1],
-        component_category=_categories(ruleset, own)[1],
+        dimension_category=_dimension_categories(ruleset, est),
+        component_category=own_codes,
         inherited=inherited,
         components=components,
         correction=correction,
@@ -286,7 +306,7 @@ def _entities(
         index_raw=raw,
         index_steps=steps,
         index_category=category,
-        weakest=_weakest(est.dimension_score, status == SCORED, weakest),
+        weakest=_weakest(est, status == SCORED, weakest),
     )
 
 
@@ -329,12 +349,41 @@ def _index(
     return raw, steps, codes
 
 
-def _weakest(dimension_scores: FloatArray, scored: BoolArray, count: int) -> IntArray:
-    keyed = np.where(np.isnan(dimension_scores), np.inf, dimension_scores)
-    order = np.argsort(keyed, axis=1, kind="stable")[:, :count]
-    present = np.take_along_axis(~np.isnan(dimension_scores), order, axis=1)
-    result: IntArray = np.where(present & scored[:, None], order, NO_CODE).astype(np.int64)
+def _weakest(est: Estimates, scored: BoolArray, count: int) -> IntArray:
+    """The ``count`` weakest dimensions of each row, weakest first.
+
+    Tie rule: by exact score (not the rounded one), then by the dimension's order in the
+    instrument; dimensions without a score are never among the weakest. Sorting by the nearest
+    double first is exact wherever the doubles differ (rounding to a double keeps the order);
+    equal doubles are compared as fractions.
+    """
+    result = np.full((len(scored), count), NO_CODE, dtype=np.int64)
+    nums, dens = est.dimension_numerator, est.dimension_denominator
+    for row in np.flatnonzero(scored).tolist():
+        values = est.dimension_score[row].tolist()
+        present = [d for d in range(len(values)) if dens[row, d]]
+        ranked = sorted(present, key=lambda d: (values[d], d))
+        ranked = _exact_ties(ranked, values, nums[row].tolist(), dens[row].tolist())[:count]
+        result[row, : len(ranked)] = ranked
     return result
+
+
+def _exact_ties(
+    ranked: list[int], values: list[float], nums: list[int], dens: list[int]
+) -> list[int]:
+    """``ranked`` with each run of equal doubles ordered by exact value, then position."""
+    out: list[int] = []
+    start = 0
+    while start < len(ranked):
+        stop = start + 1
+        while stop < len(ranked) and values[ranked[stop]] == values[ranked[start]]:
+            stop += 1
+        run = ranked[start:stop]
+        if len(run) > 1:
+            run = sorted(run, key=lambda d: (Fraction(nums[d], dens[d]), d))
+        out.extend(run)
+        start = stop
+    return out
 
 
 def _category_counts(

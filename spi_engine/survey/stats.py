@@ -32,6 +32,7 @@ import numpy.typing as npt
 
 from ..errors import InvalidInputError, Violation
 from ..numeric import FloatArray, IntArray
+from .exact import dimension_offsets, dimension_sizes, item_units
 from .instrument import GROUP_NAMES, Instrument
 from .labels import StrArray, as_strings, factorize
 from .responses import Responses, Where, api_where
@@ -53,6 +54,9 @@ class Layout:
     dimension_start: int
     component_start: int
     columns: int
+    exact_start: int = 0
+    """per dimension and per count c of valid answers (1..items of the dimension): the integer
+    sum of the respondents' item units (:mod:`spi_engine.survey.exact`)"""
 
     @staticmethod
     def of(instrument: Instrument) -> Layout:
@@ -60,7 +64,8 @@ class Layout:
         start = GROUPS + np.concatenate(([0], np.cumsum(width)[:-1]))
         dims = GROUPS + int(width.sum())
         comps = dims + MOMENTS * len(instrument.dimension_ids)
-        return Layout(start, width, dims, comps, comps + MOMENTS * GROUPS)
+        exact = comps + MOMENTS * GROUPS
+        return Layout(start, width, dims, comps, exact + len(instrument.item_ids), exact)
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,13 @@ class SurveyStats:
     def dimension_block(self, dimension: int) -> IntArray:
         start = self.layout.dimension_start + MOMENTS * dimension
         result: IntArray = self.counts[:, start : start + MOMENTS]
+        return result
+
+    def exact_block(self, dimension: int) -> IntArray:
+        """(cells, items of the dimension): sums of item units by count of valid answers."""
+        start = self.layout.exact_start + int(dimension_offsets(self.instrument)[dimension])
+        size = int(dimension_sizes(self.instrument)[dimension])
+        result: IntArray = self.counts[:, start : start + size]
         return result
 
     def component_block(self, group: int) -> IntArray:
@@ -170,9 +182,34 @@ def _fold_group(
         start = lay.dimension_start + MOMENTS * d
         for j, moment in enumerate(_moments(values)):
             np.add.at(flat, base + (start + j), moment)
+    _fold_exact(inst, lay, group, answers, base, flat)
     start = lay.component_start + MOMENTS * group
     for j, moment in enumerate(_moments(component)):
         np.add.at(flat, base + (start + j), moment)
+
+
+def _fold_exact(
+    inst: Instrument,
+    lay: Layout,
+    group: int,
+    answers: npt.NDArray[np.int8],
+    base: IntArray,
+    flat: IntArray,
+) -> None:
+    """Add each respondent's integer item-unit sum to its dimension's slot for its count."""
+    _, units = item_units(inst)
+    items = np.flatnonzero(inst.item_group == group)
+    offsets = dimension_offsets(inst)
+    for d in np.flatnonzero(inst.dimension_group == group).tolist():
+        total = np.zeros(answers.shape[1], dtype=np.int64)
+        count = np.zeros(answers.shape[1], dtype=np.int64)
+        for row in np.flatnonzero(inst.item_dimension[items] == d).tolist():
+            slots = answers[row].view(np.uint8)
+            total += units[items[row]][slots]
+            count += inst.valid_table[items[row]][slots].astype(np.int64)
+        has = np.flatnonzero(count > 0)
+        slot = lay.exact_start + int(offsets[d]) + count[has] - 1
+        np.add.at(flat, base[has] + slot, total[has])
 
 
 def group_scores(

@@ -29,7 +29,8 @@ sampling { confidence_z: 1.96 proportion: 0.5 target_margin: 0.05 max_margin: 0.
   reference { source: "tests" basis: BASIS_ASSUMED note: "test" } }
 screening { speeder_min_seconds: 30 speeder_min_seconds_per_item: 5 straight_line_min_items: 2
   max_submissions_per_device: 1 identical_answers_alpha: 1e-9
-  burst_window_seconds: 600 burst_min_respondents: 3 burst_max_differing_items: 0 }
+  burst_window_seconds: 600 burst_min_respondents: 3 burst_max_differing_items: 0
+  reference { source: "tests" basis: BASIS_ASSUMED note: "test thresholds" } }
 local_integrity_rule { label: "Local rule (not KPK's): test" free_percent: 10
   points_per_percent: 0.5 max_points: 10
   reasons: EXCLUSION_REASON_DUPLICATE_DEVICE

@@ -13,8 +13,9 @@ from tests.catalogue import BUNDLED_IDS, KNOWN
 
 
 def variant_text(ruleset_id: str, terjaga_from: str = "77.5") -> str:
-    text = bundled().get("spi-2023").to_text()
-    return text.replace('id: "spi-2023"', f'id: "{ruleset_id}"').replace(
+    """A local variant of spi-2025 (the 2023 weights with the 73 / 78 scheme), terjaga moved."""
+    text = bundled().get("spi-2025").to_text()
+    return text.replace('id: "spi-2025"', f'id: "{ruleset_id}"').replace(
         "lower_bound: 78.0", f"lower_bound: {terjaga_from}"
     )
 

@@ -68,9 +68,10 @@ def test_a_scenario_over_the_dataset_is_scored_year_by_year() -> None:
     run = simulate_dataset(small(), scenario)
     assert run.years == (2023, 2024)
     assert run.excluded == 1
-    before_2024 = score(bundled().get("spi-2024"), small().for_year(2024).units)
+    engine_2024 = score(bundled().get("spi-2024"), small().for_year(2024).units)
     comparison = run.for_year(2024)
-    assert comparison.before.index_steps.tolist() == before_2024.index_steps.tolist()
+    assert engine_2024.index_steps.tolist() == [7166, 7586]
+    assert comparison.before.index_steps.tolist() == [7165, 7586]  # the published indexes
     assert comparison.delta_steps.tolist() == [65, 0]
     assert comparison.before.ruleset.id == "spi-2024"
     assert run.for_year(2023).before.ruleset.id == "spi-2023"
@@ -151,3 +152,85 @@ def test_a_variant_over_a_dataset_is_derived_from_each_year() -> None:
     ]
     assert run.for_year(2024).after.categories == ("rentan", "terjaga")
     assert run.for_year(2024).delta_steps.tolist() == [0, 0]
+
+
+def test_baseline_is_the_published_index_and_the_difference_a_fixed_adjustment() -> None:
+    """Rows the rules do not reproduce carry published - engine, unchanged, into the scenario."""
+    scenario = Scenario((Intervention("external", "add", 2.0),))
+    run = simulate_dataset(small(), scenario)
+    engine = {
+        year: score(
+            bundled().for_year(year),
+            small().for_year(year).without_flags(["withheld_by_kpk"]).units,
+        )
+        for year in (2023, 2024)
+    }
+    published = [7536, 6990, 7165, 7586]
+    engine_steps = [*engine[2023].index_steps.tolist(), *engine[2024].index_steps.tolist()]
+    assert run.adjustments.tolist() == [p - e for p, e in zip(published, engine_steps, strict=True)]
+    assert run.adjusted == int(np.count_nonzero(run.adjustments))
+    assert run.adjustment_range == (
+        min(run.adjustments[run.adjustments != 0]),
+        max(run.adjustments),
+    )
+    for year, rows in ((2023, [0, 1]), (2024, [2, 3])):
+        c = run.for_year(year)
+        assert c.before.index_steps.tolist() == [published[i] for i in rows]
+        adjustment = run.adjustments[rows]
+        plain = simulate_dataset(
+            dataset_from_table(
+                parse_csv(
+                    SMALL.replace(",75.36,", ",,")
+                    .replace(",69.9,", ",,")
+                    .replace(",71.65,", ",,")
+                    .replace(",75.86,", ",,"),
+                    "x.csv",
+                ),
+                "x",
+            ),
+            scenario,
+        ).for_year(year)
+        assert plain.before.adjustment_steps is None  # no published index: no adjustment
+        assert (c.after.index_steps == plain.after.index_steps + adjustment).all()
+        assert c.delta_steps.tolist() == plain.delta_steps.tolist()
+
+
+def test_adjusted_index_stays_within_the_bounds() -> None:
+    text = SMALL.replace(
+        "2024,4,KOTA A,kota,76.49,87.63,75.02,3.74,0.00,75.86,",
+        "2024,4,KOTA A,kota,99,99,99,0,0,100.00,",
+    )
+    run = simulate_dataset(
+        dataset_from_table(parse_csv(text, "t.csv"), "t"),
+        Scenario((Intervention("external", "add", 1.0),)),
+    )
+    c = run.for_year(2024)
+    assert run.adjustments.tolist()[3] == 100
+    assert c.after.index_steps.tolist()[1] == 10000
+    assert c.after.categories[1] == "terjaga"
+
+
+REGIONAL = """year,institution_id,internal,external,expert,correction_integrity,correction_prevalence,index,flag
+2022,synthetic-kab-a,80,80,80,2,1,73.31,extra_deduction_2022
+2022,synthetic-kab-b,80,80,80,2,1,77.00,
+2023,synthetic-kab-a,80,80,80,2,1,77.00,
+"""
+"""Synthetic rows: the first is flagged for spi-2022's inferred regional element."""
+
+
+def test_rows_needing_the_regional_class_table_are_counted() -> None:
+    """Under the bundled spi-2022 (no class table) the flagged row is not reproduced for a
+    stated reason, carried as a published adjustment; with a table it is reproduced."""
+    from spi_engine.regional_fit import RegionalFit, regional_message
+    from spi_engine.ruleset import from_message
+
+    data = dataset_from_table(parse_csv(REGIONAL, "regional.csv"), "regional")
+    run = simulate_dataset(data, Scenario())
+    assert run.needs_class_table.tolist() == [True, False, False]
+    assert run.without_class_table == 1
+    assert run.adjustments.tolist() == [-369, 0, 0]  # 73.31 - 77.00
+    table = RegionalFit(8.388, ("synthetic-kab-a",), (4,), (2,), 1, 0, 0)
+    with_table = from_message(regional_message(table), "synthetic")
+    run = simulate_dataset(data.for_year(2022), Scenario(), ruleset=with_table)
+    assert run.without_class_table == 0
+    assert run.adjustments.tolist() == [0, 0]  # 80 - 1 - (3 * 2 + 2 * 8.388) / 4 = 73.306

@@ -61,7 +61,7 @@ def test_generate_writes_the_files_and_says_what_it_wrote(
     )
     assert (code, err) == (0, "")
     lines = out.splitlines()
-    assert lines[0] == "synthetic survey, seed 7, instrument example-survey (7a65d35c354e)"
+    assert lines[0] == "synthetic survey, seed 7, instrument example-survey (a9cfecb20d17)"
     assert "1,200 respondents in 6 institutions (129 to 299 each)" in lines[1]
     assert lines[3].endswith(
         "1,200 rows; injected: speeder 2, straight_liner 1, duplicate_device 37, "
@@ -166,7 +166,7 @@ def test_score_units_sub_units_and_weakest_dimensions(
     )
     assert (code, err) == (0, "")
     assert out.startswith(
-        "instrument example-survey (7a65d35c354e): 1,200 respondents scored, 6 units; ruleset spi-2024; "
+        "instrument example-survey (a9cfecb20d17): 1,200 respondents scored, 6 units; ruleset spi-2024; "
         "index published for 6 of 6 units\n\nunits\n"
     )
     assert (
@@ -269,7 +269,7 @@ def test_progress_rates_margins_and_responses_needed(
     lines = out.splitlines()
     assert (
         lines[0]
-        == "instrument example-survey (7a65d35c354e): 1,200 responses so far; 30 sample rows in 6 units"
+        == "instrument example-survey (a9cfecb20d17): 1,200 responses so far; 30 sample rows in 6 units"
     )
     assert lines[2].split() == [
         "unit_id",
@@ -320,7 +320,7 @@ def test_screen_lists_every_excluded_respondent_and_local_points(
     code, out, err = run(capsys, *base, "--corrections")
     assert (code, err) == (0, "")
     assert out.startswith(
-        "instrument example-survey (7a65d35c354e): 151 of 1,200 respondents flagged\n"
+        "instrument example-survey (a9cfecb20d17): 151 of 1,200 respondents flagged\n"
     )
     assert "burst                       80\n" in out
     assert "any (excluded)             151\n" in out

@@ -148,8 +148,11 @@ def test_whatif_over_a_dataset_scores_each_year_under_its_ruleset(
     assert "; 1 row left out (withheld_by_kpk)" in out
     assert "year 2023: ruleset  spi-2023" in out
     assert "year 2024: ruleset  spi-2024" in out
-    assert "transitions: rentan -> waspada 2" in out
-    assert "1        KABUPATEN SATU  kabupaten  2024  71.66 rentan   73.30 waspada  +1.64" in out
+    # baselines are the published indexes: the engine's 71.66 carries a -0.01 adjustment
+    assert "4 rows carry a published adjustment (published minus the rules, -0.09 to +0.42)" in out
+    assert "transitions: rentan -> waspada 1" in out
+    assert "1        KABUPATEN SATU  kabupaten  2024  71.65 rentan   73.29 waspada  +1.64" in out
+    assert "3        KABUPATEN TIGA  kabupaten  2023  73.10 rentan   74.74 waspada  +1.64" in out
     _, out, _ = run(
         capsys, "whatif", "--dataset", f"named={small}", "--keep-withheld", "--format", "json"
     )
@@ -200,9 +203,12 @@ def test_published_regencies_external_plus_two(
     argv = ["whatif", "--dataset", data, "--year", "2024", "--add", "external=2@group:kabupaten"]
     code, out, _ = run(capsys, *argv)
     assert code == 0
-    assert "before  642    71.52  376     170      96" in out
-    assert "after   642    71.94  359     172      111" in out
-    assert "transitions: rentan -> waspada 17, waspada -> terjaga 15" in out
+    assert (
+        "193 rows carry a published adjustment (published minus the rules, -0.01 to +0.01)" in out
+    )
+    assert "before  642    71.52  376     170      96" in out  # the published indexes
+    assert "after   642    71.94  359     173      110" in out
+    assert "transitions: rentan -> waspada 17, waspada -> terjaga 14" in out
 
 
 # spi goal ---------------------------------------------------------------------------------------
@@ -687,13 +693,11 @@ def test_whatif_plot_shows_transitions(
     bars, table = drawn[0].axes
     assert bars.get_title() == "2023: kab +5"
     found = _gids(bars)
-    assert [found[f"before:{c}"].get_height() for c in ("rentan", "waspada", "terjaga")] == [
-        2,
-        0,
-        1,
-    ]
-    assert [found[f"after:{c}"].get_height() for c in ("rentan", "waspada", "terjaga")] == [0, 2, 1]
-    assert _gids(table)["cell:0:1"].get_text() == "2"
+    # spi-2023 has KPK's four bands: 73.29 is still rentan (waspada from 73.70)
+    kinds = ("sangat_rentan", "rentan", "waspada", "terjaga")
+    assert [found[f"before:{c}"].get_height() for c in kinds] == [0, 2, 0, 1]
+    assert [found[f"after:{c}"].get_height() for c in kinds] == [0, 1, 1, 1]
+    assert _gids(table)["cell:1:2"].get_text() == "1"  # rentan -> waspada
 
 
 def test_plot_bad_name_and_missing_matplotlib(
@@ -776,3 +780,36 @@ def test_a_long_answer_shows_a_bar_when_it_goes_to_a_file(
     monkeypatch.setattr(sys, "stdout", Terminal())  # the answer itself streams to the terminal
     assert main(argv) == 0
     assert screen.getvalue() == shown
+
+
+REGIONAL = """year,institution_id,internal,external,expert,correction_integrity,correction_prevalence,index,flag
+2022,synthetic-kab-a,80,80,80,2,1,73.31,extra_deduction_2022
+2022,synthetic-kab-b,80,80,80,2,1,77.00,
+"""
+
+
+def test_whatif_says_which_rows_need_the_regional_class_table(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Synthetic ids: under the bundled spi-2022 (no class table) the flagged row is reported as
+    not reproduced for that reason; with a derived table in --rulesets DIR it is reproduced."""
+    from spi_engine.regional_fit import RegionalFit, regional_message, ruleset_text
+
+    path = tmp_path / "regional.csv"
+    path.write_text(REGIONAL, encoding="utf-8")
+    code, out, _ = run(capsys, "whatif", "--dataset", str(path), "--add", "external=1")
+    assert code == 0
+    assert (
+        "1 row carries a published adjustment (published minus the rules, -3.69 to -3.69), kept "
+        "fixed in the scenario; 1 of them not reproduced: the inferred rule needs its class table"
+    ) in out
+    folder = tmp_path / "rulesets"
+    folder.mkdir()
+    table = RegionalFit(8.388, ("synthetic-kab-a",), (4,), (2,), 1, 0, 0)
+    (folder / "spi-2022.txtpb").write_text(ruleset_text(regional_message(table), "synthetic"))
+    code, out, _ = run(
+        capsys, "whatif", "--dataset", str(path), "--rulesets", str(folder), "--add", "external=1"
+    )
+    assert code == 0
+    assert "no published adjustment" in out
+    assert "class table" not in out

@@ -119,7 +119,7 @@ class SamplingRule(_message.Message):
     def __init__(self, confidence_z: _Optional[float] = ..., proportion: _Optional[float] = ..., target_margin: _Optional[float] = ..., max_margin: _Optional[float] = ..., min_respondents: _Optional[int] = ..., groups: _Optional[_Iterable[_Union[RespondentGroup, str]]] = ..., reference: _Optional[_Union[_ruleset_pb2.Reference, _Mapping]] = ...) -> None: ...
 
 class ScreeningRules(_message.Message):
-    __slots__ = ("speeder_min_seconds", "speeder_min_seconds_per_item", "straight_line_min_items", "max_submissions_per_device", "identical_answers_alpha", "burst_window_seconds", "burst_min_respondents", "burst_max_differing_items")
+    __slots__ = ("speeder_min_seconds", "speeder_min_seconds_per_item", "straight_line_min_items", "max_submissions_per_device", "identical_answers_alpha", "burst_window_seconds", "burst_min_respondents", "burst_max_differing_items", "reference")
     SPEEDER_MIN_SECONDS_FIELD_NUMBER: _ClassVar[int]
     SPEEDER_MIN_SECONDS_PER_ITEM_FIELD_NUMBER: _ClassVar[int]
     STRAIGHT_LINE_MIN_ITEMS_FIELD_NUMBER: _ClassVar[int]
@@ -128,6 +128,7 @@ class ScreeningRules(_message.Message):
     BURST_WINDOW_SECONDS_FIELD_NUMBER: _ClassVar[int]
     BURST_MIN_RESPONDENTS_FIELD_NUMBER: _ClassVar[int]
     BURST_MAX_DIFFERING_ITEMS_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
     speeder_min_seconds: float
     speeder_min_seconds_per_item: float
     straight_line_min_items: int
@@ -136,7 +137,8 @@ class ScreeningRules(_message.Message):
     burst_window_seconds: float
     burst_min_respondents: int
     burst_max_differing_items: int
-    def __init__(self, speeder_min_seconds: _Optional[float] = ..., speeder_min_seconds_per_item: _Optional[float] = ..., straight_line_min_items: _Optional[int] = ..., max_submissions_per_device: _Optional[int] = ..., identical_answers_alpha: _Optional[float] = ..., burst_window_seconds: _Optional[float] = ..., burst_min_respondents: _Optional[int] = ..., burst_max_differing_items: _Optional[int] = ...) -> None: ...
+    reference: _ruleset_pb2.Reference
+    def __init__(self, speeder_min_seconds: _Optional[float] = ..., speeder_min_seconds_per_item: _Optional[float] = ..., straight_line_min_items: _Optional[int] = ..., max_submissions_per_device: _Optional[int] = ..., identical_answers_alpha: _Optional[float] = ..., burst_window_seconds: _Optional[float] = ..., burst_min_respondents: _Optional[int] = ..., burst_max_differing_items: _Optional[int] = ..., reference: _Optional[_Union[_ruleset_pb2.Reference, _Mapping]] = ...) -> None: ...
 
 class LocalIntegrityRule(_message.Message):
     __slots__ = ("label", "free_percent", "points_per_percent", "max_points", "reasons", "reference")

@@ -24,17 +24,17 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14spi/v1/ruleset.proto\x12\x06spi.v1\"l\n\x03\x46it\x12\x0f\n\x07\x64\x61taset\x18\x01 \x01(\t\x12\x17\n\x0frows_reproduced\x18\x02 \x01(\x05\x12\x12\n\nrows_total\x18\x03 \x01(\x05\x12\x11\n\ttolerance\x18\x04 \x01(\x01\x12\x14\n\x0cmax_residual\x18\x05 \x01(\x01\"a\n\tReference\x12\x0e\n\x06source\x18\x01 \x01(\t\x12\x1c\n\x05\x62\x61sis\x18\x02 \x01(\x0e\x32\r.spi.v1.Basis\x12\x0c\n\x04note\x18\x03 \x01(\t\x12\x18\n\x03\x66it\x18\x04 \x01(\x0b\x32\x0b.spi.v1.Fit\"l\n\x10\x43omponentWeights\x12\x10\n\x08internal\x18\x01 \x01(\x01\x12\x10\n\x08\x65xternal\x18\x02 \x01(\x01\x12\x0e\n\x06\x65xpert\x18\x03 \x01(\x01\x12$\n\treference\x18\x04 \x01(\x0b\x32\x11.spi.v1.Reference\"F\n\x0e\x43orrectionPart\x12\x0e\n\x06\x66\x61\x63tor\x18\x01 \x01(\x01\x12$\n\treference\x18\x02 \x01(\x0b\x32\x11.spi.v1.Reference\"g\n\x0e\x43orrectionRule\x12)\n\tintegrity\x18\x01 \x01(\x0b\x32\x16.spi.v1.CorrectionPart\x12*\n\nprevalence\x18\x02 \x01(\x0b\x32\x16.spi.v1.CorrectionPart\"M\n\x0bIndexBounds\x12\x0b\n\x03min\x18\x01 \x01(\x01\x12\x0b\n\x03max\x18\x02 \x01(\x01\x12$\n\treference\x18\x03 \x01(\x0b\x32\x11.spi.v1.Reference\"f\n\x08Rounding\x12\x10\n\x08\x64\x65\x63imals\x18\x01 \x01(\x05\x12\"\n\x04mode\x18\x02 \x01(\x0e\x32\x14.spi.v1.RoundingMode\x12$\n\treference\x18\x03 \x01(\x0b\x32\x11.spi.v1.Reference\"J\n\x08\x43\x61tegory\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x0e\n\x06\x63olour\x18\x03 \x01(\t\x12\x13\n\x0blower_bound\x18\x04 \x01(\x01\"j\n\x0e\x43\x61tegoryScheme\x12\x0c\n\x04name\x18\x01 \x01(\t\x12$\n\ncategories\x18\x02 \x03(\x0b\x32\x10.spi.v1.Category\x12$\n\treference\x18\x03 \x01(\x0b\x32\x11.spi.v1.Reference\"I\n\x04Note\x12\r\n\x05topic\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\x12$\n\treference\x18\x03 \x01(\x0b\x32\x11.spi.v1.Reference\"\xb0\x02\n\x07Ruleset\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x0c\n\x04year\x18\x03 \x01(\x05\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12)\n\x07weights\x18\x05 \x01(\x0b\x32\x18.spi.v1.ComponentWeights\x12*\n\ncorrection\x18\x06 \x01(\x0b\x32\x16.spi.v1.CorrectionRule\x12#\n\x06\x62ounds\x18\x07 \x01(\x0b\x32\x13.spi.v1.IndexBounds\x12\"\n\x08rounding\x18\x08 \x01(\x0b\x32\x10.spi.v1.Rounding\x12*\n\ncategories\x18\t \x01(\x0b\x32\x16.spi.v1.CategoryScheme\x12\x1b\n\x05notes\x18\n \x03(\x0b\x32\x0c.spi.v1.Note*W\n\x05\x42\x61sis\x12\x15\n\x11\x42\x41SIS_UNSPECIFIED\x10\x00\x12\x10\n\x0c\x42\x41SIS_STATED\x10\x01\x12\x12\n\x0e\x42\x41SIS_INFERRED\x10\x02\x12\x11\n\rBASIS_ASSUMED\x10\x03*H\n\x0cRoundingMode\x12\x1d\n\x19ROUNDING_MODE_UNSPECIFIED\x10\x00\x12\x19\n\x15ROUNDING_MODE_HALF_UP\x10\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14spi/v1/ruleset.proto\x12\x06spi.v1\"l\n\x03\x46it\x12\x0f\n\x07\x64\x61taset\x18\x01 \x01(\t\x12\x17\n\x0frows_reproduced\x18\x02 \x01(\x05\x12\x12\n\nrows_total\x18\x03 \x01(\x05\x12\x11\n\ttolerance\x18\x04 \x01(\x01\x12\x14\n\x0cmax_residual\x18\x05 \x01(\x01\"a\n\tReference\x12\x0e\n\x06source\x18\x01 \x01(\t\x12\x1c\n\x05\x62\x61sis\x18\x02 \x01(\x0e\x32\r.spi.v1.Basis\x12\x0c\n\x04note\x18\x03 \x01(\t\x12\x18\n\x03\x66it\x18\x04 \x01(\x0b\x32\x0b.spi.v1.Fit\"l\n\x10\x43omponentWeights\x12\x10\n\x08internal\x18\x01 \x01(\x01\x12\x10\n\x08\x65xternal\x18\x02 \x01(\x01\x12\x0e\n\x06\x65xpert\x18\x03 \x01(\x01\x12$\n\treference\x18\x04 \x01(\x0b\x32\x11.spi.v1.Reference\"F\n\x0e\x43orrectionPart\x12\x0e\n\x06\x66\x61\x63tor\x18\x01 \x01(\x01\x12$\n\treference\x18\x02 \x01(\x0b\x32\x11.spi.v1.Reference\"\x94\x01\n\x0e\x43orrectionRule\x12)\n\tintegrity\x18\x01 \x01(\x0b\x32\x16.spi.v1.CorrectionPart\x12*\n\nprevalence\x18\x02 \x01(\x0b\x32\x16.spi.v1.CorrectionPart\x12+\n\x08regional\x18\x03 \x01(\x0b\x32\x19.spi.v1.RegionalDeduction\"6\n\rRegionalClass\x12\x0f\n\x07unit_id\x18\x01 \x01(\t\x12\t\n\x01n\x18\x02 \x01(\x05\x12\t\n\x01m\x18\x03 \x01(\x05\"\x84\x01\n\x11RegionalDeduction\x12\x13\n\x0bunit_points\x18\x01 \x01(\x01\x12&\n\x07\x63lasses\x18\x02 \x03(\x0b\x32\x15.spi.v1.RegionalClass\x12\x0c\n\x04\x66lag\x18\x03 \x01(\t\x12$\n\treference\x18\x04 \x01(\x0b\x32\x11.spi.v1.Reference\"M\n\x0bIndexBounds\x12\x0b\n\x03min\x18\x01 \x01(\x01\x12\x0b\n\x03max\x18\x02 \x01(\x01\x12$\n\treference\x18\x03 \x01(\x0b\x32\x11.spi.v1.Reference\"f\n\x08Rounding\x12\x10\n\x08\x64\x65\x63imals\x18\x01 \x01(\x05\x12\"\n\x04mode\x18\x02 \x01(\x0e\x32\x14.spi.v1.RoundingMode\x12$\n\treference\x18\x03 \x01(\x0b\x32\x11.spi.v1.Reference\"p\n\x08\x43\x61tegory\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x0e\n\x06\x63olour\x18\x03 \x01(\t\x12\x13\n\x0blower_bound\x18\x04 \x01(\x01\x12$\n\treference\x18\x05 \x01(\x0b\x32\x11.spi.v1.Reference\"j\n\x0e\x43\x61tegoryScheme\x12\x0c\n\x04name\x18\x01 \x01(\t\x12$\n\ncategories\x18\x02 \x03(\x0b\x32\x10.spi.v1.Category\x12$\n\treference\x18\x03 \x01(\x0b\x32\x11.spi.v1.Reference\"I\n\x04Note\x12\r\n\x05topic\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\x12$\n\treference\x18\x03 \x01(\x0b\x32\x11.spi.v1.Reference\"\xb0\x02\n\x07Ruleset\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x0c\n\x04year\x18\x03 \x01(\x05\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12)\n\x07weights\x18\x05 \x01(\x0b\x32\x18.spi.v1.ComponentWeights\x12*\n\ncorrection\x18\x06 \x01(\x0b\x32\x16.spi.v1.CorrectionRule\x12#\n\x06\x62ounds\x18\x07 \x01(\x0b\x32\x13.spi.v1.IndexBounds\x12\"\n\x08rounding\x18\x08 \x01(\x0b\x32\x10.spi.v1.Rounding\x12*\n\ncategories\x18\t \x01(\x0b\x32\x16.spi.v1.CategoryScheme\x12\x1b\n\x05notes\x18\n \x03(\x0b\x32\x0c.spi.v1.Note*W\n\x05\x42\x61sis\x12\x15\n\x11\x42\x41SIS_UNSPECIFIED\x10\x00\x12\x10\n\x0c\x42\x41SIS_STATED\x10\x01\x12\x12\n\x0e\x42\x41SIS_INFERRED\x10\x02\x12\x11\n\rBASIS_ASSUMED\x10\x03*H\n\x0cRoundingMode\x12\x1d\n\x19ROUNDING_MODE_UNSPECIFIED\x10\x00\x12\x19\n\x15ROUNDING_MODE_HALF_UP\x10\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'spi.v1.ruleset_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_BASIS']._serialized_start=1277
-  _globals['_BASIS']._serialized_end=1364
-  _globals['_ROUNDINGMODE']._serialized_start=1366
-  _globals['_ROUNDINGMODE']._serialized_end=1438
+  _globals['_BASIS']._serialized_start=1552
+  _globals['_BASIS']._serialized_end=1639
+  _globals['_ROUNDINGMODE']._serialized_start=1641
+  _globals['_ROUNDINGMODE']._serialized_end=1713
   _globals['_FIT']._serialized_start=32
   _globals['_FIT']._serialized_end=140
   _globals['_REFERENCE']._serialized_start=142
@@ -43,18 +43,22 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_COMPONENTWEIGHTS']._serialized_end=349
   _globals['_CORRECTIONPART']._serialized_start=351
   _globals['_CORRECTIONPART']._serialized_end=421
-  _globals['_CORRECTIONRULE']._serialized_start=423
-  _globals['_CORRECTIONRULE']._serialized_end=526
-  _globals['_INDEXBOUNDS']._serialized_start=528
-  _globals['_INDEXBOUNDS']._serialized_end=605
-  _globals['_ROUNDING']._serialized_start=607
-  _globals['_ROUNDING']._serialized_end=709
-  _globals['_CATEGORY']._serialized_start=711
-  _globals['_CATEGORY']._serialized_end=785
-  _globals['_CATEGORYSCHEME']._serialized_start=787
-  _globals['_CATEGORYSCHEME']._serialized_end=893
-  _globals['_NOTE']._serialized_start=895
-  _globals['_NOTE']._serialized_end=968
-  _globals['_RULESET']._serialized_start=971
-  _globals['_RULESET']._serialized_end=1275
+  _globals['_CORRECTIONRULE']._serialized_start=424
+  _globals['_CORRECTIONRULE']._serialized_end=572
+  _globals['_REGIONALCLASS']._serialized_start=574
+  _globals['_REGIONALCLASS']._serialized_end=628
+  _globals['_REGIONALDEDUCTION']._serialized_start=631
+  _globals['_REGIONALDEDUCTION']._serialized_end=763
+  _globals['_INDEXBOUNDS']._serialized_start=765
+  _globals['_INDEXBOUNDS']._serialized_end=842
+  _globals['_ROUNDING']._serialized_start=844
+  _globals['_ROUNDING']._serialized_end=946
+  _globals['_CATEGORY']._serialized_start=948
+  _globals['_CATEGORY']._serialized_end=1060
+  _globals['_CATEGORYSCHEME']._serialized_start=1062
+  _globals['_CATEGORYSCHEME']._serialized_end=1168
+  _globals['_NOTE']._serialized_start=1170
+  _globals['_NOTE']._serialized_end=1243
+  _globals['_RULESET']._serialized_start=1246
+  _globals['_RULESET']._serialized_end=1550
 # @@protoc_insertion_point(module_scope)

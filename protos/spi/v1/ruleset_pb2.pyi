@@ -72,12 +72,36 @@ class CorrectionPart(_message.Message):
     def __init__(self, factor: _Optional[float] = ..., reference: _Optional[_Union[Reference, _Mapping]] = ...) -> None: ...
 
 class CorrectionRule(_message.Message):
-    __slots__ = ("integrity", "prevalence")
+    __slots__ = ("integrity", "prevalence", "regional")
     INTEGRITY_FIELD_NUMBER: _ClassVar[int]
     PREVALENCE_FIELD_NUMBER: _ClassVar[int]
+    REGIONAL_FIELD_NUMBER: _ClassVar[int]
     integrity: CorrectionPart
     prevalence: CorrectionPart
-    def __init__(self, integrity: _Optional[_Union[CorrectionPart, _Mapping]] = ..., prevalence: _Optional[_Union[CorrectionPart, _Mapping]] = ...) -> None: ...
+    regional: RegionalDeduction
+    def __init__(self, integrity: _Optional[_Union[CorrectionPart, _Mapping]] = ..., prevalence: _Optional[_Union[CorrectionPart, _Mapping]] = ..., regional: _Optional[_Union[RegionalDeduction, _Mapping]] = ...) -> None: ...
+
+class RegionalClass(_message.Message):
+    __slots__ = ("unit_id", "n", "m")
+    UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    N_FIELD_NUMBER: _ClassVar[int]
+    M_FIELD_NUMBER: _ClassVar[int]
+    unit_id: str
+    n: int
+    m: int
+    def __init__(self, unit_id: _Optional[str] = ..., n: _Optional[int] = ..., m: _Optional[int] = ...) -> None: ...
+
+class RegionalDeduction(_message.Message):
+    __slots__ = ("unit_points", "classes", "flag", "reference")
+    UNIT_POINTS_FIELD_NUMBER: _ClassVar[int]
+    CLASSES_FIELD_NUMBER: _ClassVar[int]
+    FLAG_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    unit_points: float
+    classes: _containers.RepeatedCompositeFieldContainer[RegionalClass]
+    flag: str
+    reference: Reference
+    def __init__(self, unit_points: _Optional[float] = ..., classes: _Optional[_Iterable[_Union[RegionalClass, _Mapping]]] = ..., flag: _Optional[str] = ..., reference: _Optional[_Union[Reference, _Mapping]] = ...) -> None: ...
 
 class IndexBounds(_message.Message):
     __slots__ = ("min", "max", "reference")
@@ -100,16 +124,18 @@ class Rounding(_message.Message):
     def __init__(self, decimals: _Optional[int] = ..., mode: _Optional[_Union[RoundingMode, str]] = ..., reference: _Optional[_Union[Reference, _Mapping]] = ...) -> None: ...
 
 class Category(_message.Message):
-    __slots__ = ("id", "label", "colour", "lower_bound")
+    __slots__ = ("id", "label", "colour", "lower_bound", "reference")
     ID_FIELD_NUMBER: _ClassVar[int]
     LABEL_FIELD_NUMBER: _ClassVar[int]
     COLOUR_FIELD_NUMBER: _ClassVar[int]
     LOWER_BOUND_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
     id: str
     label: str
     colour: str
     lower_bound: float
-    def __init__(self, id: _Optional[str] = ..., label: _Optional[str] = ..., colour: _Optional[str] = ..., lower_bound: _Optional[float] = ...) -> None: ...
+    reference: Reference
+    def __init__(self, id: _Optional[str] = ..., label: _Optional[str] = ..., colour: _Optional[str] = ..., lower_bound: _Optional[float] = ..., reference: _Optional[_Union[Reference, _Mapping]] = ...) -> None: ...
 
 class CategoryScheme(_message.Message):
     __slots__ = ("name", "categories", "reference")

@@ -233,7 +233,7 @@ class ComparisonSummary(_message.Message):
     def __init__(self, year: _Optional[int] = ..., baseline: _Optional[_Union[_scoring_pb2.Provenance, _Mapping]] = ..., scenario: _Optional[_Union[_scoring_pb2.Provenance, _Mapping]] = ..., units: _Optional[int] = ..., counts_before: _Optional[_Iterable[_Union[CategoryTally, _Mapping]]] = ..., counts_after: _Optional[_Iterable[_Union[CategoryTally, _Mapping]]] = ..., mean_before: _Optional[float] = ..., mean_after: _Optional[float] = ..., moved_up: _Optional[int] = ..., moved_down: _Optional[int] = ..., changed_category: _Optional[int] = ..., changed_index: _Optional[int] = ..., transitions: _Optional[_Iterable[_Union[Transition, _Mapping]]] = ...) -> None: ...
 
 class UnitChange(_message.Message):
-    __slots__ = ("row", "unit_id", "group", "name", "year", "index_raw_before", "index_before", "category_before", "index_raw_after", "index_after", "category_after", "delta", "direction", "capped_levers")
+    __slots__ = ("row", "unit_id", "group", "name", "year", "index_raw_before", "index_before", "category_before", "index_raw_after", "index_after", "category_after", "delta", "direction", "capped_levers", "published_adjustment")
     ROW_FIELD_NUMBER: _ClassVar[int]
     UNIT_ID_FIELD_NUMBER: _ClassVar[int]
     GROUP_FIELD_NUMBER: _ClassVar[int]
@@ -248,6 +248,7 @@ class UnitChange(_message.Message):
     DELTA_FIELD_NUMBER: _ClassVar[int]
     DIRECTION_FIELD_NUMBER: _ClassVar[int]
     CAPPED_LEVERS_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHED_ADJUSTMENT_FIELD_NUMBER: _ClassVar[int]
     row: int
     unit_id: str
     group: str
@@ -262,7 +263,8 @@ class UnitChange(_message.Message):
     delta: float
     direction: Direction
     capped_levers: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, row: _Optional[int] = ..., unit_id: _Optional[str] = ..., group: _Optional[str] = ..., name: _Optional[str] = ..., year: _Optional[int] = ..., index_raw_before: _Optional[float] = ..., index_before: _Optional[float] = ..., category_before: _Optional[str] = ..., index_raw_after: _Optional[float] = ..., index_after: _Optional[float] = ..., category_after: _Optional[str] = ..., delta: _Optional[float] = ..., direction: _Optional[_Union[Direction, str]] = ..., capped_levers: _Optional[_Iterable[str]] = ...) -> None: ...
+    published_adjustment: float
+    def __init__(self, row: _Optional[int] = ..., unit_id: _Optional[str] = ..., group: _Optional[str] = ..., name: _Optional[str] = ..., year: _Optional[int] = ..., index_raw_before: _Optional[float] = ..., index_before: _Optional[float] = ..., category_before: _Optional[str] = ..., index_raw_after: _Optional[float] = ..., index_after: _Optional[float] = ..., category_after: _Optional[str] = ..., delta: _Optional[float] = ..., direction: _Optional[_Union[Direction, str]] = ..., capped_levers: _Optional[_Iterable[str]] = ..., published_adjustment: _Optional[float] = ...) -> None: ...
 
 class UnitChanges(_message.Message):
     __slots__ = ("rows",)
@@ -271,7 +273,7 @@ class UnitChanges(_message.Message):
     def __init__(self, rows: _Optional[_Iterable[_Union[UnitChange, _Mapping]]] = ...) -> None: ...
 
 class SimulationSummary(_message.Message):
-    __slots__ = ("scenario_name", "dataset", "dataset_sha256", "units", "excluded", "capped_units", "comparisons", "decision_id", "rows")
+    __slots__ = ("scenario_name", "dataset", "dataset_sha256", "units", "excluded", "capped_units", "comparisons", "decision_id", "rows", "adjusted_rows", "adjustment_min", "adjustment_max", "rows_needing_class_table")
     SCENARIO_NAME_FIELD_NUMBER: _ClassVar[int]
     DATASET_FIELD_NUMBER: _ClassVar[int]
     DATASET_SHA256_FIELD_NUMBER: _ClassVar[int]
@@ -281,6 +283,10 @@ class SimulationSummary(_message.Message):
     COMPARISONS_FIELD_NUMBER: _ClassVar[int]
     DECISION_ID_FIELD_NUMBER: _ClassVar[int]
     ROWS_FIELD_NUMBER: _ClassVar[int]
+    ADJUSTED_ROWS_FIELD_NUMBER: _ClassVar[int]
+    ADJUSTMENT_MIN_FIELD_NUMBER: _ClassVar[int]
+    ADJUSTMENT_MAX_FIELD_NUMBER: _ClassVar[int]
+    ROWS_NEEDING_CLASS_TABLE_FIELD_NUMBER: _ClassVar[int]
     scenario_name: str
     dataset: str
     dataset_sha256: str
@@ -290,7 +296,11 @@ class SimulationSummary(_message.Message):
     comparisons: _containers.RepeatedCompositeFieldContainer[ComparisonSummary]
     decision_id: str
     rows: int
-    def __init__(self, scenario_name: _Optional[str] = ..., dataset: _Optional[str] = ..., dataset_sha256: _Optional[str] = ..., units: _Optional[int] = ..., excluded: _Optional[int] = ..., capped_units: _Optional[int] = ..., comparisons: _Optional[_Iterable[_Union[ComparisonSummary, _Mapping]]] = ..., decision_id: _Optional[str] = ..., rows: _Optional[int] = ...) -> None: ...
+    adjusted_rows: int
+    adjustment_min: float
+    adjustment_max: float
+    rows_needing_class_table: int
+    def __init__(self, scenario_name: _Optional[str] = ..., dataset: _Optional[str] = ..., dataset_sha256: _Optional[str] = ..., units: _Optional[int] = ..., excluded: _Optional[int] = ..., capped_units: _Optional[int] = ..., comparisons: _Optional[_Iterable[_Union[ComparisonSummary, _Mapping]]] = ..., decision_id: _Optional[str] = ..., rows: _Optional[int] = ..., adjusted_rows: _Optional[int] = ..., adjustment_min: _Optional[float] = ..., adjustment_max: _Optional[float] = ..., rows_needing_class_table: _Optional[int] = ...) -> None: ...
 
 class SimulateResponse(_message.Message):
     __slots__ = ("summary", "rows")
