@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import traceback
 from collections.abc import Sequence
@@ -238,13 +239,19 @@ def _unexpected(error: Exception) -> int:
     return EXIT_INTERNAL
 
 
+MORE = re.compile(r"\(and (\d+) more problems?\)$")
+"""How a message counts the problems it does not list (spi_engine.errors)."""
+
+
 def _remote_text(error: Exception, code: str) -> str:
     """A server's refusal, worded as the same refusal in-process would be."""
     message = str(getattr(error, "message", "") or error)
     violations = getattr(error, "violations", ())
     if code in CALLER_CODES and len(violations) > 1:
         lines = [f"  {v.field}: {v.description}" for v in violations]
-        return "\n".join([f"{len(violations)} problems", *lines])
+        more = MORE.search(message)
+        total = len(violations) if more is None else int(more[1]) + 1
+        return "\n".join([commands.problems_head(total, len(violations)), *lines])
     return message if code in CALLER_CODES else f"{code}: {message}"
 
 

@@ -30,11 +30,16 @@ SINGLE_OPTIONS = (*COMPONENTS, "correction", *CORRECTION_PARTS)
 def describe(error: SpiError) -> str:
     """An error as lines: its context, then every violation it carries (indented)."""
     violations = getattr(error, "violations", ())
-    if len(violations) <= 1:
+    if len(violations) <= 1 and getattr(error, "total", 1) <= 1:
         return str(error)
     context = getattr(error, "context", "")
-    head = f"{context}: {len(violations)} problems" if context else f"{len(violations)} problems"
-    return "\n".join([head, *(f"  {v}" for v in violations)])
+    head = problems_head(getattr(error, "total", len(violations)), len(violations))
+    return "\n".join([f"{context}: {head}" if context else head, *(f"  {v}" for v in violations)])
+
+
+def problems_head(total: int, listed: int) -> str:
+    """``24 problems (the first 20 listed)``: every problem counted, a few listed."""
+    return f"{total} problems" + (f" (the first {listed} listed)" if total > listed else "")
 
 
 def usage(message: str) -> SpiError:

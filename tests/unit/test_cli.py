@@ -458,3 +458,32 @@ def test_console_script_bad_input_has_no_traceback() -> None:
     assert done.returncode == 2
     assert done.stderr == "spi: error: --internal: expected a number from 0 to 100; got 500.0\n"
     assert "Traceback" not in done.stderr
+
+
+def test_24_problems_are_counted_and_20_listed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    rows = "".join(f"u{i},70,80,abc,0\n" for i in range(24))
+    path = write(tmp_path, "u.csv", "unit_id,internal,external,expert,correction\n" + rows)
+    code, _, err = run(capsys, "score", "--ruleset", "spi-2024", "--input", path)
+    lines = err.splitlines()
+    assert code == 2
+    assert lines[0] == f"spi: error: {path}: 24 problems (the first 20 listed)"
+    assert len(lines) == 21
+
+
+def test_a_server_refusal_of_24_problems_is_counted_like_in_process() -> None:
+    import grpc
+
+    from spi_client.cli import _remote_text
+    from spi_client.errors import FieldViolation, SpiRpcError
+
+    listed = tuple(FieldViolation(f"units[{i}].expert", "expected a number") for i in range(20))
+    error = SpiRpcError(
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "units[0].expert: expected a number (and 23 more problems)",
+        listed,
+    )
+    assert _remote_text(error, "INVALID_ARGUMENT").splitlines()[0] == (
+        "24 problems (the first 20 listed)"
+    )

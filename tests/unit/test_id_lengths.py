@@ -3,6 +3,7 @@ item 7): one long id no longer makes every id of a batch as wide in a fixed-widt
 
 from __future__ import annotations
 
+import contextlib
 import tracemalloc
 from collections.abc import Callable
 
@@ -84,3 +85,18 @@ def test_a_respondent_id_over_256_characters_is_refused() -> None:
     with pytest.raises(InvalidInputError) as caught:
         score_survey(iter(requests), sources())
     assert caught.value.violations[0].field == "chunks[0].respondent_ids[3]"
+
+
+@pytest.mark.parametrize("length", [MAX_TEXT_LENGTH, 10_000], ids=["longest allowed", "10,000"])
+def test_score_survey_memory_stays_in_proportion_to_the_upload(length: int) -> None:
+    responses, _, _ = data()
+    requests = list(score_requests(start(), responses, 2000))
+    requests[1].chunk.respondent_ids[3] = "r" * length
+    size = sum(r.ByteSize() for r in requests)
+
+    def answer() -> None:
+        with contextlib.suppress(InvalidInputError):  # 10,000 characters: refused, named
+            score_survey(iter(requests), sources())
+
+    # 20x the upload plus 4 MB; one 10,000-character id in fixed-width arrays took ~100x more.
+    assert _peak(answer) <= 20 * size + 4_000_000
