@@ -4,18 +4,24 @@ spi_requests_total{method}                 calls received
 spi_request_errors_total{method,code}      calls that ended with a status other than OK
 spi_request_duration_seconds{method}       latency histogram, from request bytes to response bytes
 spi_requests_in_flight                     calls being handled now
-spi_units_scored_total{method,ruleset}     units scored by Score and Summarize
+spi_units_scored_total{method,ruleset}     units scored by Score and Summarize; ``ruleset`` is a
+                                           loaded ruleset's id, or "variant" for any other ruleset
+                                           (a variant or a whole ruleset sent with the request), so
+                                           callers cannot grow the number of series
 spi_rulesets_loaded                        rulesets in the active catalog
 spi_ruleset_reloads_total{outcome}         SIGHUP reloads: ok or failed
 """
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
+OTHER_RULESET = "variant"
 BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -62,3 +68,13 @@ def serve(metrics: Metrics, host: str, port: int) -> tuple[Any, int]:
     """Start the /metrics HTTP endpoint in a daemon thread; return (http server, bound port)."""
     server, _thread = start_http_server(port, addr=host, registry=metrics.registry)
     return server, int(server.server_port)
+
+
+def ruleset_label(ruleset: tuple[str, str], loaded: Collection[tuple[str, str]]) -> str:
+    """The ``ruleset`` label of a call's (ids, sha256s), each joined by commas: an id stays only
+    when that id with that sha256 is loaded; any other ruleset is counted as "variant"."""
+    ids, hashes = ruleset
+    if not ids:
+        return ""
+    pairs = itertools.zip_longest(ids.split(","), hashes.split(","), fillvalue="")
+    return ",".join(dict.fromkeys(i if (i, h) in loaded else OTHER_RULESET for i, h in pairs))
