@@ -350,7 +350,8 @@ class Pipeline:
         error: Exception | None = None
         try:
             with self.admitted(method, call, lambda: self._authenticate(context, call), size) as h:
-                return await asyncio.wait_for(body(call, h), call.remaining())
+                async with asyncio.timeout(call.remaining()):
+                    return await body(call, h)
         except TimeoutError:
             error = call.expired()
             call.stop(error)
@@ -425,12 +426,17 @@ class Pipeline:
     async def _write(self, context: grpc.aio.ServicerContext, message: bytes, call: Call) -> None:
         timeout = self.settings.stream_write_timeout
         try:
-            await asyncio.wait_for(context.write(message), timeout)
+            async with asyncio.timeout(timeout):
+                await context.write(message)
         except TimeoutError:
             raise DeadlineExceededError(
                 f"{call.method}: the caller took no message for {timeout:g} s "
                 "(--stream-write-timeout)"
             ) from None
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the transport refused the message: the call is over
+            raise CancelledError(f"{call.method}: the caller is gone; the stream stopped") from None
 
     async def _receive(
         self, requests: AsyncIterator[bytes], call: Call, frames: Frames
@@ -442,7 +448,8 @@ class Pipeline:
         iterator = aiter(requests)
         while True:
             try:
-                data = await asyncio.wait_for(anext(iterator), timeout)
+                async with asyncio.timeout(timeout):
+                    data = await anext(iterator)
             except StopAsyncIteration:
                 return chunks
             except TimeoutError:
