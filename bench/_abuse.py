@@ -104,11 +104,10 @@ def start(kind: str, target: str, n: int = 8) -> Abuse:
     return abuse
 
 
-def _silent(abuse: Abuse, first: bytes | None = None) -> Iterator[bytes]:
-    """A request stream that sends ``first`` (if any), then nothing until released."""
-    if first is not None:
-        yield first
+def _silent(abuse: Abuse) -> Iterator[bytes]:
+    """A request stream that sends nothing until released."""
     abuse.release.wait(600)
+    yield from ()
 
 
 def _reflection(abuse: Abuse, i: int) -> None:
@@ -117,9 +116,48 @@ def _reflection(abuse: Abuse, i: int) -> None:
     abuse.calls.append(abuse.channel.stream_stream(method)(_silent(abuse)))
 
 
+def survey_upload(respondents: int = 80, chunk_rows: int = 40) -> list[bytes]:
+    """A whole valid ScoreSurvey upload (start, chunks, end) of a small synthetic survey."""
+    import spi_engine.survey as sv
+    from spi_client.survey_client import population_entries
+    from spi_engine.convert_survey import score_requests
+
+    instrument = sv.bundled_instrument()
+    survey = sv.generate(instrument, institutions=2, respondents=respondents, seed=5)
+    columns, table = survey.columns, survey.population
+    responses = sv.responses_from_columns(
+        instrument,
+        respondent_ids=columns["respondent_id"],
+        unit_ids=columns["unit_id"],
+        groups=columns["group"],
+        answers={item: columns[item] for item in instrument.item_ids},
+        sub_unit_ids=columns["sub_unit_id"],
+    )
+    population = sv.population_from_columns(
+        table["unit_id"],
+        table["group"],
+        table["population"],
+        sampled=table["sampled"],
+        sub_unit_ids=table["sub_unit_id"],
+    )
+    start = survey_pb2.ScoreSurveyStart(
+        instrument_id=instrument.id,
+        ruleset_id="spi-2024",
+        population=population_entries(population),
+    )
+    return [m.SerializeToString() for m in score_requests(start, responses, chunk_rows)]
+
+
+def _silent_upload(abuse: Abuse, upload: list[bytes]) -> Iterator[bytes]:
+    yield from upload[:-1]  # all but the end message
+    abuse.release.wait(600)
+
+
 def _upload(abuse: Abuse, i: int) -> None:
-    head = survey_pb2.ScoreSurveyRequest().SerializeToString()
-    call = abuse.channel.stream_unary("/spi.v1.SpiEngine/ScoreSurvey").future(_silent(abuse, head))
+    upload = survey_upload()
+    call = abuse.channel.stream_unary("/spi.v1.SpiEngine/ScoreSurvey").future(
+        _silent_upload(abuse, upload)
+    )
     abuse.calls.append(call)
 
 

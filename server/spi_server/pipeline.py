@@ -220,10 +220,11 @@ class Pipeline:
         self._pools[False] = futures.ThreadPoolExecutor(self.settings.workers, "spi-call")
         self._pools[True] = futures.ThreadPoolExecutor(self.settings.heavy_workers, "spi-heavy")
 
-    def close(self) -> None:
-        """Stop the worker threads (work still running stops at its next check)."""
+    def close(self, wait: bool = False) -> None:
+        """Stop the worker threads (work still running stops at its next check); ``wait``: until
+        they have."""
         for pool in self._pools.values():
-            pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=wait, cancel_futures=True)
 
     def rpc_handler(self, method: Method) -> grpc.RpcMethodHandler:
         """The gRPC (aio) handler of ``method``, for its kind (raw bytes in and out)."""
