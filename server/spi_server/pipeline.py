@@ -260,7 +260,9 @@ class Pipeline:
             call.deadline = now + max(0.0, time_remaining)
         else:
             call.deadline = now + limit
-            call.deadline_source = f"the server's time limit per call ({limit:g} s, --max-call-seconds)"
+            call.deadline_source = (
+                f"the server's time limit per call ({limit:g} s, --max-call-seconds)"
+            )
         return call, time.perf_counter()
 
     @contextlib.contextmanager
@@ -392,7 +394,9 @@ class Pipeline:
                 def produce() -> tuple[list[bytes], Frames]:
                     frames = Frames()
                     messages = method.handler(_parse(method.request_type, data), call)
-                    return [frames.add(m.SerializeToString()) for m in _checked(messages, call)], frames
+                    return [
+                        frames.add(m.SerializeToString()) for m in _checked(messages, call)
+                    ], frames
 
                 sent = await self.work(
                     heavy, call, lambda: self.decided(method, call, data, produce)
@@ -405,7 +409,9 @@ class Pipeline:
         return handle
 
     def _client_stream(self, method: Method) -> RawHandler:
-        async def handle(requests: AsyncIterator[bytes], context: grpc.aio.ServicerContext) -> bytes:
+        async def handle(
+            requests: AsyncIterator[bytes], context: grpc.aio.ServicerContext
+        ) -> bytes:
             frames = Frames()
 
             async def body(call: Call, heavy: bool) -> bytes:

@@ -217,7 +217,6 @@ def test_a_limit_flag_must_be_positive() -> None:
         parse(["--heavy-workers", "0"], env={})
 
 
-
 def test_a_sweep_whose_decision_cannot_be_recorded_sends_no_data(
     start_inprocess: Callable[..., app.Server], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -228,8 +227,9 @@ def test_a_sweep_whose_decision_cannot_be_recorded_sends_no_data(
 
     monkeypatch.setattr(DecisionLog, "record", full)
     received: list[bytes] = []
-    with grpc.insecure_channel(running.target) as channel, pytest.raises(grpc.RpcError) as raised:
+    with grpc.insecure_channel(running.target) as channel:
         sweep = channel.unary_stream("/spi.v1.SpiEngine/Sweep")
-        received.extend(sweep(_abuse.sweep(n_units=2, step=1), timeout=30))
+        with pytest.raises(grpc.RpcError) as raised:
+            received.extend(sweep(_abuse.sweep(n_units=2, step=1), timeout=30))
     assert received == []
     assert raised.value.code() is grpc.StatusCode.UNAVAILABLE
