@@ -22,7 +22,7 @@ UNITS = units_from_columns(
 )
 
 
-class Stop(Exception):
+class StopError(Exception):
     pass
 
 
@@ -35,7 +35,7 @@ class After:
     def __call__(self) -> None:
         self.calls += 1
         if self.calls >= self.n:
-            raise Stop(f"stopped at check {self.calls}")
+            raise StopError(f"stopped at check {self.calls}")
 
 
 WORK = {
@@ -54,7 +54,7 @@ def test_a_raising_check_stops_the_work(name: str) -> None:
         WORK[name]()
     assert counting.calls >= 1, f"{name} never calls checkpoint()"
     stopping = After(1)
-    with checking(stopping), pytest.raises(Stop):
+    with checking(stopping), pytest.raises(StopError):
         WORK[name]()
     assert stopping.calls == 1  # nothing more ran after the check raised
 
