@@ -428,6 +428,7 @@ class Pipeline:
 
             async def body(call: Call, heavy: bool) -> bytes:
                 chunks = await self._receive(requests, call, frames)
+                await _not_cancelled(context)
 
                 def produce() -> tuple[bytes, bytes]:
                     parsed = _parsed(chunks, method.request_type, call)
@@ -572,6 +573,18 @@ def _log_internal(call: Call, error: Exception) -> None:
             }
         },
     )
+
+
+UPLOAD_END_WAIT = 0.05
+"""seconds: a caller that cancels an upload ends its request stream too, and gRPC may report the
+end a moment before the cancellation; the pipeline waits this long before taking the end as the
+upload's, so that a cancelled upload is CANCELLED, not an incomplete upload (INVALID_ARGUMENT)"""
+
+
+async def _not_cancelled(context: grpc.aio.ServicerContext) -> None:
+    await asyncio.sleep(UPLOAD_END_WAIT)  # a cancellation arriving now cancels this task
+    if context.cancelled():
+        raise asyncio.CancelledError
 
 
 def _checked(responses: Iterable[Message], call: Call) -> Iterator[Message]:
