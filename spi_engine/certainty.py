@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from .cancel import checkpoint
 from .errors import InvalidInputError, Violation
 from .levers import frozen
 from .normal import normal_cdf
@@ -141,6 +142,7 @@ def _largest_spread(
     low = np.full(a.shape, np.log(SMALLEST_SE))
     high = np.log(np.maximum(spread, SMALLEST_SE))
     for _ in range(BISECTION_STEPS):
+        checkpoint()
         middle = 0.5 * (low + high)
         enough = _keep(a, b, np.exp(middle)) >= certainty
         low, high = np.where(enough, middle, low), np.where(enough, high, middle)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .cancel import checkpoint
 from .errors import InvalidInputError, Violation
 from .numeric import FloatArray, IntArray, round_half_up_step, round_half_up_steps, steps_to_float
 from .ruleset import Ruleset
@@ -80,6 +81,7 @@ def score(ruleset: Ruleset, units: Units, *, where: Where = api_where) -> Scores
     """
     if len(units) == 1:
         return _score_one(ruleset, units, where)
+    checkpoint()
     return _score_batch(ruleset, units, where)
 
 

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from .cancel import checkpoint
 from .errors import InvalidInputError, LimitExceededError, Violation
 from .levers import frozen
 from .normal import normal_cdf, normal_quantile
@@ -345,6 +346,7 @@ def _block(
     ruleset: Ruleset, base: Scores, sampling: Sampling, normals: FloatArray, q: float, rows: slice
 ) -> tuple[FloatArray, FloatArray, FloatArray, IntArray, IntArray]:
     """Shares, mean index, sd of index_raw and the interval for the units in ``rows``."""
+    checkpoint()
     units = base.units
     w_int, w_ext, w_exp = ruleset.weights
     se = sampling.standard_errors[rows]

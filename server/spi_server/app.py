@@ -1,10 +1,14 @@
 """Build, start, reload and stop the server: the one place that wires the parts together.
 
+The transport is ``grpc.aio`` on the process's shared event loop (:mod:`spi_server.loop`);
+:func:`start` and :meth:`Server.stop` are ordinary functions that hand the transport's steps to
+that loop, so ``spi-server`` keeps its main thread for signals.
+
 Start order: metrics, decision log (refuses to start when unwritable or short of space), tokens,
 TLS files, the gRPC server with health NOT_SERVING, the rulesets and reference datasets, then
-health SERVING. Stop
-order: health NOT_SERVING, refuse new calls, let calls in flight finish within the grace period,
-stop the transport.
+health SERVING. Stop order: health NOT_SERVING, refuse new calls, let calls in flight finish
+within the grace period, cut off the rest (each is decision-logged UNAVAILABLE), stop the
+transport, close the decision log.
 """
 
 from __future__ import annotations
@@ -14,14 +18,13 @@ import os
 import threading
 import time
 from collections.abc import Sequence
-from concurrent import futures
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import grpc
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
+from grpc_health.v1 import _async as health
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from spi.v1 import engine_pb2
 from spi_engine import Catalog, bundled
@@ -29,11 +32,12 @@ from spi_engine.answer_survey import SurveyLimits
 from spi_engine.answer_whatif import Limits
 from spi_engine.datasets import Datasets, load_datasets
 
-from . import logs, metrics
+from . import logs, loop, metrics, reflection
 from .auth import load_tokens
 from .config import Config, ConfigError, split_address
 from .decisions import DecisionLog
 from .errors import DecisionLogError
+from .limits import Settings
 from .pipeline import Gate, Method, Pipeline
 from .service import SpiEngineService
 from .simulation import SimulationService
@@ -41,6 +45,9 @@ from .survey import Instruments, SurveyService
 
 SERVICE_NAME = engine_pb2.DESCRIPTOR.services_by_name["SpiEngine"].full_name
 HEALTH_NAMES = ("", SERVICE_NAME)
+HEALTH_SERVICE_NAME = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
+CUT_OFF_SECONDS = 5.0
+"""how long the calls cut off at the end of the grace period get to write their decision lines"""
 
 
 def load_catalog(directory: str) -> Catalog:
@@ -54,14 +61,20 @@ class Rulesets:
     def __init__(self, directory: str) -> None:
         self.directory = directory
         self._catalog = load_catalog(directory)
+        self.loaded = _pairs(self._catalog)
 
     def current(self) -> Catalog:
         return self._catalog
 
     def reload(self) -> Catalog:
         """Load the directory again; on error the active catalog stays and the error is raised."""
-        self._catalog = load_catalog(self.directory)
+        catalog = load_catalog(self.directory)
+        self._catalog, self.loaded = catalog, _pairs(catalog)
         return self._catalog
+
+
+def _pairs(catalog: Catalog) -> frozenset[tuple[str, str]]:
+    return frozenset((rules.id, rules.sha256) for rules in catalog)
 
 
 class ReferenceData:
@@ -92,6 +105,21 @@ def limits_of(config: Config) -> Limits:
     )
 
 
+def settings_of(config: Config) -> Settings:
+    """The thread pools, heavy-call limits and stream timeouts the flags set."""
+    return Settings(
+        workers=config.workers,
+        heavy_workers=config.heavy_workers,
+        light_request_bytes=config.light_request_bytes,
+        max_heavy_per_caller=config.max_heavy_per_caller,
+        max_heavy_per_method=config.max_heavy_per_method,
+        stream_idle_timeout=config.stream_idle_timeout,
+        stream_write_timeout=config.stream_write_timeout,
+        max_call_seconds=config.max_call_seconds,
+        max_upload_bytes=config.max_upload_bytes,
+    )
+
+
 def survey_limits_of(config: Config) -> SurveyLimits:
     """The survey limits the flags set."""
     return SurveyLimits(
@@ -108,7 +136,7 @@ class Server:
     """A started server and what it needs to reload and stop."""
 
     config: Config
-    grpc_server: grpc.Server
+    grpc_server: grpc.aio.Server
     port: int
     health: health.HealthServicer
     gate: Gate
@@ -120,6 +148,7 @@ class Server:
     pipeline: Pipeline | None = None
     datasets: ReferenceData | None = None
     instruments: Instruments | None = None
+    stopped: bool = False
 
     @property
     def target(self) -> str:
@@ -198,15 +227,24 @@ class Server:
         return True
 
     def stop(self, grace: float | None = None) -> bool:
-        """Drain and stop; True when every call in flight finished within the grace period."""
+        """Drain and stop; True when every call in flight finished within the grace period.
+        A second stop does nothing (and returns True)."""
+        if self.stopped:
+            return True
+        self.stopped = True
         grace = self.config.grace if grace is None else grace
         deadline = time.monotonic() + grace
-        self.health.enter_graceful_shutdown()
+        loop.run(self.health.enter_graceful_shutdown())
         self.gate.close()
         finished = self.gate.wait_idle(grace)
+        if self.pipeline is not None:
+            self.pipeline.cut_off = True
         # Responses already returned by a handler may still be on their way: they get the rest
-        # of the grace period too (health Watch streams are ended by the same stop).
-        self.grpc_server.stop(max(0.0, deadline - time.monotonic())).wait()
+        # of the grace period too; then the calls left are cancelled (health Watch streams too).
+        loop.run(self.grpc_server.stop(max(0.0, deadline - time.monotonic())))
+        self.gate.wait_idle(CUT_OFF_SECONDS)
+        if self.pipeline is not None:
+            self.pipeline.close()
         if self.metrics_http is not None:
             self.metrics_http.shutdown()
             self.metrics_http.server_close()
@@ -222,11 +260,6 @@ def start(config: Config) -> Server:
     tokens = load_tokens(config.tokens) if config.tokens else None
     gate = Gate()
     registry.in_flight.set_function(lambda: gate.busy)
-    server = _grpc_server(config)
-    health_servicer = health.HealthServicer()
-    for name in HEALTH_NAMES:
-        health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     holder: list[Rulesets] = []
     data: list[ReferenceData] = []
     surveys: list[Instruments] = []
@@ -238,22 +271,28 @@ def start(config: Config) -> Server:
         lambda: holder[0].current(), lambda: surveys[0].current(), survey_limits_of(config)
     )
     pipeline = Pipeline(
-        gate, registry, tokens, bool(config.client_ca), decision_log, config.access_log
+        gate,
+        registry,
+        tokens,
+        bool(config.client_ca),
+        decision_log,
+        config.access_log,
+        settings_of(config),
+        loaded=lambda: holder[0].loaded if holder else frozenset(),
     )
     methods = (*service.methods(), *simulation.methods(), *survey.methods())
-    _add_service(server, pipeline, methods)
-    if config.reflection:
-        reflection.enable_server_reflection(
-            (*HEALTH_NAMES[1:], health.SERVICE_NAME, reflection.SERVICE_NAME), server
-        )
-    port = _bind(server, config)
-    server.start()
+    try:
+        server, health_servicer, port = loop.run(_serve(config, pipeline, methods))
+    except BaseException:
+        pipeline.close()
+        raise
     try:
         holder.append(Rulesets(config.rulesets))
         data.append(ReferenceData(config.dataset_paths()))
         surveys.append(Instruments(config.instruments))
     except Exception:
-        server.stop(0)
+        loop.run(server.stop(0))
+        pipeline.close()
         raise
     registry.rulesets.set_function(lambda: len(holder[0].current()))
     running = Server(
@@ -272,11 +311,31 @@ def start(config: Config) -> Server:
     if config.metrics_address:
         host, metrics_port = split_address(config.metrics_address, "--metrics-address")
         running.metrics_http, running.metrics_port = metrics.serve(registry, host, metrics_port)
-    for name in HEALTH_NAMES:
-        health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    loop.run(_set_health(health_servicer, health_pb2.HealthCheckResponse.SERVING))
     if config.port_file:
         write_port_file(config.port_file, port, running.metrics_port)
     return running
+
+
+async def _serve(
+    config: Config, pipeline: Pipeline, methods: Sequence[Method]
+) -> tuple[grpc.aio.Server, health.HealthServicer, int]:
+    """The started aio server (health NOT_SERVING), its health servicer and its port."""
+    server = _grpc_server(config)
+    health_servicer = health.HealthServicer()
+    await _set_health(health_servicer, health_pb2.HealthCheckResponse.NOT_SERVING)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    _add_service(server, pipeline, methods)
+    if config.reflection:
+        reflection.enable(server, (SERVICE_NAME, HEALTH_SERVICE_NAME))
+    port = _bind(server, config)
+    await server.start()
+    return server, health_servicer, port
+
+
+async def _set_health(servicer: health.HealthServicer, serving: Any) -> None:
+    for name in HEALTH_NAMES:
+        await servicer.set(name, serving)
 
 
 def _decision_log(config: Config) -> DecisionLog | None:
@@ -285,7 +344,7 @@ def _decision_log(config: Config) -> DecisionLog | None:
     return DecisionLog(config.decision_log, config.decision_log_min_free_mb * 2**20)
 
 
-def _grpc_server(config: Config) -> grpc.Server:
+def _grpc_server(config: Config) -> grpc.aio.Server:
     options = [
         ("grpc.max_receive_message_length", config.max_message_bytes),
         ("grpc.max_send_message_length", -1),
@@ -293,20 +352,18 @@ def _grpc_server(config: Config) -> grpc.Server:
         # instead of silently taking half the calls. Worker processes share it on purpose.
         ("grpc.so_reuseport", 1 if config.processes > 1 else 0),
     ]
-    return grpc.server(
-        futures.ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="spi-call"),
-        options=options,
-        maximum_concurrent_rpcs=config.max_concurrent_rpcs or None,
+    return grpc.aio.server(
+        options=options, maximum_concurrent_rpcs=config.max_concurrent_rpcs or None
     )
 
 
-def _add_service(server: grpc.Server, pipeline: Pipeline, methods: Sequence[Method]) -> None:
+def _add_service(server: grpc.aio.Server, pipeline: Pipeline, methods: Sequence[Method]) -> None:
     handlers = {method.name: pipeline.rpc_handler(method) for method in methods}
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE_NAME, handlers),))
     server.add_registered_method_handlers(SERVICE_NAME, handlers)
 
 
-def _bind(server: grpc.Server, config: Config) -> int:
+def _bind(server: grpc.aio.Server, config: Config) -> int:
     try:
         if config.tls_cert:
             port = server.add_secure_port(config.address, _credentials(config))

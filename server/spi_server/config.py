@@ -54,6 +54,14 @@ class Config:
     max_respondent_chunk: int = 100_000
     max_population_rows: int = 500_000
     max_listed_exclusions: int = 100_000
+    heavy_workers: int = 2
+    light_request_bytes: int = 64 * 1024
+    max_heavy_per_caller: int = 8
+    max_heavy_per_method: int = 8
+    stream_idle_timeout: float = 30.0
+    stream_write_timeout: float = 30.0
+    max_call_seconds: float = 600.0
+    max_upload_bytes: int = 512 * MIB
 
     def dataset_paths(self) -> dict[str, str]:
         """{name: path} of ``datasets`` (checked by :func:`check`)."""
@@ -79,7 +87,74 @@ _FLAGS = (
         "(useful with port 0)",
         "FILE",
     ),
-    _Flag("workers", "SPI_WORKERS", int, "handler threads per process", "N"),
+    _Flag(
+        "workers",
+        "SPI_WORKERS",
+        int,
+        "threads per process for light calls (small Score, listings, ValidateRuleset, ...)",
+        "N",
+    ),
+    _Flag(
+        "heavy_workers",
+        "SPI_HEAVY_WORKERS",
+        int,
+        "threads per process for heavy calls (simulation RPCs, ScoreSurvey, Score or Summarize "
+        "over --light-request-bytes); heavy calls past them queue, never taking a light thread",
+        "N",
+    ),
+    _Flag(
+        "light_request_bytes",
+        "SPI_LIGHT_REQUEST_BYTES",
+        int,
+        "largest Score or Summarize request (in bytes) served as a light call",
+        "BYTES",
+    ),
+    _Flag(
+        "max_heavy_per_caller",
+        "SPI_MAX_HEAVY_PER_CALLER",
+        int,
+        "most heavy calls one caller may have in progress, running or queued "
+        "(RESOURCE_EXHAUSTED past it)",
+        "N",
+    ),
+    _Flag(
+        "max_heavy_per_method",
+        "SPI_MAX_HEAVY_PER_METHOD",
+        int,
+        "most heavy calls of one method in progress, running or queued "
+        "(RESOURCE_EXHAUSTED past it)",
+        "N",
+    ),
+    _Flag(
+        "stream_idle_timeout",
+        "SPI_STREAM_IDLE_TIMEOUT",
+        float,
+        "seconds an upload (ScoreSurvey) may go without a message (DEADLINE_EXCEEDED past it)",
+        "SECONDS",
+    ),
+    _Flag(
+        "stream_write_timeout",
+        "SPI_STREAM_WRITE_TIMEOUT",
+        float,
+        "seconds a caller may take to read one message of a streamed answer "
+        "(DEADLINE_EXCEEDED past it)",
+        "SECONDS",
+    ),
+    _Flag(
+        "max_call_seconds",
+        "SPI_MAX_CALL_SECONDS",
+        float,
+        "longest a call may take, whatever the caller's deadline (DEADLINE_EXCEEDED past it)",
+        "SECONDS",
+    ),
+    _Flag(
+        "max_upload_bytes",
+        "SPI_MAX_UPLOAD_BYTES",
+        int,
+        "most bytes in one upload (ScoreSurvey), all messages together "
+        "(RESOURCE_EXHAUSTED past it)",
+        "BYTES",
+    ),
     _Flag(
         "processes",
         "SPI_PROCESSES",
@@ -236,7 +311,11 @@ _FLAGS = (
     ),
 )
 _SWITCHES = (
-    ("reflection", "SPI_REFLECTION", "server reflection (grpc.reflection.v1alpha)"),
+    (
+        "reflection",
+        "SPI_REFLECTION",
+        "server reflection (grpc.reflection.v1 and grpc.reflection.v1alpha)",
+    ),
     ("access_log", "SPI_ACCESS_LOG", "one INFO log line per call, with the caller's name"),
 )
 _TRUE = {"1", "true", "yes", "on"}
@@ -324,7 +403,18 @@ def check(config: Config) -> None:
         "max_respondent_chunk",
         "max_population_rows",
         "max_listed_exclusions",
+        "heavy_workers",
+        "light_request_bytes",
+        "max_heavy_per_caller",
+        "max_heavy_per_method",
+        "max_upload_bytes",
     )
+    for name in ("stream_idle_timeout", "stream_write_timeout", "max_call_seconds"):
+        if not getattr(config, name) > 0:  # NaN too
+            raise ConfigError(
+                f"--{name.replace('_', '-')}: expected a number of seconds > 0; "
+                f"got {getattr(config, name)}"
+            )
     for name in positive:
         if getattr(config, name) < 1:
             raise ConfigError(

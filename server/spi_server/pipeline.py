@@ -1,78 +1,100 @@
 """What every spi.v1.SpiEngine call goes through, around its handler, in one place.
 
-    bytes in ─▶ gate (refuse while draining) ─▶ caller (auth) ─▶ parse ─▶ handler ─▶ serialise
-          ─▶ decision log (methods with ``decides``) ─▶ metrics, access log ─▶ bytes out or a status
+    bytes in ─▶ gate (refuse while draining) ─▶ caller (auth) ─▶ heavy-call limits ─▶ parse
+          ─▶ handler (in a worker thread) ─▶ serialise ─▶ decision log (methods with ``decides``)
+          ─▶ bytes out or a status ─▶ metrics, access log
 
-Handlers are registered with raw bytes in and out, so that garbage request bytes become an
-INVALID_ARGUMENT (not a crash) and the decision log hashes exactly the bytes on the wire.
+The server is ``grpc.aio``: one event loop per process does the transport (reading, writing,
+health, reflection, auth, limits), and the numeric work runs in a bounded thread pool (light or
+heavy, see :mod:`spi_server.limits`), never on the loop, so an idle, slow or unread stream holds
+no thread and cannot delay anyone else. Handlers are registered with raw bytes in and out, so
+that garbage request bytes become an INVALID_ARGUMENT (not a crash) and the decision log hashes
+exactly the bytes on the wire. The per-call steps (:meth:`Pipeline.admitted`, :meth:`Pipeline.work`,
+:meth:`Pipeline.finish`) take plain values, not gRPC objects, so another transport can reuse them.
 
 **Three kinds of method**, the same pipeline around each (:attr:`Method.kind`):
 
 - ``UNARY``: ``handler(request, call) -> response``.
-- ``SERVER_STREAM``: ``handler(request, call) -> Iterable[response]``. The handler should do its
-  work (and raise its errors) before it returns, and return a lazy iterable (a generator) of
-  bounded messages; the pipeline checks the deadline and cancellation before each message and
-  holds the gate until the last message is sent, so a drain lets the stream finish within the
-  grace period. An error after the first message ends the stream with that error's status.
+- ``SERVER_STREAM``: ``handler(request, call) -> Iterable[response]`` of bounded messages. The
+  messages are built and serialised in the worker thread (the deadline and cancellation checked
+  before each), hashed, and the decision recorded, all **before the first message is sent**: a
+  stream whose decision cannot be recorded sends no data and ends UNAVAILABLE, and an error while
+  building the stream sends no data either. Each message must then be taken by the caller within
+  ``--stream-write-timeout`` (else DEADLINE_EXCEEDED); the gate is held until the last one is
+  sent, so a drain lets the stream finish within the grace period.
 - ``CLIENT_STREAM``: ``handler(requests, call) -> response``, where ``requests`` is an iterator
-  of parsed request messages; it checks the deadline and cancellation before each one, and
-  garbage bytes in any of them become INVALID_ARGUMENT.
+  of parsed request messages. The upload is received on the loop first (at most
+  ``--stream-idle-timeout`` between messages, at most ``--max-upload-bytes`` in all), then the
+  handler reads it in a worker thread; garbage bytes in any message become INVALID_ARGUMENT.
 
-To add a client-streaming RPC (for example ``ScoreSurvey``): declare it in the proto as
-``rpc ScoreSurvey(stream ScoreSurveyRequest) returns (ScoreSurveyResponse)``, write
-``def score_survey(self, requests: Iterator[ScoreSurveyRequest], call: Call) -> ScoreSurveyResponse``
-(set ``call.units`` and ``call.ruleset`` as it learns them), and list it with
-``Method("ScoreSurvey", ScoreSurveyRequest, self.score_survey, decides=True, kind=CLIENT_STREAM)``;
-:meth:`Pipeline.rpc_handler` registers each kind with the right gRPC handler.
+**Deadlines and cancellation reach the numeric work.** A call's deadline is the caller's, or
+``--max-call-seconds`` when sooner. The handler runs with :func:`spi_engine.cancel.checking`
+installed, so the engine's long computations stop at their next block once the deadline passed
+or the caller cancelled; :meth:`Call.check_time` does the same for handlers.
 
-**Decision log of a stream.** The line is written after the handler's last message (before the
-call's OK status leaves), and its ``request_sha256``/``response_sha256`` are taken over the
-stream's messages as gRPC frames them, uncompressed: for each message one zero byte, its length
-as a 4-byte big-endian number, then its bytes. A unary side is hashed as its bare bytes. A stream
-the caller abandons is recorded as CANCELLED.
+**Decision log.** A call is recorded once: after its handler (unary, client stream), before its
+first message (server stream), or when it is cancelled (CANCELLED), its deadline passes
+(DEADLINE_EXCEEDED) or the drain's grace period ends under it (UNAVAILABLE). The line's
+``request_sha256``/``response_sha256`` of a stream are taken over the stream's messages as gRPC
+frames them, uncompressed: for each message one zero byte, its length as a 4-byte big-endian
+number, then its bytes. A unary side is hashed as its bare bytes. A server stream the caller
+stops reading after its decision was recorded keeps its recorded decision (the access log and
+metrics show the CANCELLED or DEADLINE_EXCEEDED delivery).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Iterator
+from concurrent import futures
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
 from google.protobuf.message import DecodeError, Message
 
 from spi_engine import __version__ as engine_version
+from spi_engine.cancel import checking
+from spi_engine.errors import LimitExceededError
 
 from . import decisions, logs, status
 from .auth import ANONYMOUS, Tokens, authorize, certificate_name
 from .decisions import DecisionLog
 from .errors import CancelledError, DeadlineExceededError, MalformedRequestError, ShuttingDownError
-from .metrics import Metrics
+from .limits import HeavyCalls, Settings
+from .metrics import Metrics, ruleset_label
 
 Handler = Callable[[Any, "Call"], Any]
-RawHandler = Callable[[Any, grpc.ServicerContext], Any]
+RawHandler = Callable[..., Any]
+T = TypeVar("T")
 
 UNARY = "unary"
 SERVER_STREAM = "server_stream"
 CLIENT_STREAM = "client_stream"
 KINDS = (UNARY, SERVER_STREAM, CLIENT_STREAM)
+DEADLINE_SLACK = 0.1
+"""seconds: gRPC may end a call at its deadline a little before this process's clock reaches it,
+so a call the transport ends this close to its deadline is DEADLINE_EXCEEDED, not CANCELLED"""
 
 
 @dataclass(frozen=True)
 class Method:
-    """One RPC: its name, request message class, handler, kind; ``decides`` = decision-logged."""
+    """One RPC: its name, request class, handler, kind; ``decides`` = decision-logged;
+    ``heavy`` = runs in the heavy pool under the heavy-call limits (see spi_server.limits)."""
 
     name: str
     request_type: type[Message]
     handler: Handler
     decides: bool = False
     kind: str = UNARY
+    heavy: bool = False
 
 
 @dataclass
@@ -80,12 +102,17 @@ class Call:
     """One call as its handler sees it; the handler notes the ruleset and unit count here."""
 
     method: str
-    context: grpc.ServicerContext | None = None
     caller: str = ANONYMOUS
     decision_id: str = ""
     ruleset: tuple[str, str] = ("", "")
     units: int = 0
+    deadline: float | None = None
+    """time.monotonic() by which the work must be done (None: no limit)"""
+    deadline_source: str = "the caller's deadline"
     _reference: str = field(default="", repr=False)
+    _stopped: BaseException | None = field(default=None, repr=False)
+    _recorded: bool = field(default=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def reference(self) -> str:
@@ -96,12 +123,27 @@ class Call:
 
     def check_time(self) -> None:
         """Stop work the caller no longer waits for: its deadline passed or it cancelled."""
-        if self.context is None or self.context.is_active():
-            return
-        remaining = self.context.time_remaining()
-        if remaining is not None and remaining <= 0:
-            raise DeadlineExceededError(f"{self.method}: the caller's deadline passed")
-        raise CancelledError(f"{self.method}: the caller cancelled the call")
+        if self._stopped is not None:
+            raise self._stopped
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise self.expired()
+
+    def stop(self, reason: BaseException) -> None:
+        """Make the next :meth:`check_time` (in any thread) raise ``reason``."""
+        if self._stopped is None:
+            self._stopped = reason
+
+    def expired(self) -> DeadlineExceededError:
+        return DeadlineExceededError(f"{self.method}: {self.deadline_source} passed")
+
+    def remaining(self) -> float | None:
+        return None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
+
+    def claim_record(self) -> bool:
+        """True the first time only: a call is decision-logged once, whoever gets there first."""
+        with self._lock:
+            first, self._recorded = not self._recorded, True
+            return first
 
 
 class Frames:
@@ -163,11 +205,35 @@ class Pipeline:
     mutual_tls: bool = False
     decision_log: DecisionLog | None = None
     access_log: bool = True
+    settings: Settings = field(default_factory=Settings)
+    loaded: Callable[[], Collection[tuple[str, str]]] = lambda: ()
+    """(id, sha256) of the loaded rulesets: the only ruleset ids used as metric labels"""
+    cut_off: bool = False
+    """set when the drain's grace period ended: calls stopped from now on are UNAVAILABLE"""
     _meters: dict[Any, Any] = field(default_factory=dict, init=False, repr=False)
-    """labelled metric children by label values: ``labels()`` costs more than a dict lookup"""
+    _pools: dict[bool, futures.ThreadPoolExecutor] = field(
+        default_factory=dict, init=False, repr=False
+    )
+    _heavy: HeavyCalls = field(init=False, repr=False)
+    _jobs: int = field(default=0, init=False, repr=False)
+    _jobs_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.metrics.working.set_function(lambda: self._jobs)
+        self._heavy = HeavyCalls(
+            self.settings.max_heavy_per_caller, self.settings.max_heavy_per_method
+        )
+        self._pools[False] = futures.ThreadPoolExecutor(self.settings.workers, "spi-call")
+        self._pools[True] = futures.ThreadPoolExecutor(self.settings.heavy_workers, "spi-heavy")
+
+    def close(self, wait: bool = False) -> None:
+        """Stop the worker threads (work still running stops at its next check); ``wait``: until
+        they have."""
+        for pool in self._pools.values():
+            pool.shutdown(wait=wait, cancel_futures=True)
 
     def rpc_handler(self, method: Method) -> grpc.RpcMethodHandler:
-        """The gRPC handler of ``method``, for its kind (raw bytes in and out)."""
+        """The gRPC (aio) handler of ``method``, for its kind (raw bytes in and out)."""
         raw = self.wrap(method)
         if method.kind == SERVER_STREAM:
             return grpc.unary_stream_rpc_method_handler(raw)
@@ -176,7 +242,7 @@ class Pipeline:
         return grpc.unary_unary_rpc_method_handler(raw)
 
     def wrap(self, method: Method) -> RawHandler:
-        """The raw-bytes handler of ``method``."""
+        """The raw-bytes coroutine function of ``method``."""
         if method.kind not in KINDS:
             raise ValueError(f"method {method.name}: unknown kind {method.kind!r}")
         if method.kind == SERVER_STREAM:
@@ -185,110 +251,237 @@ class Pipeline:
             return self._client_stream(method)
         return self._unary(method)
 
-    def _labelled(self, metric: Any, *values: str) -> Any:
-        """``metric.labels(*values)``, kept (prometheus_client returns the same child anyway)."""
-        key = (metric, *values)
-        child = self._meters.get(key)
-        if child is None:
-            child = self._meters[key] = metric.labels(*values)
-        return child
+    # -- the transport-neutral steps ------------------------------------------------------------
 
-    def _begin(self, method: Method, context: grpc.ServicerContext) -> tuple[Call, float]:
+    def begin(self, method: Method, time_remaining: float | None) -> tuple[Call, float]:
+        """A new call to ``method``, counted, with its deadline (``time_remaining`` seconds of
+        the caller's, or ``--max-call-seconds``, whichever comes first)."""
         self._labelled(self.metrics.requests, method.name).inc()
-        call = Call(method.name, context)
+        call = Call(method.name)
         if method.decides:
             call.decision_id = str(uuid.uuid4())
+        now = time.monotonic()
+        limit = self.settings.max_call_seconds
+        if time_remaining is not None and time_remaining <= limit:
+            call.deadline = now + max(0.0, time_remaining)
+        else:
+            call.deadline = now + limit
+            call.deadline_source = (
+                f"the server's time limit per call ({limit:g} s, --max-call-seconds)"
+            )
         return call, time.perf_counter()
 
-    def _record(
+    @contextlib.contextmanager
+    def admitted(
+        self, method: Method, call: Call, identify: Callable[[], None], size: int
+    ) -> Iterator[bool]:
+        """Inside the gate, the caller identified (``identify`` sets ``call.caller`` or raises),
+        under the heavy-call limits when the call is heavy; yields whether it is heavy."""
+        with self.gate:
+            identify()
+            heavy = method.heavy or size > self.settings.light_request_bytes
+            if not heavy:
+                yield False
+                return
+            with self._heavy.held(method.name, call.caller):
+                yield True
+
+    async def work(self, heavy: bool, call: Call, job: Callable[[], T]) -> T:
+        """``job()`` in the light or heavy pool, with ``call.check_time`` as the engine's check."""
+
+        def run() -> T:
+            with self._jobs_lock:
+                self._jobs += 1
+            try:
+                call.check_time()
+                with checking(call.check_time):
+                    return job()
+            finally:
+                with self._jobs_lock:
+                    self._jobs -= 1
+
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pools[heavy], run)
+
+    def decided(
+        self,
+        method: Method,
+        call: Call,
+        request: Any,
+        produce: Callable[[], tuple[T, Any]],
+    ) -> T:
+        """``produce()`` -> (result, response digest), then the decision recorded (in a worker)."""
+        result: T | None = None
+        response: Any = None
+        error: Exception | None = None
+        try:
+            result, response = produce()
+        except Exception as caught:
+            error = caught
+        error = self.record(method, call, (request, response), error)
+        if error is not None:
+            raise error
+        return result  # type: ignore[return-value]  # produce() returned when error is None
+
+    def record(
         self, method: Method, call: Call, digests: tuple[Any, Any], error: Exception | None
     ) -> Exception | None:
-        """Decision-log the call (inside the gate, so a drain never closes the log under it)."""
-        if method.decides and self.decision_log is not None:
+        """Decision-log the call once; a failure to record turns a success into an error."""
+        if method.decides and self.decision_log is not None and call.claim_record():
             return self._decide(self.decision_log, call, digests, error)
         return error
 
-    def _end(self, method: Method, call: Call, started: float, error: Exception | None) -> None:
+    def stopped_by_transport(self, call: Call) -> Exception:
+        """Why a call's task was cancelled: grace period over, deadline passed, or the caller."""
+        if self.cut_off:
+            reason: Exception = ShuttingDownError(
+                f"{call.method}: cut off when the server's grace period for draining ended"
+            )
+        elif call.deadline is not None and time.monotonic() >= call.deadline - DEADLINE_SLACK:
+            reason = call.expired()
+        else:
+            reason = CancelledError(f"{call.method}: the caller cancelled the call")
+        call.stop(reason)
+        return reason
+
+    def finish(self, method: Method, call: Call, started: float, error: Exception | None) -> None:
+        """Metrics and the access log of a finished call."""
         seconds = time.perf_counter() - started
         self._labelled(self.metrics.duration, method.name).observe(seconds)
         self._report(call, error, seconds)
 
+    # -- the gRPC door --------------------------------------------------------------------------
+
+    async def _serve(
+        self,
+        method: Method,
+        context: grpc.aio.ServicerContext,
+        size: int,
+        request: Any,
+        body: Callable[[Call, bool], Awaitable[T]],
+    ) -> T:
+        """One call: admitted, ``body`` within the call's deadline, recorded, reported."""
+        call, started = self.begin(method, context.time_remaining())
+        error: Exception | None = None
+        try:
+            with self.admitted(method, call, lambda: self._authenticate(context, call), size) as h:
+                async with asyncio.timeout(call.remaining()):
+                    return await body(call, h)
+        except TimeoutError:
+            error = call.expired()
+            call.stop(error)
+        except asyncio.CancelledError:
+            error = self.stopped_by_transport(call)
+            self.record(method, call, (request, None), error)
+            raise
+        except Exception as caught:
+            error = caught
+        finally:
+            if error is not None:
+                call.stop(error)
+                error = self.record(method, call, (request, None), error) or error
+            self.finish(method, call, started, error)
+        await context.abort_with_status(status.status_of(error, call.reference))
+        raise error  # not reached: abort_with_status raises
+
     def _unary(self, method: Method) -> RawHandler:
-        def handle(data: bytes, context: grpc.ServicerContext) -> bytes:
-            call, started = self._begin(method, context)
-            response: bytes | None = None
-            error: Exception | None = None
-            try:
-                with self.gate:
-                    try:
-                        self._authenticate(context, call)
-                        request = _parse(method.request_type, data)
-                        response = method.handler(request, call).SerializeToString()
-                    except Exception as caught:
-                        error = caught
-                    error = self._record(method, call, (data, response), error)
-            except ShuttingDownError as refused:
-                error = refused
-            self._end(method, call, started, error)
-            if error is not None or response is None:
-                _abort(context, error or RuntimeError("the handler returned no response"), call)
-            return response  # type: ignore[return-value]  # _abort raised otherwise
+        async def handle(data: bytes, context: grpc.aio.ServicerContext) -> bytes:
+            async def body(call: Call, heavy: bool) -> bytes:
+                def produce() -> tuple[bytes, bytes]:
+                    answer = method.handler(_parse(method.request_type, data), call)
+                    response: bytes = answer.SerializeToString()
+                    return response, response
+
+                return await self.work(
+                    heavy, call, lambda: self.decided(method, call, data, produce)
+                )
+
+            return await self._serve(method, context, len(data), data, body)
 
         return handle
 
     def _server_stream(self, method: Method) -> RawHandler:
-        def handle(data: bytes, context: grpc.ServicerContext) -> Iterator[bytes]:
-            call, started = self._begin(method, context)
-            frames = Frames()
-            error: Exception | None = None
-            try:
-                with self.gate:
-                    try:
-                        self._authenticate(context, call)
-                        responses = method.handler(_parse(method.request_type, data), call)
-                        for message in _checked(responses, call):
-                            yield frames.add(message.SerializeToString())
-                    except Exception as caught:
-                        error = caught
-                    except GeneratorExit:
-                        error = CancelledError(f"{method.name}: the caller stopped reading")
-                        self._record(method, call, (data, None), error)
-                        raise
-                    error = self._record(method, call, (data, frames), error)
-            except ShuttingDownError as refused:
-                error = refused
-            finally:
-                self._end(method, call, started, error)
-            if error is not None:
-                _abort(context, error, call)
+        async def handle(data: bytes, context: grpc.aio.ServicerContext) -> None:
+            async def body(call: Call, heavy: bool) -> None:
+                def produce() -> tuple[list[bytes], Frames]:
+                    frames = Frames()
+                    messages = method.handler(_parse(method.request_type, data), call)
+                    return [
+                        frames.add(m.SerializeToString()) for m in _checked(messages, call)
+                    ], frames
+
+                sent = await self.work(
+                    heavy, call, lambda: self.decided(method, call, data, produce)
+                )
+                for message in sent:
+                    await self._write(context, message, call)
+
+            await self._serve(method, context, len(data), data, body)
 
         return handle
 
     def _client_stream(self, method: Method) -> RawHandler:
-        def handle(requests: Iterator[bytes], context: grpc.ServicerContext) -> bytes:
-            call, started = self._begin(method, context)
+        async def handle(
+            requests: AsyncIterator[bytes], context: grpc.aio.ServicerContext
+        ) -> bytes:
             frames = Frames()
-            response: bytes | None = None
-            error: Exception | None = None
-            try:
-                with self.gate:
-                    try:
-                        self._authenticate(context, call)
-                        parsed = _parsed(requests, method.request_type, call, frames)
-                        response = method.handler(parsed, call).SerializeToString()
-                    except Exception as caught:
-                        error = caught
-                    error = self._record(method, call, (frames, response), error)
-            except ShuttingDownError as refused:
-                error = refused
-            self._end(method, call, started, error)
-            if error is not None or response is None:
-                _abort(context, error or RuntimeError("the handler returned no response"), call)
-            return response  # type: ignore[return-value]  # _abort raised otherwise
+
+            async def body(call: Call, heavy: bool) -> bytes:
+                chunks = await self._receive(requests, call, frames)
+                await _not_cancelled(context)
+
+                def produce() -> tuple[bytes, bytes]:
+                    parsed = _parsed(chunks, method.request_type, call)
+                    response: bytes = method.handler(parsed, call).SerializeToString()
+                    return response, response
+
+                return await self.work(
+                    heavy, call, lambda: self.decided(method, call, frames, produce)
+                )
+
+            return await self._serve(method, context, 0, frames, body)
 
         return handle
 
-    def _authenticate(self, context: grpc.ServicerContext, call: Call) -> None:
+    async def _write(self, context: grpc.aio.ServicerContext, message: bytes, call: Call) -> None:
+        timeout = self.settings.stream_write_timeout
+        try:
+            async with asyncio.timeout(timeout):
+                await context.write(message)
+        except TimeoutError:
+            raise DeadlineExceededError(
+                f"{call.method}: the caller took no message for {timeout:g} s "
+                "(--stream-write-timeout)"
+            ) from None
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the transport refused the message: the call is over
+            raise CancelledError(f"{call.method}: the caller is gone; the stream stopped") from None
+
+    async def _receive(
+        self, requests: AsyncIterator[bytes], call: Call, frames: Frames
+    ) -> list[bytes]:
+        """Every message of an upload (hashed), with the idle and size limits."""
+        timeout, limit = self.settings.stream_idle_timeout, self.settings.max_upload_bytes
+        chunks: list[bytes] = []
+        total = 0
+        iterator = aiter(requests)
+        while True:
+            try:
+                async with asyncio.timeout(timeout):
+                    data = await anext(iterator)
+            except StopAsyncIteration:
+                return chunks
+            except TimeoutError:
+                raise DeadlineExceededError(
+                    f"{call.method}: no message came for {timeout:g} s (--stream-idle-timeout)"
+                ) from None
+            total += len(data)
+            if total > limit:
+                raise LimitExceededError("upload bytes (--max-upload-bytes)", limit, total)
+            chunks.append(frames.add(data))
+
+    def _authenticate(self, context: grpc.aio.ServicerContext, call: Call) -> None:
         """Name the caller (its name is kept even when it may not call the method)."""
         if self.tokens is not None:
             token = self.tokens.identify(context.invocation_metadata())
@@ -296,6 +489,16 @@ class Pipeline:
             authorize(token, call.method)
         elif self.mutual_tls:
             call.caller = certificate_name(context.auth_context())
+
+    # -- records and reports ----------------------------------------------------------------------
+
+    def _labelled(self, metric: Any, *values: str) -> Any:
+        """``metric.labels(*values)``, kept (prometheus_client returns the same child anyway)."""
+        key = (metric, *values)
+        child = self._meters.get(key)
+        if child is None:
+            child = self._meters[key] = metric.labels(*values)
+        return child
 
     def _decide(
         self,
@@ -333,9 +536,10 @@ class Pipeline:
     def _report(self, call: Call, error: Exception | None, seconds: float) -> None:
         code = "OK" if error is None else status.code_of(error).name
         if error is not None:
-            self.metrics.errors.labels(call.method, code).inc()
+            self._labelled(self.metrics.errors, call.method, code).inc()
         elif call.units:
-            self._labelled(self.metrics.units, call.method, call.ruleset[0]).inc(call.units)
+            label = ruleset_label(call.ruleset, self.loaded())
+            self._labelled(self.metrics.units, call.method, label).inc(call.units)
         if error is not None and code == "INTERNAL":
             _log_internal(call, error)
         if self.access_log or error is not None:
@@ -371,9 +575,16 @@ def _log_internal(call: Call, error: Exception) -> None:
     )
 
 
-def _abort(context: grpc.ServicerContext, error: Exception, call: Call) -> None:
-    context.abort_with_status(status.status_of(error, call.reference))
-    raise error  # not reached: abort_with_status raises
+UPLOAD_END_WAIT = 0.05
+"""seconds: a caller that cancels an upload ends its request stream too, and gRPC may report the
+end a moment before the cancellation; the pipeline waits this long before taking the end as the
+upload's, so that a cancelled upload is CANCELLED, not an incomplete upload (INVALID_ARGUMENT)"""
+
+
+async def _not_cancelled(context: grpc.aio.ServicerContext) -> None:
+    await asyncio.sleep(UPLOAD_END_WAIT)  # a cancellation arriving now cancels this task
+    if context.cancelled():
+        raise asyncio.CancelledError
 
 
 def _checked(responses: Iterable[Message], call: Call) -> Iterator[Message]:
@@ -383,13 +594,11 @@ def _checked(responses: Iterable[Message], call: Call) -> Iterator[Message]:
         yield message
 
 
-def _parsed(
-    requests: Iterator[bytes], request_type: type[Message], call: Call, frames: Frames
-) -> Iterator[Message]:
-    """Parsed request messages, hashed as they arrive, the deadline checked before each one."""
-    for data in requests:
+def _parsed(chunks: Iterable[bytes], request_type: type[Message], call: Call) -> Iterator[Message]:
+    """Parsed request messages, the deadline checked before each one."""
+    for data in chunks:
         call.check_time()
-        yield _parse(request_type, frames.add(data))
+        yield _parse(request_type, data)
 
 
 def _parse(request_type: type[Message], data: bytes) -> Message:

@@ -7,7 +7,11 @@ pipeline maps them to statuses. Nothing here knows about bytes, auth, logs or me
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 from collections.abc import Callable, Sequence
+
+import numpy as np
 
 import spi_engine
 from spi.v1 import engine_pb2, ruleset_pb2, scoring_pb2
@@ -95,9 +99,42 @@ class SpiEngineService:
     def _units(self, units: Sequence[scoring_pb2.UnitInput], call: Call) -> Units:
         if len(units) > self.max_units:
             raise LimitExceededError("units per request", self.max_units, len(units))
-        converted = units_from_pb(units)
+        converted = _converted(units, call) if len(units) > CHUNK else units_from_pb(units)
         call.check_time()
         return converted
+
+
+CHUNK = 8192
+"""units converted between two deadline checks: converting 100,000 takes about 0.2 s"""
+
+
+def _converted(units: Sequence[scoring_pb2.UnitInput], call: Call) -> Units:
+    """``units_from_pb(units)``, chunk by chunk with the deadline checked between chunks; any
+    error is reported by converting the whole request, so rows are counted over all of it."""
+    parts = []
+    for start in range(0, len(units), CHUNK):
+        call.check_time()
+        try:
+            parts.append(units_from_pb(units[start : start + CHUNK]))
+        except InvalidInputError:
+            return units_from_pb(units)
+    return _joined(parts) or units_from_pb(units)
+
+
+def _joined(parts: Sequence[Units]) -> Units | None:
+    """The units of ``parts`` one after the other (None: a field this cannot join)."""
+    values: dict[str, object] = {}
+    for each in dataclasses.fields(Units):
+        items = [getattr(part, each.name) for part in parts]
+        if all(isinstance(item, tuple) for item in items):
+            values[each.name] = tuple(itertools.chain.from_iterable(items))
+        elif all(isinstance(item, np.ndarray) for item in items):
+            joined = np.concatenate(items)
+            joined.flags.writeable = False
+            values[each.name] = joined
+        else:
+            return None
+    return Units(**values)  # type: ignore[arg-type]
 
 
 def _ruleset_message(request: engine_pb2.ValidateRulesetRequest) -> ruleset_pb2.Ruleset:

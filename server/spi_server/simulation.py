@@ -5,7 +5,8 @@ give the same messages); a handler only hands it the rulesets, datasets and limi
 and notes on the :class:`~spi_server.pipeline.Call` what the decision log and metrics need: the
 units, and the ruleset id and sha256 (for a dataset scored year by year, or old and new rules,
 the ids and hashes joined by commas). Streamed answers (Simulate, Sweep, CompareRulesets) are
-generators: the work is done when the handler returns, the chunks are built as they are sent.
+generators: the work is done when the handler returns; the pipeline builds every chunk and
+records the decision before it sends the first one.
 """
 
 from __future__ import annotations
@@ -36,18 +37,19 @@ class SimulationService:
         self.limits = limits
 
     def methods(self) -> tuple[Method, ...]:
-        """Every simulation RPC but ListDatasets is recorded as a decision."""
+        """Every simulation RPC but ListDatasets is recorded as a decision and runs as heavy."""
         stream = SERVER_STREAM
         return (
-            Method("Simulate", pb.SimulateRequest, self.simulate, decides=True, kind=stream),
-            Method("GoalSeek", pb.GoalSeekRequest, self.goal_seek, decides=True),
-            Method("Sensitivity", pb.SensitivityRequest, self.sensitivity, decides=True),
-            Method("Sweep", pb.SweepRequest, self.sweep, decides=True, kind=stream),
+            Method("Simulate", pb.SimulateRequest, self.simulate, True, stream, heavy=True),
+            Method("GoalSeek", pb.GoalSeekRequest, self.goal_seek, decides=True, heavy=True),
+            Method("Sensitivity", pb.SensitivityRequest, self.sensitivity, True, heavy=True),
+            Method("Sweep", pb.SweepRequest, self.sweep, decides=True, kind=stream, heavy=True),
             Method(
                 "EstimateUncertainty",
                 pb.EstimateUncertaintyRequest,
                 self.estimate_uncertainty,
                 decides=True,
+                heavy=True,
             ),
             Method(
                 "CompareRulesets",
@@ -55,6 +57,7 @@ class SimulationService:
                 self.compare_rulesets,
                 decides=True,
                 kind=stream,
+                heavy=True,
             ),
             Method("ListDatasets", pb.ListDatasetsRequest, self.list_datasets),
         )

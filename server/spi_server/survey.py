@@ -3,8 +3,10 @@
 The work is :mod:`spi_engine.answer_survey` (the CLI in-process runs the same functions, so both
 give the same messages); a handler hands it the rulesets, instruments and limits of the moment
 and notes on the :class:`~spi_server.pipeline.Call` what the decision log and metrics need. The
-upload is read as it arrives: each chunk is validated and folded (or, with screening, kept) before
-the next one is read, and the pipeline checks the deadline and cancellation between chunks.
+upload is received in full by the pipeline (bounded by ``--max-upload-bytes`` and
+``--stream-idle-timeout``, holding no thread meanwhile), then read here in a heavy worker: each
+chunk is validated and folded (or, with screening, kept) before the next one is parsed, and the
+deadline and cancellation are checked between chunks.
 
 Instruments: the bundled ones plus every ``.txtpb`` / ``.binpb`` file of ``--instruments DIR``
 (a file's instrument id wins over a bundled one of the same id); SIGHUP reloads the directory,
@@ -89,6 +91,7 @@ class SurveyService:
                 self.score_survey,
                 decides=True,
                 kind=CLIENT_STREAM,
+                heavy=True,
             ),
             Method("SurveyProgress", pb.SurveyProgressRequest, self.survey_progress),
         )

@@ -71,18 +71,40 @@ def test_an_unexpected_exception_is_internal_logged_and_the_server_goes_on(
 
 
 def test_work_stops_when_the_deadline_has_passed(
-    start_inprocess: Callable[..., app.Server], tmp_path: Path
+    start_inprocess: Callable[..., app.Server], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    """Deterministic: the conversion is held until the caller's deadline has passed, then the
+    work must stop at its next check (nothing scored) and the decision says DEADLINE_EXCEEDED."""
     log = tmp_path / "decisions.jsonl"
     running = start_inprocess(decision_log=str(log), max_units=10**6, max_message_bytes=2**26)
+    entered, release = threading.Event(), threading.Event()
+    scored: list[int] = []
+    real_convert, real_score = service.units_from_pb, service.spi_engine.score
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        entered.set()
+        release.wait(30)
+        return real_convert(*args, **kwargs)
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        scored.append(1)
+        return real_score(*args, **kwargs)
+
+    monkeypatch.setattr(service, "units_from_pb", held)
+    monkeypatch.setattr(service.spi_engine, "score", counted)
     unit = scoring_pb2.UnitInput(**UNIT)  # type: ignore[arg-type]
     request = engine_pb2.ScoreRequest(ruleset_id="spi-2024", units=[unit] * 100_000)
     with SpiClient(running.target, retries=0) as client, pytest.raises(SpiRpcError) as raised:
-        client.rpc("Score", request, timeout=0.2)
+        client.rpc("Score", request, timeout=5)
     assert raised.value.code == grpc.StatusCode.DEADLINE_EXCEEDED
+    assert entered.is_set(), "the call never reached the server"
+    release.set()
+    assert running.gate.wait_idle(30)
+    assert running.pipeline is not None
+    running.pipeline.close(wait=True)  # the released worker runs on to its next check, and stops
     deadline = time.monotonic() + 30
     while not log.exists() or not log.read_text():
-        assert time.monotonic() < deadline, "the server never finished the call"
+        assert time.monotonic() < deadline, "the server never recorded the call"
         time.sleep(0.05)
     line = json.loads(log.read_text().splitlines()[-1])
     assert (line["status"], line["units"], line["response_sha256"]) == (
@@ -90,6 +112,7 @@ def test_work_stops_when_the_deadline_has_passed(
         100_000,
         None,
     )
+    assert scored == []
 
 
 def test_concurrent_calls_limit(

@@ -11,7 +11,6 @@ import hashlib
 import json
 import time
 from collections.abc import Iterator
-from concurrent import futures
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,8 +21,9 @@ import pytest
 from spi.v1 import scoring_pb2
 from spi.v1 import simulation_pb2 as pb
 from spi_engine.errors import InvalidInputError, Violation
-from spi_server import metrics
+from spi_server import loop, metrics
 from spi_server.decisions import DecisionLog
+from spi_server.errors import DecisionLogError
 from spi_server.pipeline import CLIENT_STREAM, SERVER_STREAM, Call, Gate, Method, Pipeline
 
 SERVICE = "spi.test.Probe"
@@ -76,16 +76,22 @@ def probe(tmp_path: Path) -> Iterator[Probe]:
         Method("Count", scoring_pb2.UnitInput, count, decides=True, kind=CLIENT_STREAM),
         Method("Repeat", scoring_pb2.UnitInput, repeat, decides=True, kind=SERVER_STREAM),
     )
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     handlers = {m.name: pipeline.rpc_handler(m) for m in methods}
-    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE, handlers),))
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
+    server, port = loop.run(_serve(handlers))
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
     yield Probe(channel, gate, tmp_path / "decisions.jsonl", registry)
     channel.close()
-    server.stop(0).wait()
+    loop.run(server.stop(0))
+    pipeline.close()
     log.close()
+
+
+async def _serve(handlers: dict[str, grpc.RpcMethodHandler]) -> tuple[grpc.aio.Server, int]:
+    server = grpc.aio.server()
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE, handlers),))
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    return server, port
 
 
 def frames(messages: list[bytes]) -> str:
@@ -131,15 +137,29 @@ def test_server_streaming_sends_every_message_then_logs_the_frames(probe: Probe)
     assert line["request_sha256"] == hashlib.sha256(request).hexdigest()
 
 
-def test_an_error_after_some_messages_ends_the_stream_with_its_status(probe: Probe) -> None:
+def test_an_error_while_building_the_stream_sends_no_message(probe: Probe) -> None:
     received: list[bytes] = []
     with pytest.raises(grpc.RpcError) as raised:
         received.extend(probe.unary_stream("Repeat")(unit(5, external=2), timeout=10))
-    assert len(received) == 2
+    assert received == []
     assert raised.value.code() is grpc.StatusCode.INVALID_ARGUMENT
     assert "failing at message 2" in raised.value.details()
     line = probe.decisions()[0]
     assert (line["status"], line["response_sha256"]) == ("INVALID_ARGUMENT", None)
+
+
+def test_a_stream_whose_decision_cannot_be_recorded_sends_no_data(
+    probe: Probe, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(self: DecisionLog, entry: object) -> None:
+        raise DecisionLogError("decision log: no space left on the device")
+
+    monkeypatch.setattr(DecisionLog, "record", full)
+    received: list[bytes] = []
+    with pytest.raises(grpc.RpcError) as raised:
+        received.extend(probe.unary_stream("Repeat")(unit(5), timeout=10))
+    assert received == []
+    assert raised.value.code() is grpc.StatusCode.UNAVAILABLE
 
 
 def test_a_closed_gate_refuses_streams(probe: Probe) -> None:
@@ -152,14 +172,15 @@ def test_a_closed_gate_refuses_streams(probe: Probe) -> None:
     assert refused.value.code() is grpc.StatusCode.UNAVAILABLE
 
 
-def test_an_abandoned_stream_is_recorded_as_cancelled_and_frees_the_gate(probe: Probe) -> None:
-    call = probe.unary_stream("Repeat")(unit(1_000_000), timeout=30)
+def test_an_abandoned_stream_keeps_its_decision_and_frees_the_gate(probe: Probe) -> None:
+    call = probe.unary_stream("Repeat")(unit(200_000), timeout=30)
     next(call)
     call.cancel()
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and not (probe.log.exists() and probe.decisions()):
+    errors = probe.registry.errors.labels("Repeat", "CANCELLED")
+    while time.monotonic() < deadline and errors._value.get() == 0:
         time.sleep(0.05)
-    assert [line["status"] for line in probe.decisions()] == ["CANCELLED"]
+    assert errors._value.get() == 1
     assert probe.gate.wait_idle(20)
-    errors = probe.registry.errors.labels("Repeat", "CANCELLED")._value.get()
-    assert errors == 1
+    # The decision was recorded before the first message left; the caller's leaving is delivery.
+    assert [line["status"] for line in probe.decisions()] == ["OK"]
