@@ -18,6 +18,7 @@ from spi.v1 import scoring_pb2
 from spi.v1 import simulation_pb2 as pb
 
 from . import goal as goal_module
+from .cancel import checked
 from .certainty import STATUSES as CERTAINTY_STATUSES
 from .certainty import Certainty
 from .datasets import Datasets
@@ -129,7 +130,7 @@ def goal_seek_to_pb(
     groups = groups or ("",) * len(seek.ids)
     codes = _codes(rules, seek.index_steps)
     units = []
-    for row, unit_id in enumerate(seek.ids):
+    for row, unit_id in enumerate(checked(seek.ids)):
         unit = pb.UnitGoal(
             unit_id=unit_id,
             group=groups[row],
@@ -175,7 +176,7 @@ def sensitivity_to_pb(
     groups = groups or ("",) * len(sensitivity.ids)
     codes = _codes(rules, up.index_steps)
     units = []
-    for row, unit_id in enumerate(sensitivity.ids):
+    for row, unit_id in enumerate(checked(sensitivity.ids)):
         ups, downs = lever_answers_to_pb(up, row), lever_answers_to_pb(sensitivity.down, row)
         units.append(
             pb.UnitSensitivity(
@@ -255,7 +256,7 @@ def _swept_units(sweep: Sweep, with_crossings: bool) -> list[pb.SweptUnit]:
     rules = sweep.ruleset
     codes = _codes(rules, sweep.current_index_steps)
     units = []
-    for row, unit_id in enumerate(sweep.ids):
+    for row, unit_id in enumerate(checked(sweep.ids)):
         unit = pb.SweptUnit(
             unit_id=unit_id,
             group=sweep.units.groups[row],
@@ -285,7 +286,7 @@ def estimate_to_pb(
     rules = estimate.ruleset
     groups = groups or ("",) * len(estimate.ids)
     units = []
-    for row, unit_id in enumerate(estimate.ids):
+    for row, unit_id in enumerate(checked(estimate.ids)):
         unit = pb.UnitUncertainty(
             unit_id=unit_id,
             group=groups[row],

@@ -114,7 +114,7 @@ def _canonical(unit: Mapping[str, Any], row: int, problems: list[Violation]) -> 
         name = ALIASES.get(str(key), str(key))
         if name not in UNIT_FIELDS:
             problems.append(Violation(f"units[{row}].{key}", f"unknown field {key!r}; {EXPECTED}"))
-        elif name in fields and not _blank(value):
+        elif name in fields and not _blank(value) and not _blank(fields[name]):
             problems.append(
                 Violation(
                     f"units[{row}].{key}", f"{name} is given twice (as {key!r} and another name)"

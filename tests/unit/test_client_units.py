@@ -38,6 +38,11 @@ def test_the_cli_aliases_are_accepted() -> None:
     assert (message.unit_id, message.group, message.correction) == ("3201", "kabupaten", 0.0)
 
 
+def test_a_blank_id_beside_its_alias_is_not_given_twice() -> None:
+    message = unit_to_pb({**PROBOLINGGO, "unit_id": None, "institution_id": "x", "correction": 0})
+    assert message.unit_id == "x"
+
+
 def test_an_id_given_twice_is_an_error() -> None:
     with pytest.raises(InvalidInputError, match="unit_id is given twice"):
         unit_to_pb({**PROBOLINGGO, "unit_id": "a", "institution_id": "b", "correction": 0})
