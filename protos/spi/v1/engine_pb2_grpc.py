@@ -57,6 +57,11 @@ class SpiEngineStub:
                 request_serializer=spi_dot_v1_dot_engine__pb2.ScoreRequest.SerializeToString,
                 response_deserializer=spi_dot_v1_dot_engine__pb2.ScoreResponse.FromString,
                 _registered_method=True)
+        self.ScoreColumns = channel.unary_unary(
+                '/spi.v1.SpiEngine/ScoreColumns',
+                request_serializer=spi_dot_v1_dot_engine__pb2.ScoreColumnsRequest.SerializeToString,
+                response_deserializer=spi_dot_v1_dot_engine__pb2.ScoreColumnsResponse.FromString,
+                _registered_method=True)
         self.Summarize = channel.unary_unary(
                 '/spi.v1.SpiEngine/Summarize',
                 request_serializer=spi_dot_v1_dot_engine__pb2.SummarizeRequest.SerializeToString,
@@ -136,6 +141,15 @@ class SpiEngineServicer:
 
     def Score(self, request, context):
         """Scores a batch of units under one ruleset.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ScoreColumns(self, request, context):
+        """Scores a batch of units given as columns; the results come back as columns. The same
+        validation (field paths like "columns.external[17]"), errors, provenance and decision log as
+        Score, and the same numbers bit for bit.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -241,6 +255,11 @@ def add_SpiEngineServicer_to_server(servicer, server):
                     servicer.Score,
                     request_deserializer=spi_dot_v1_dot_engine__pb2.ScoreRequest.FromString,
                     response_serializer=spi_dot_v1_dot_engine__pb2.ScoreResponse.SerializeToString,
+            ),
+            'ScoreColumns': grpc.unary_unary_rpc_method_handler(
+                    servicer.ScoreColumns,
+                    request_deserializer=spi_dot_v1_dot_engine__pb2.ScoreColumnsRequest.FromString,
+                    response_serializer=spi_dot_v1_dot_engine__pb2.ScoreColumnsResponse.SerializeToString,
             ),
             'Summarize': grpc.unary_unary_rpc_method_handler(
                     servicer.Summarize,
@@ -402,6 +421,33 @@ class SpiEngine:
             '/spi.v1.SpiEngine/Score',
             spi_dot_v1_dot_engine__pb2.ScoreRequest.SerializeToString,
             spi_dot_v1_dot_engine__pb2.ScoreResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ScoreColumns(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/spi.v1.SpiEngine/ScoreColumns',
+            spi_dot_v1_dot_engine__pb2.ScoreColumnsRequest.SerializeToString,
+            spi_dot_v1_dot_engine__pb2.ScoreColumnsResponse.FromString,
             options,
             channel_credentials,
             insecure,
