@@ -31,7 +31,7 @@ from google.protobuf.message import Message
 from spi.v1 import engine_pb2, scoring_pb2, survey_pb2
 from spi.v1 import simulation_pb2 as sim_pb2
 
-from . import results, survey_client
+from . import columns, results, survey_client
 from . import simulation_results as sim
 from . import whatif_requests as build
 from .errors import SpiRpcError
@@ -43,6 +43,7 @@ METHODS: Mapping[str, tuple[type[Message], type[Message]]] = {
     "ValidateRuleset": (engine_pb2.ValidateRulesetRequest, engine_pb2.ValidateRulesetResponse),
     "Score": (engine_pb2.ScoreRequest, engine_pb2.ScoreResponse),
     "Summarize": (engine_pb2.SummarizeRequest, engine_pb2.SummarizeResponse),
+    "ScoreColumns": (engine_pb2.ScoreColumnsRequest, engine_pb2.ScoreColumnsResponse),
     "GoalSeek": (sim_pb2.GoalSeekRequest, sim_pb2.GoalSeekResponse),
     "Sensitivity": (sim_pb2.SensitivityRequest, sim_pb2.SensitivityResponse),
     "EstimateUncertainty": (
@@ -277,9 +278,22 @@ class SpiClient(survey_client.SurveyCalls):
         ``units`` is an iterable of dicts (keys as in UNIT_FIELDS; other keys are ignored) and
         gives a ScoreResult; or a pandas DataFrame with those columns, which gives a DataFrame
         of results with the same index (join it to the input if you need both).
+
+        The units travel as columns (ScoreColumns) when every one has its three components and
+        its correction total; otherwise as one message each (Score), whose errors then name
+        what is missing (``units[3].external``). The numbers are the same bit for bit.
         """
         frame = _is_frame(units)
-        request = engine_pb2.ScoreRequest(ruleset_id=ruleset_id, units=_units_to_pb(units))
+        if frame:
+            by_columns = columns.request_from_frame(ruleset_id, units)
+            if by_columns is not None:
+                response = self.rpc("ScoreColumns", by_columns)
+                return columns.frame_from_columns(by_columns, response, units.index)
+        messages = _units_to_pb(units)
+        by_columns = None if frame else columns.request_from_messages(ruleset_id, messages)
+        if by_columns is not None:
+            return columns.score_from_columns(by_columns, self.rpc("ScoreColumns", by_columns))
+        request = engine_pb2.ScoreRequest(ruleset_id=ruleset_id, units=messages)
         scored = results.score_from_pb(self.rpc("Score", request))
         return scored.to_frame(index=units.index) if frame else scored
 
