@@ -30,8 +30,15 @@ def columns_where(prefix: str = "columns") -> Where:
     return lambda row, field: f"{prefix}.{field}[{row}]"
 
 
-def units_from_columns_pb(columns: columns_pb2.UnitColumns, prefix: str = "columns") -> Units:
-    """Validated Units from a UnitColumns message; an absent or short column is an error."""
+def units_from_columns_pb(
+    columns: columns_pb2.UnitColumns, prefix: str = "columns", *, texts: bool = True
+) -> Units:
+    """Validated Units from a UnitColumns message; an absent or short column is an error.
+
+    ``texts=False`` leaves the ids and groups out of the Units (all ""), having checked only
+    their count: scoring does not read them, and making 100,000 Python strings of them costs
+    more than scoring the units (ScoreColumns does not echo them).
+    """
     size = _units_in(columns.internal, f"{prefix}.internal")
     given = np.empty((6, size), dtype=np.float64)
     problems: list[Violation] = []
@@ -49,8 +56,8 @@ def units_from_columns_pb(columns: columns_pb2.UnitColumns, prefix: str = "colum
     problems += _text_problems(columns.groups, size, f"{prefix}.groups")
     if problems:
         raise InvalidInputError(problems)
-    ids = tuple(columns.unit_ids) if columns.unit_ids else ("",) * size
-    groups = tuple(columns.groups) if columns.groups else ("",) * size
+    ids = tuple(columns.unit_ids) if texts and columns.unit_ids else ("",) * size
+    groups = tuple(columns.groups) if texts and columns.groups else ("",) * size
     missing = [
         Violation(f"{prefix}.correction[{row}]", "expected points >= 0; got NaN")
         for row in np.flatnonzero(np.isnan(given[5]))[:MAX_VIOLATIONS].tolist()
@@ -96,20 +103,25 @@ def _text_problems(values: Sequence[str], size: int, field: str) -> list[Violati
 
 def result_columns_to_pb(scores: Scores) -> columns_pb2.ResultColumns:
     """The results of ``scores`` as columns (margins NaN where there is no such category)."""
+    message = columns_pb2.ResultColumns()
+    fill_result_columns(message, scores)
+    return message
+
+
+def fill_result_columns(message: columns_pb2.ResultColumns, scores: Scores) -> None:
+    """Set the columns of ``message`` in place (no copy of a finished sub-message)."""
     rules = scores.ruleset
-    return columns_pb2.ResultColumns(
-        units=len(scores),
-        index_raw=_bytes(scores.index_raw),
-        index=_bytes(steps_to_float(scores.index_steps, rules.decimals)),
-        category_codes=scores.category_codes.astype(np.uint8).tobytes(),
-        category_ids=rules.category_ids,
-        contribution_internal=_bytes(scores.contribution_internal),
-        contribution_external=_bytes(scores.contribution_external),
-        contribution_expert=_bytes(scores.contribution_expert),
-        contribution_correction=_bytes(scores.contribution_correction),
-        margin_up=_bytes(_margin(scores.margin_up_steps, rules.decimals)),
-        margin_down=_bytes(_margin(scores.margin_down_steps, rules.decimals)),
-    )
+    message.units = len(scores)
+    message.index_raw = _bytes(scores.index_raw)
+    message.index = _bytes(steps_to_float(scores.index_steps, rules.decimals))
+    message.category_codes = scores.category_codes.astype(np.uint8).tobytes()
+    message.category_ids.extend(rules.category_ids)
+    message.contribution_internal = _bytes(scores.contribution_internal)
+    message.contribution_external = _bytes(scores.contribution_external)
+    message.contribution_expert = _bytes(scores.contribution_expert)
+    message.contribution_correction = _bytes(scores.contribution_correction)
+    message.margin_up = _bytes(_margin(scores.margin_up_steps, rules.decimals))
+    message.margin_down = _bytes(_margin(scores.margin_down_steps, rules.decimals))
 
 
 def _margin(steps: IntArray, decimals: int) -> FloatArray:
@@ -124,11 +136,11 @@ def _bytes(values: FloatArray) -> bytes:
 def score_columns_response_to_pb(
     scores: Scores, decision_id: str = ""
 ) -> engine_pb2.ScoreColumnsResponse:
-    return engine_pb2.ScoreColumnsResponse(
-        results=result_columns_to_pb(scores),
-        provenance=provenance_to_pb(scores),
-        decision_id=decision_id,
+    response = engine_pb2.ScoreColumnsResponse(
+        provenance=provenance_to_pb(scores), decision_id=decision_id
     )
+    fill_result_columns(response.results, scores)
+    return response
 
 
 def units_to_columns_pb(units: Units) -> columns_pb2.UnitColumns:

@@ -287,12 +287,13 @@ class SpiClient(survey_client.SurveyCalls):
         if frame:
             by_columns = columns.request_from_frame(ruleset_id, units)
             if by_columns is not None:
-                response = self.rpc("ScoreColumns", by_columns)
+                response = self.rpc("ScoreColumns", by_columns.request)
                 return columns.frame_from_columns(by_columns, response, units.index)
         messages = _units_to_pb(units)
         by_columns = None if frame else columns.request_from_messages(ruleset_id, messages)
         if by_columns is not None:
-            return columns.score_from_columns(by_columns, self.rpc("ScoreColumns", by_columns))
+            response = self.rpc("ScoreColumns", by_columns.request)
+            return columns.score_from_columns(by_columns, response)
         request = engine_pb2.ScoreRequest(ruleset_id=ruleset_id, units=messages)
         scored = results.score_from_pb(self.rpc("Score", request))
         return scored.to_frame(index=units.index) if frame else scored

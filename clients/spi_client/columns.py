@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,9 +23,17 @@ COMPONENTS = ("internal", "external", "expert")
 PARTS = ("correction_integrity", "correction_prevalence")
 
 
-def request_from_messages(
-    ruleset_id: str, units: Sequence[scoring_pb2.UnitInput]
-) -> engine_pb2.ScoreColumnsRequest | None:
+@dataclass(frozen=True)
+class Batch:
+    """A ScoreColumns request with its ids and groups kept as Python lists (the response does
+    not echo them, and reading them back out of the message costs a string object each)."""
+
+    request: engine_pb2.ScoreColumnsRequest
+    ids: list[str]
+    groups: list[str]
+
+
+def request_from_messages(ruleset_id: str, units: Sequence[scoring_pb2.UnitInput]) -> Batch | None:
     """The ScoreColumns request for ``units``; None when a unit lacks a component or the
     correction total (the row form then names what is missing, unit by unit)."""
     required = (*COMPONENTS, "correction")
@@ -37,11 +46,10 @@ def request_from_messages(
         if any(u.HasField(name) for u in units):
             values = [getattr(u, name) if u.HasField(name) else math.nan for u in units]
             setattr(columns, name, _f64(values))
-    _texts(columns, [u.unit_id for u in units], [u.group for u in units])
-    return engine_pb2.ScoreColumnsRequest(ruleset_id=ruleset_id, columns=columns)
+    return _batch(ruleset_id, columns, [u.unit_id for u in units], [u.group for u in units])
 
 
-def request_from_frame(ruleset_id: str, frame: Any) -> engine_pb2.ScoreColumnsRequest | None:
+def request_from_frame(ruleset_id: str, frame: Any) -> Batch | None:
     """The ScoreColumns request for a DataFrame's columns; None when a required column is
     absent or holds a missing value (the row form then names it)."""
     required = (*COMPONENTS, "correction")
@@ -56,29 +64,33 @@ def request_from_frame(ruleset_id: str, frame: Any) -> engine_pb2.ScoreColumnsRe
     for name in PARTS:
         if name in frame.columns:
             setattr(columns, name, _f64(frame[name].to_numpy(np.float64, na_value=math.nan)))
-    ids = _text_column(frame, "unit_id")
-    groups = _text_column(frame, "group")
-    _texts(columns, ids, groups)
-    return engine_pb2.ScoreColumnsRequest(ruleset_id=ruleset_id, columns=columns)
+    size = len(frame)
+    ids = _text_column(frame, "unit_id", size)
+    groups = _text_column(frame, "group", size)
+    return _batch(ruleset_id, columns, ids, groups)
 
 
 def _f64(values: Any) -> bytes:
     return np.asarray(values, dtype=FLOAT64).tobytes()
 
 
-def _text_column(frame: Any, name: str) -> list[str]:
+def _text_column(frame: Any, name: str, size: int) -> list[str]:
     if name not in frame.columns:
-        return []
+        return [""] * size
     return [
         "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in frame[name]
     ]
 
 
-def _texts(columns: columns_pb2.UnitColumns, ids: Sequence[str], groups: Sequence[str]) -> None:
+def _batch(
+    ruleset_id: str, columns: columns_pb2.UnitColumns, ids: list[str], groups: list[str]
+) -> Batch:
     if any(ids):
         columns.unit_ids.extend(ids)
     if any(groups):
         columns.groups.extend(groups)
+    request = engine_pb2.ScoreColumnsRequest(ruleset_id=ruleset_id, columns=columns)
+    return Batch(request, ids, groups)
 
 
 def _floats(data: bytes) -> Any:
@@ -86,18 +98,15 @@ def _floats(data: bytes) -> Any:
 
 
 def score_from_columns(
-    request: engine_pb2.ScoreColumnsRequest, response: engine_pb2.ScoreColumnsResponse
+    batch: Batch, response: engine_pb2.ScoreColumnsResponse
 ) -> results.ScoreResult:
     """Typed results of a ScoreColumns call (ids and groups from the request)."""
     r = response.results
-    size = r.units
-    ids = list(request.columns.unit_ids) or [""] * size
-    groups = list(request.columns.groups) or [""] * size
     table = list(r.category_ids)
     codes = list(r.category_codes)
     columns = zip(
-        ids,
-        groups,
+        batch.ids,
+        batch.groups,
         _floats(r.index_raw).tolist(),
         _floats(r.index).tolist(),
         codes,
@@ -126,23 +135,18 @@ def score_from_columns(
     return results.ScoreResult(units, provenance, response.decision_id)
 
 
-def frame_from_columns(
-    request: engine_pb2.ScoreColumnsRequest,
-    response: engine_pb2.ScoreColumnsResponse,
-    index: Any,
-) -> Any:
+def frame_from_columns(batch: Batch, response: engine_pb2.ScoreColumnsResponse, index: Any) -> Any:
     """A DataFrame of a ScoreColumns call, the columns of ``ScoreResult.to_frame``, built column
     by column."""
     pd: Any = importlib.import_module("pandas")
     r = response.results
-    size = r.units
     table = np.array([*r.category_ids, None], dtype=object)
     codes = np.frombuffer(r.category_codes, dtype=np.uint8).astype(np.intp)
     up, down = _floats(r.margin_up), _floats(r.margin_down)
     none = len(table) - 1
     data = {
-        "unit_id": list(request.columns.unit_ids) or [""] * size,
-        "group": list(request.columns.groups) or [""] * size,
+        "unit_id": batch.ids,
+        "group": batch.groups,
         "index": _floats(r.index),
         "index_raw": _floats(r.index_raw),
         "category": table[codes],

@@ -93,7 +93,7 @@ class SpiEngineService:
         rules = self._ruleset(request.ruleset_id, call)
         if call.units > self.max_units:
             raise LimitExceededError("units per request", self.max_units, call.units)
-        units = units_from_columns_pb(columns)
+        units = units_from_columns_pb(columns, texts=False)
         call.check_time()
         scores = spi_engine.score(rules, units, where=columns_where())
         call.check_time()
