@@ -111,19 +111,16 @@ def interleaved(
     return rates
 
 
-def engine_rate(n: int, seconds: float) -> float:
-    """Units/s of the engine alone in-process: validate columns and score (as bench/core)."""
+def engine_work(n: int) -> Callable[[], object]:
+    """The engine alone in-process: validate columns and score (as bench/core)."""
     rules = bundled().get("spi-2024")
     given = values(n)
-    return n * _calls_per_second(
-        lambda: score(rules, units_from_columns(**given)),  # type: ignore[arg-type]
-        seconds,
-    )
+    return lambda: score(rules, units_from_columns(**given))  # type: ignore[arg-type]
 
 
-def bytes_rate(n: int, seconds: float) -> float:
-    """Units/s in-process on the request bytes, as the server does it minus the transport:
-    parse, validate, score, build and serialise the ScoreColumnsResponse."""
+def bytes_work(n: int) -> Callable[[], object]:
+    """In-process on the request bytes, as the server does it minus the transport: parse,
+    validate, score, build and serialise the ScoreColumnsResponse."""
     rules = bundled().get("spi-2024")
     payload = columns_request(n)
 
@@ -132,11 +129,11 @@ def bytes_rate(n: int, seconds: float) -> float:
         units = units_from_columns_pb(request.columns, texts=False)
         return score_columns_response_to_pb(score(rules, units), "0" * 36).SerializeToString()
 
-    return n * _calls_per_second(once, seconds)
+    return once
 
 
-def numpy_rate(n: int, seconds: float) -> float:
-    """Units/s of the bare arithmetic as one numpy expression: the best in-process peer."""
+def numpy_work(n: int) -> Callable[[], object]:
+    """The bare arithmetic as one numpy expression: the best in-process peer."""
     given = values(n)
     weights = np.array([0.3, 0.4, 0.3])
     matrix = np.stack([given["internal"], given["external"], given["expert"]])
@@ -147,11 +144,10 @@ def numpy_rate(n: int, seconds: float) -> float:
         index = np.floor(np.clip(raw, 0.0, 100.0) * 100 + 0.5) / 100
         return np.searchsorted(bounds, index, side="right")
 
-    return n * _calls_per_second(once, seconds)
+    return once
 
 
 def _calls_per_second(work: Callable[[], object], seconds: float) -> float:
-    work()
     calls, started = 0, time.perf_counter()
     while calls == 0 or time.perf_counter() - started < seconds:
         work()
@@ -224,7 +220,8 @@ def curve(spi: str, echo: str, sizes: Sequence[int], seconds: float, rounds: int
         "scaling, units/s (1 caller; ids sent for every unit). numpy: the bare arithmetic as one "
         "expression; engine: validate + score; in-process: request bytes to response bytes "
         "(what the server does minus the transport); echo: the transport floor for the same "
-        "request bytes; gRPC: ScoreColumns on spi-server"
+        "request bytes; gRPC: ScoreColumns on spi-server. Each figure is the median of "
+        f"{rounds} slices taken in turn with the others."
     )
     print(
         f"  {'units':>9} {'numpy':>12} {'engine':>12} {'in-process':>12} {'echo':>12} "
@@ -232,27 +229,28 @@ def curve(spi: str, echo: str, sizes: Sequence[int], seconds: float, rounds: int
     )
     for n in sizes:
         payload = columns_request(n)
-        big = n >= 1_000_000
-        expression = numpy_rate(n, seconds / 3)
-        engine = engine_rate(n, seconds / 3)
-        in_process = bytes_rate(n, seconds / 3)
-        rates = interleaved(
-            [("echo", echo, ECHO, payload), ("spi", spi, COLUMNS, payload)],
-            seconds / 2 if big else seconds,
-            1 if big else rounds,
-        )
-        over_grpc, floor = float(np.median(rates["spi"])) * n, float(np.median(rates["echo"])) * n
+        local = {"numpy": numpy_work(n), "engine": engine_work(n), "in-process": bytes_work(n)}
+        remote = {"echo": (echo, ECHO), "gRPC": (spi, COLUMNS)}
+        rates: dict[str, list[float]] = {name: [] for name in (*local, *remote)}
+        for _ in range(rounds):
+            for name, work in local.items():
+                rates[name].append(n * _calls_per_second(work, seconds / rounds))
+            for name, (address, method) in remote.items():
+                rates[name].append(n * rate(address, method, payload, seconds / rounds, warm=1))
+        median = {name: float(np.median(each)) for name, each in rates.items()}
         print(
-            f"  {n:>9,} {expression:>12,.0f} {engine:>12,.0f} {in_process:>12,.0f} {floor:>12,.0f}"
-            f" {over_grpc:>12,.0f}  {engine / expression:11.1%}  {over_grpc / in_process:14.1%}"
-            f"  {share(rates, 'spi', 'echo'):8.1%}",
+            f"  {n:>9,}"
+            + "".join(f" {median[name]:>12,.0f}" for name in rates)
+            + f"  {share(rates, 'engine', 'numpy'):11.1%}"
+            + f"  {share(rates, 'gRPC', 'in-process'):14.1%}"
+            + f"  {share(rates, 'gRPC', 'echo'):8.1%}",
             flush=True,
         )
         if n == BIG:
             print(
-                f"  -> {BIG:,} units in one call: {over_grpc / in_process:.1%} of the in-process "
-                f"engine on the same bytes (goal >= 30%); {over_grpc / engine:.1%} of "
-                "validate + score alone",
+                f"  -> {BIG:,} units in one call: {share(rates, 'gRPC', 'in-process'):.1%} of the "
+                "in-process engine on the same bytes (goal >= 30%); "
+                f"{share(rates, 'gRPC', 'engine'):.1%} of validate + score alone",
                 flush=True,
             )
 
