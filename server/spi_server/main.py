@@ -31,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"spi-server: error: {error}", file=sys.stderr)
         return EXIT_CANNOT_START
-    logs.configure(config.log_level, batch_seconds=logs.BATCH_SECONDS)
+    logs.configure(config.log_level)
     if config.processes > 1:
         from .workers import run_workers
 

@@ -530,11 +530,9 @@ class Pipeline:
         if error is not None and code == "INTERNAL":
             _log_internal(call, error)
         if self.access_log or error is not None:
-            level = logging.INFO if code in _QUIET_CODES else logging.WARNING
             logs.event(
                 "call",
-                level,
-                batched=level == logging.INFO,
+                logging.INFO if code in _QUIET_CODES else logging.WARNING,
                 method=call.method,
                 caller=call.caller,
                 code=code,

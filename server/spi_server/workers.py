@@ -88,7 +88,7 @@ def _start(config: Config, host: str, port: int, folder: Path) -> list[tuple[Any
 def _worker(config: Config) -> None:
     from .main import serve
 
-    logs.configure(config.log_level, batch_seconds=logs.BATCH_SECONDS)
+    logs.configure(config.log_level)
     raise SystemExit(serve(config))
 
 

@@ -107,39 +107,3 @@ def test_a_failing_stream_does_not_fail_the_caller(
     stream.close()
     logs.event("call", logging.INFO, caller="planner")
     assert "Logging error" in capsys.readouterr().err
-
-
-def test_batched_events_wait_then_come_in_order_before_any_other_event() -> None:
-    saved = logs.LOGGER.handlers[:], logs.LOGGER.level, logs.LOGGER.propagate
-    text = io.StringIO()
-    logs.configure("INFO", text, batch_seconds=3600.0)
-    try:
-        logs.event("call", batched=True, n=1)
-        logs.event("call", batched=True, n=2)
-        assert text.getvalue() == ""
-        logs.event("draining", n=3)
-        assert [json.loads(line)["n"] for line in text.getvalue().splitlines()] == [1, 2, 3]
-        logs.event("call", batched=True, n=4)
-        logs.LOGGER.handlers[0].flush()
-        assert json.loads(text.getvalue().splitlines()[-1])["n"] == 4
-        for n in range(logs.BATCH_LINES):
-            logs.event("call", batched=True, n=n)
-        assert len(text.getvalue().splitlines()) == 4 + logs.BATCH_LINES
-    finally:
-        logs.LOGGER.handlers[:], logs.LOGGER.propagate = saved[0], saved[2]
-        logs.LOGGER.setLevel(saved[1])
-
-
-def test_batched_events_are_written_by_the_flusher_within_its_period() -> None:
-    saved = logs.LOGGER.handlers[:], logs.LOGGER.level, logs.LOGGER.propagate
-    text = io.StringIO()
-    logs.configure("INFO", text, batch_seconds=0.01)
-    try:
-        logs.event("call", batched=True, n=1)
-        deadline = time.monotonic() + 30
-        while not text.getvalue() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert json.loads(text.getvalue())["n"] == 1
-    finally:
-        logs.LOGGER.handlers[:], logs.LOGGER.propagate = saved[0], saved[2]
-        logs.LOGGER.setLevel(saved[1])
