@@ -157,3 +157,47 @@ def units_to_columns_pb(units: Units) -> columns_pb2.UnitColumns:
         correction_integrity=_bytes(np.where(split, units.correction_integrity, np.nan)),
         correction_prevalence=_bytes(np.where(split, units.correction_prevalence, np.nan)),
     )
+
+
+def score_response_from_columns(
+    units: Units, response: engine_pb2.ScoreColumnsResponse
+) -> engine_pb2.ScoreResponse:
+    """The row form (ScoreResponse) of a ScoreColumns answer for ``units``, field for field what
+    Score answers for them (ids and groups from ``units``, which ScoreColumns does not echo)."""
+    results = response.results
+    table = list(results.category_ids)
+    floats = {
+        name: np.frombuffer(getattr(results, name), dtype=FLOAT64).tolist()
+        for name in (
+            "index_raw",
+            "index",
+            "contribution_internal",
+            "contribution_external",
+            "contribution_expert",
+            "contribution_correction",
+            "margin_up",
+            "margin_down",
+        )
+    }
+    message = engine_pb2.ScoreResponse(
+        provenance=response.provenance, decision_id=response.decision_id
+    )
+    for row, code in enumerate(results.category_codes):
+        fields: dict[str, object] = {
+            "unit_id": units.ids[row],
+            "group": units.groups[row],
+            "index_raw": floats["index_raw"][row],
+            "index": floats["index"][row],
+            "category": table[code],
+            "contributions": {
+                part: floats[f"contribution_{part}"][row]
+                for part in ("internal", "external", "expert", "correction")
+            },
+        }
+        up, down = floats["margin_up"][row], floats["margin_down"][row]
+        if up == up:  # not NaN: there is a category above
+            fields["margin_up"] = {"category": table[code + 1], "points": up}
+        if down == down:
+            fields["margin_down"] = {"category": table[code - 1], "points": down}
+        message.results.add(**fields)
+    return message

@@ -20,6 +20,7 @@ from spi_engine import InvalidInputError, Ruleset, Units, score
 from spi_engine.convert import score_response_to_pb, units_from_pb, units_to_pb
 from spi_engine.convert_columns import (
     score_columns_response_to_pb,
+    score_response_from_columns,
     units_from_columns_pb,
     units_to_columns_pb,
 )
@@ -167,3 +168,18 @@ def test_columns_of_other_lengths_are_named() -> None:
     empty = columns_pb2.UnitColumns()
     with pytest.raises(InvalidInputError, match=r"columns\.internal"):
         units_from_columns_pb(empty)
+
+
+@given(rules=shipped_rulesets, rows=batches(max_size=40))
+def test_the_row_form_rebuilt_from_columns_is_scores_answer_byte_for_byte(
+    rules: Ruleset, rows: list[dict[str, Any]]
+) -> None:
+    units = rows_to_units(rows)
+    row_form = score_response_to_pb(score(rules, units), "d")
+    columnar = score_columns_response_to_pb(
+        score(rules, units_from_columns_pb(units_to_columns_pb(units))), "d"
+    )
+    rebuilt = score_response_from_columns(units, columnar)
+    assert rebuilt.SerializeToString(deterministic=True) == row_form.SerializeToString(
+        deterministic=True
+    )
