@@ -79,6 +79,9 @@ UNARY = "unary"
 SERVER_STREAM = "server_stream"
 CLIENT_STREAM = "client_stream"
 KINDS = (UNARY, SERVER_STREAM, CLIENT_STREAM)
+DEADLINE_SLACK = 0.1
+"""seconds: gRPC may end a call at its deadline a little before this process's clock reaches it,
+so a call the transport ends this close to its deadline is DEADLINE_EXCEEDED, not CANCELLED"""
 
 
 @dataclass(frozen=True)
@@ -212,8 +215,11 @@ class Pipeline:
         default_factory=dict, init=False, repr=False
     )
     _heavy: HeavyCalls = field(init=False, repr=False)
+    _jobs: int = field(default=0, init=False, repr=False)
+    _jobs_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self.metrics.working.set_function(lambda: self._jobs)
         self._heavy = HeavyCalls(
             self.settings.max_heavy_per_caller, self.settings.max_heavy_per_method
         )
@@ -284,9 +290,15 @@ class Pipeline:
         """``job()`` in the light or heavy pool, with ``call.check_time`` as the engine's check."""
 
         def run() -> T:
-            call.check_time()
-            with checking(call.check_time):
-                return job()
+            with self._jobs_lock:
+                self._jobs += 1
+            try:
+                call.check_time()
+                with checking(call.check_time):
+                    return job()
+            finally:
+                with self._jobs_lock:
+                    self._jobs -= 1
 
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pools[heavy], run)
@@ -325,7 +337,7 @@ class Pipeline:
             reason: Exception = ShuttingDownError(
                 f"{call.method}: cut off when the server's grace period for draining ended"
             )
-        elif call.deadline is not None and time.monotonic() >= call.deadline:
+        elif call.deadline is not None and time.monotonic() >= call.deadline - DEADLINE_SLACK:
             reason = call.expired()
         else:
             reason = CancelledError(f"{call.method}: the caller cancelled the call")
@@ -416,6 +428,7 @@ class Pipeline:
 
             async def body(call: Call, heavy: bool) -> bytes:
                 chunks = await self._receive(requests, call, frames)
+                await _not_cancelled(context)
 
                 def produce() -> tuple[bytes, bytes]:
                     parsed = _parsed(chunks, method.request_type, call)
@@ -560,6 +573,18 @@ def _log_internal(call: Call, error: Exception) -> None:
             }
         },
     )
+
+
+UPLOAD_END_WAIT = 0.05
+"""seconds: a caller that cancels an upload ends its request stream too, and gRPC may report the
+end a moment before the cancellation; the pipeline waits this long before taking the end as the
+upload's, so that a cancelled upload is CANCELLED, not an incomplete upload (INVALID_ARGUMENT)"""
+
+
+async def _not_cancelled(context: grpc.aio.ServicerContext) -> None:
+    await asyncio.sleep(UPLOAD_END_WAIT)  # a cancellation arriving now cancels this task
+    if context.cancelled():
+        raise asyncio.CancelledError
 
 
 def _checked(responses: Iterable[Message], call: Call) -> Iterator[Message]:
