@@ -3,13 +3,14 @@
 In one run, on loopback:
 
 - the transport floor: a trivial echo service (a generic handler returning the request bytes)
-  on the same gRPC stack and server settings, in its own process, called with the same bytes;
+  on the same gRPC stack as spi-server (grpc.aio, one event loop) and the same message
+  options, in its own process, called with the same bytes;
 - the bare engine handler: the same process also serves a generic handler that only parses,
   scores with spi_engine and serialises (no auth, limits, metrics, logs or decision log), so
   the serving layer's own cost shows as the gap between it and spi-server;
 - ``spi-server`` as ``make run`` starts it (defaults), then with a decision log (fsync per
   call), and with ``--processes 2``;
-- single-unit ``Score``: calls/s and p50/p99 latency with 1 and 32 concurrent callers;
+- single-unit ``Score``: calls/s and p50/p99 latency with 1, 8, 32 and 128 concurrent callers;
 - 641-unit batches: units/s and p50/p99 latency with 1 caller;
 - the in-process engine on the same request bytes (parse, convert, score, convert, serialise).
 
@@ -148,24 +149,44 @@ def bare_engine(request: bytes, context: object) -> bytes:
 
 
 def serve_echo(port_file: str) -> None:
-    """Echo and the bare engine handler; same pool size and limits as spi-server's defaults."""
-    handler = grpc.method_handlers_generic_handler(
-        "bench.Echo",
-        {
-            "Echo": grpc.unary_unary_rpc_method_handler(lambda request, context: request),
-            "Engine": grpc.unary_unary_rpc_method_handler(bare_engine),
-        },
-    )
-    server = grpc.server(
-        futures.ThreadPoolExecutor(max_workers=4),
-        options=[("grpc.max_receive_message_length", 16 << 20), ("grpc.so_reuseport", 0)],
-    )
-    server.add_generic_rpc_handlers((handler,))
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
-    Path(port_file).write_text(json.dumps({"port": port}))
-    signal.sigwait({signal.SIGTERM, signal.SIGINT})
-    server.stop(0)
+    """Echo and the bare engine handler on grpc.aio, as spi-server serves: the same message
+    options, the engine's work in a pool of 4 threads (spi-server's ``--workers``) off the loop.
+    """
+    pool = futures.ThreadPoolExecutor(max_workers=4)
+
+    async def echo(request: bytes, context: object) -> bytes:
+        return request
+
+    async def engine(request: bytes, context: object) -> bytes:
+        return await asyncio.get_running_loop().run_in_executor(pool, bare_engine, request, None)
+
+    async def run() -> None:
+        handler = grpc.method_handlers_generic_handler(
+            "bench.Echo",
+            {
+                "Echo": grpc.unary_unary_rpc_method_handler(echo),
+                "Engine": grpc.unary_unary_rpc_method_handler(engine),
+            },
+        )
+        server = grpc.aio.server(
+            options=[
+                ("grpc.max_receive_message_length", 16 << 20),
+                ("grpc.max_send_message_length", -1),
+                ("grpc.so_reuseport", 0),
+            ]
+        )
+        server.add_generic_rpc_handlers((handler,))
+        port = server.add_insecure_port("127.0.0.1:0")
+        await server.start()
+        Path(port_file).write_text(json.dumps({"port": port}))
+        stopped = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stopped.set)
+        await stopped.wait()
+        await server.stop(0)
+
+    asyncio.run(run())
 
 
 def start(command: Sequence[str], folder: Path, name: str) -> tuple[subprocess.Popen[bytes], str]:
@@ -195,7 +216,7 @@ def spi_server(*args: str) -> list[str]:
     return [*base, "--address", "127.0.0.1:0", *args]
 
 
-SHAPES = (("1", 1, 1), ("32", 1, 32), ("batch", BATCH, 1))
+SHAPES = (("1", 1, 1), ("8", 1, 8), ("32", 1, 32), ("128", 1, 128), ("batch", BATCH, 1))
 """(key, units per call, concurrent callers)"""
 
 
@@ -276,6 +297,10 @@ def suite(
             if target.label != baselines["echo"]:
                 line += f"  {run.rate / in_process[key]:6.1%} of in-process"
             print(line, flush=True)
+        logged, unlogged = "spi-server (defaults)", "spi-server --no-access-log"
+        if logged in rates and unlogged in rates:
+            cost = 1 - paired_ratio(rates[logged], rates[unlogged])
+            print(f"  access log cost ({shape}): {cost:+.1%} of calls/s (goal <= 5%)", flush=True)
 
 
 def main(argv: Sequence[str]) -> int:
@@ -299,7 +324,7 @@ def main(argv: Sequence[str]) -> int:
         in_process_rate(payloads[1], args.seconds),
         in_process_rate(payloads[BATCH], args.seconds),
     )
-    in_process = {"1": single, "32": single, "batch": batch}
+    in_process = {"1": single, "8": single, "32": single, "128": single, "batch": batch}
     print(f"{'in-process engine: 1 unit':<46} {single:7,.0f} calls/s")
     print(
         f"{'in-process engine: ' + str(BATCH) + ' units':<46} {batch:7,.0f} calls/s {batch * BATCH:9,.0f} units/s"

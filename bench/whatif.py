@@ -1,7 +1,9 @@
 """What-if benchmarks in-process, each against a plain-Python loop measured in the same run.
 
 - Monte Carlo: 641 units x 10,000 draws (category probabilities, mean, interval); the loop runs
-  a slice of the units with the same draws per unit and is scaled to 641;
+  a slice of the units with the same draws per unit and is scaled to 641; and the curve over
+  1,000 -> 100,000 draws against the best peer, the bare arithmetic as numpy expressions over
+  blocks of units (draw, weigh, round half up, count categories, mean: no interval);
 - a scenario over every published row (3,187, five years, each under its own ruleset; the 3
   withheld rows are left out, as from the national index), when
   ../shared/data/spi-published/results.csv is present (SPI_PUBLISHED_DIR overrides);
@@ -112,6 +114,39 @@ def bench_monte_carlo(rules: Ruleset) -> None:
         f"  plain-Python loop: {loop * 1e3:8.1f} ms for {LOOP_UNITS} units -> {loop_full:6.1f} s for {UNITS}; "
         f"engine is {loop_full / engine:,.0f}x faster"
     )
+
+
+def numpy_monte_carlo(rules: Ruleset, units: Units, errors: np.ndarray, draws: int) -> object:
+    """The bare Monte Carlo arithmetic in numpy, blocks of units at a time: the best peer."""
+    normals = np.random.default_rng(1).standard_normal((draws, 3))
+    weights = np.asarray(rules.weights[:3])
+    values = np.stack([units.internal, units.external, units.expert], axis=1)
+    corrections = units.correction_integrity + units.correction_prevalence
+    block = max(1, 1_000_000 // draws)
+    shares, means = [], []
+    for start in range(0, len(units), block):
+        rows = slice(start, start + block)
+        drawn = values[rows, None, :] + errors[rows, None, :] * normals[None, :, :]
+        raw = drawn @ weights - corrections[rows, None]
+        index = np.floor(np.clip(raw, 0.0, 100.0) * 100 + 0.5)
+        codes = np.searchsorted(np.asarray(BOUNDS) * 100, index, side="right")
+        shares.append(np.stack([(codes == c).mean(axis=1) for c in range(3)], axis=1))
+        means.append(index.mean(axis=1) / 100)
+    return np.concatenate(shares), np.concatenate(means)
+
+
+def bench_monte_carlo_curve(rules: Ruleset) -> None:
+    units, counts, deviations = synthetic(UNITS)
+    sampling = sampling_from_respondents(counts, deviations)
+    print(f"Monte Carlo curve, {UNITS} units (best of 3; 1 run at 100,000 draws):")
+    print(f"  {'draws':>9} {'engine':>10} {'numpy peer':>11}  engine / peer time")
+    for draws in (1_000, 10_000, 100_000):
+        runs = 1 if draws >= 100_000 else 3
+        engine = best_of(runs, lambda d=draws: monte_carlo(rules, units, sampling, draws=d, seed=1))
+        peer = best_of(
+            runs, lambda d=draws: numpy_monte_carlo(rules, units, sampling.standard_errors, d)
+        )
+        print(f"  {draws:>9,} {engine * 1e3:8.1f} ms {peer * 1e3:8.1f} ms  {engine / peer:8.2f}x")
 
 
 def loop_dataset(
@@ -247,6 +282,7 @@ def main(argv: list[str]) -> None:
     rules = bundled().get("spi-2024")
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} cpu(s)")
     bench_monte_carlo(rules)
+    bench_monte_carlo_curve(rules)
     bench_dataset()
     bench_sweep(rules)
     bench_goal(rules)

@@ -21,6 +21,7 @@ from spi_engine.answer_whatif import Limits
 from spi_engine.api import table
 from spi_engine.catalog import load_directory
 from spi_engine.convert import units_to_pb
+from spi_engine.convert_columns import score_response_from_columns, units_to_columns_pb
 from spi_engine.datasets import Datasets, load_dataset
 from spi_engine.errors import InvalidInputError, Violation
 
@@ -235,9 +236,11 @@ class RemoteBackend:
 
     def score(self, ruleset: str, units: Units) -> engine_pb2.ScoreResponse:
         self._check(ruleset)
-        request = engine_pb2.ScoreRequest(ruleset_id=ruleset, units=units_to_pb(units))
-        response: engine_pb2.ScoreResponse = self.client.rpc("Score", request)
-        return response
+        request = engine_pb2.ScoreColumnsRequest(
+            ruleset_id=ruleset, columns=units_to_columns_pb(units)
+        )
+        response: engine_pb2.ScoreColumnsResponse = self.client.rpc("ScoreColumns", request)
+        return score_response_from_columns(units, response)
 
     def summarize(self, ruleset: str, units: Units) -> engine_pb2.SummarizeResponse:
         self._check(ruleset)

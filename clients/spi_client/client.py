@@ -31,7 +31,7 @@ from spi.v1 import engine_pb2, scoring_pb2
 from spi.v1 import simulation_pb2 as sim_pb2
 from spi_engine.api.rpcs import CLIENT_STREAM, SERVER_STREAM, UNARY, Declared, by_kind
 
-from . import balancing, results, survey_client, unit_inputs
+from . import balancing, columns, results, survey_client, unit_inputs
 from . import simulation_results as sim
 from . import whatif_requests as build
 from .by_year import score_by_year
@@ -238,11 +238,26 @@ class SpiClient(survey_client.SurveyCalls):
         unit needs its correction: ``correction`` (0 for none) or both parts. ``ruleset_id``
         ``"auto"`` scores each row of a DataFrame with a ``year`` column under that year's
         ruleset (``spi-2024`` for 2024), as ``--ruleset auto`` in the CLI.
+
+        The units travel as columns (ScoreColumns) when every one has its three components and
+        its correction total as numbers; otherwise as one message each (Score), whose errors then
+        name what is wrong (``units[3].external``). The numbers are the same bit for bit.
         """
         if ruleset_id == "auto":
             return score_by_year(self.score_many, units)
         frame = unit_inputs.is_frame(units)
-        request = engine_pb2.ScoreRequest(ruleset_id=ruleset_id, units=_units_to_pb(units))
+        if frame:
+            unit_inputs.check_columns(list(units.columns))
+            by_columns = columns.request_from_frame(ruleset_id, units)
+            if by_columns is not None:
+                response = self.rpc("ScoreColumns", by_columns.request)
+                return columns.frame_from_columns(by_columns, response, units.index)
+        messages = _units_to_pb(units)
+        by_columns = None if frame else columns.request_from_messages(ruleset_id, messages)
+        if by_columns is not None:
+            response = self.rpc("ScoreColumns", by_columns.request)
+            return columns.score_from_columns(by_columns, response)
+        request = engine_pb2.ScoreRequest(ruleset_id=ruleset_id, units=messages)
         scored = results.score_from_pb(self.rpc("Score", request))
         return scored.to_frame(index=units.index) if frame else scored
 

@@ -47,7 +47,7 @@ def unit_to_pb(unit: Mapping[str, Any], row: int = 0) -> scoring_pb2.UnitInput:
 def units_to_pb(units: Any) -> list[scoring_pb2.UnitInput]:
     """UnitInput messages from dicts or a DataFrame; every problem reported in one error."""
     if is_frame(units):
-        _check_columns([str(name) for name in units.columns])
+        check_columns([str(name) for name in units.columns])
         rows: Iterable[Mapping[str, Any]] = units.to_dict("records")
     elif isinstance(units, Mapping):
         raise TypeError("expected units as a list of dicts or a DataFrame; got one dict")
@@ -60,7 +60,7 @@ def units_to_pb(units: Any) -> list[scoring_pb2.UnitInput]:
     return messages
 
 
-def _check_columns(columns: Sequence[str]) -> None:
+def check_columns(columns: Sequence[str]) -> None:
     """One error for the DataFrame's columns, rather than one per row."""
     problems = [
         Violation("units", f"unknown column {name!r}; {EXPECTED}")

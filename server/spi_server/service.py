@@ -17,6 +17,11 @@ import spi_engine
 from spi.v1 import engine_pb2, ruleset_pb2, scoring_pb2
 from spi_engine import Catalog, Ruleset, Units
 from spi_engine.convert import score_response_to_pb, summary_to_pb, units_from_pb
+from spi_engine.convert_columns import (
+    columns_where,
+    score_columns_response_to_pb,
+    units_from_columns_pb,
+)
 from spi_engine.errors import InvalidInputError, InvalidRulesetError, LimitExceededError, Violation
 from spi_engine.ruleset import message_from_binary, message_from_text, sha256_of
 from spi_engine.validation import validate
@@ -39,6 +44,9 @@ class SpiEngineService:
             Method("ValidateRuleset", engine_pb2.ValidateRulesetRequest, self.validate_ruleset),
             Method("Score", engine_pb2.ScoreRequest, self.score, decides=True),
             Method("Summarize", engine_pb2.SummarizeRequest, self.summarize, decides=True),
+            Method(
+                "ScoreColumns", engine_pb2.ScoreColumnsRequest, self.score_columns, decides=True
+            ),
         )
 
     def list_rulesets(
@@ -76,6 +84,20 @@ class SpiEngineService:
         scores = spi_engine.score(rules, self._units(request.units, call))
         call.check_time()
         return score_response_to_pb(scores, call.decision_id)
+
+    def score_columns(
+        self, request: engine_pb2.ScoreColumnsRequest, call: Call
+    ) -> engine_pb2.ScoreColumnsResponse:
+        columns = request.columns
+        call.units = len(columns.internal) // 8
+        rules = self._ruleset(request.ruleset_id, call)
+        if call.units > self.max_units:
+            raise LimitExceededError("units per request", self.max_units, call.units)
+        units = units_from_columns_pb(columns, texts=False)
+        call.check_time()
+        scores = spi_engine.score(rules, units, where=columns_where())
+        call.check_time()
+        return score_columns_response_to_pb(scores, call.decision_id)
 
     def summarize(
         self, request: engine_pb2.SummarizeRequest, call: Call

@@ -18,6 +18,7 @@ from spi.v1 import engine_pb2, ruleset_pb2, scoring_pb2
 
 from ..catalog import Catalog
 from ..convert import score_response_to_pb, summary_to_pb, units_from_pb
+from ..convert_columns import columns_where, score_columns_response_to_pb, units_from_columns_pb
 from ..errors import InvalidInputError, InvalidRulesetError, LimitExceededError, Violation
 from ..ruleset import Ruleset, message_from_binary, message_from_text, sha256_of
 from ..scoring import score as score_units
@@ -77,6 +78,25 @@ def score(
     scores = score_units(rules, units_of(request.units, max_units, checkpoint))
     checkpoint()
     return score_response_to_pb(scores, decision_id)
+
+
+def score_columns(
+    request: engine_pb2.ScoreColumnsRequest,
+    rulesets: Catalog,
+    max_units: int,
+    decision_id: str = "",
+    checkpoint: Callable[[], None] = _nothing,
+) -> engine_pb2.ScoreColumnsResponse:
+    """Score's answer for units given as columns, as columns (values named ``columns.x[i]``)."""
+    rules = ruleset_of(request.ruleset_id, rulesets)
+    size = len(request.columns.internal) // 8
+    if size > max_units:
+        raise LimitExceededError("units per request", max_units, size)
+    units = units_from_columns_pb(request.columns, texts=False)
+    checkpoint()
+    scores = score_units(rules, units, where=columns_where())
+    checkpoint()
+    return score_columns_response_to_pb(scores, decision_id)
 
 
 def summarize(

@@ -107,6 +107,15 @@ def _score(request: engine_pb2.ScoreRequest, context: Context) -> engine_pb2.Sco
     return scoring.score(request, context.rulesets, limit, context.decision_id, context.checkpoint)
 
 
+def _score_columns(
+    request: engine_pb2.ScoreColumnsRequest, context: Context
+) -> engine_pb2.ScoreColumnsResponse:
+    limit = context.limits.max_units
+    return scoring.score_columns(
+        request, context.rulesets, limit, context.decision_id, context.checkpoint
+    )
+
+
 def _summarize(
     request: engine_pb2.SummarizeRequest, context: Context
 ) -> engine_pb2.SummarizeResponse:
@@ -165,6 +174,7 @@ ANSWERS: Mapping[str, Answer] = {
     "GetRuleset": _get_ruleset,
     "ValidateRuleset": _validate_ruleset,
     "Score": _score,
+    "ScoreColumns": _score_columns,
     "Summarize": _summarize,
     "Simulate": _simulate,
     "GoalSeek": _goal_seek,

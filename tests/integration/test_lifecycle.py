@@ -90,6 +90,7 @@ def test_reflection_lists_the_service_and_describes_it(server_address: str) -> N
             "GetRuleset",
             "ValidateRuleset",
             "Score",
+            "ScoreColumns",
             "Summarize",
             "Simulate",
             "GoalSeek",

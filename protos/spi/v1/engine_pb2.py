@@ -22,13 +22,14 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from spi.v1 import columns_pb2 as spi_dot_v1_dot_columns__pb2
 from spi.v1 import ruleset_pb2 as spi_dot_v1_dot_ruleset__pb2
 from spi.v1 import scoring_pb2 as spi_dot_v1_dot_scoring__pb2
 from spi.v1 import simulation_pb2 as spi_dot_v1_dot_simulation__pb2
 from spi.v1 import survey_pb2 as spi_dot_v1_dot_survey__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13spi/v1/engine.proto\x12\x06spi.v1\x1a\x14spi/v1/ruleset.proto\x1a\x14spi/v1/scoring.proto\x1a\x17spi/v1/simulation.proto\x1a\x13spi/v1/survey.proto\"Y\n\x0eRulesetSummary\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x0c\n\x04year\x18\x03 \x01(\x05\x12\x0e\n\x06sha256\x18\x04 \x01(\t\x12\x0e\n\x06origin\x18\x05 \x01(\t\"\x15\n\x13ListRulesetsRequest\"@\n\x14ListRulesetsResponse\x12(\n\x08rulesets\x18\x01 \x03(\x0b\x32\x16.spi.v1.RulesetSummary\"\'\n\x11GetRulesetRequest\x12\x12\n\nruleset_id\x18\x01 \x01(\t\"V\n\x12GetRulesetResponse\x12 \n\x07ruleset\x18\x01 \x01(\x0b\x32\x0f.spi.v1.Ruleset\x12\x0e\n\x06sha256\x18\x02 \x01(\t\x12\x0e\n\x06origin\x18\x03 \x01(\t\"E\n\x16ValidateRulesetRequest\x12\x0e\n\x04text\x18\x01 \x01(\tH\x00\x12\x10\n\x06\x62inary\x18\x02 \x01(\x0cH\x00\x42\t\n\x07\x63ontent\"4\n\x0e\x46ieldViolation\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\"x\n\x17ValidateRulesetResponse\x12\r\n\x05valid\x18\x01 \x01(\x08\x12*\n\nviolations\x18\x02 \x03(\x0b\x32\x16.spi.v1.FieldViolation\x12\x12\n\nruleset_id\x18\x03 \x01(\t\x12\x0e\n\x06sha256\x18\x04 \x01(\t\"D\n\x0cScoreRequest\x12\x12\n\nruleset_id\x18\x01 \x01(\t\x12 \n\x05units\x18\x02 \x03(\x0b\x32\x11.spi.v1.UnitInput\"q\n\rScoreResponse\x12#\n\x07results\x18\x01 \x03(\x0b\x32\x12.spi.v1.UnitResult\x12&\n\nprovenance\x18\x02 \x01(\x0b\x32\x12.spi.v1.Provenance\x12\x13\n\x0b\x64\x65\x63ision_id\x18\x03 \x01(\t\"H\n\x10SummarizeRequest\x12\x12\n\nruleset_id\x18\x01 \x01(\t\x12 \n\x05units\x18\x02 \x03(\x0b\x32\x11.spi.v1.UnitInput\">\n\nRankedUnit\x12\x0c\n\x04rank\x18\x01 \x01(\x05\x12\"\n\x06result\x18\x02 \x01(\x0b\x32\x12.spi.v1.UnitResult\"0\n\rCategoryCount\x12\x10\n\x08\x63\x61tegory\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\"k\n\x0cGroupSummary\x12\r\n\x05group\x18\x01 \x01(\t\x12\r\n\x05units\x18\x02 \x01(\x05\x12\x12\n\nmean_index\x18\x03 \x01(\x01\x12)\n\ncategories\x18\x04 \x03(\x0b\x32\x15.spi.v1.CategoryCount\"\xc2\x01\n\x11SummarizeResponse\x12#\n\x07ranking\x18\x01 \x03(\x0b\x32\x12.spi.v1.RankedUnit\x12%\n\x07overall\x18\x02 \x01(\x0b\x32\x14.spi.v1.GroupSummary\x12$\n\x06groups\x18\x03 \x03(\x0b\x32\x14.spi.v1.GroupSummary\x12&\n\nprovenance\x18\x04 \x01(\x0b\x32\x12.spi.v1.Provenance\x12\x13\n\x0b\x64\x65\x63ision_id\x18\x05 \x01(\t2\xc4\x08\n\tSpiEngine\x12N\n\x0cListRulesets\x12\x1b.spi.v1.ListRulesetsRequest\x1a\x1c.spi.v1.ListRulesetsResponse\"\x03\x90\x02\x01\x12H\n\nGetRuleset\x12\x19.spi.v1.GetRulesetRequest\x1a\x1a.spi.v1.GetRulesetResponse\"\x03\x90\x02\x01\x12W\n\x0fValidateRuleset\x12\x1e.spi.v1.ValidateRulesetRequest\x1a\x1f.spi.v1.ValidateRulesetResponse\"\x03\x90\x02\x01\x12\x39\n\x05Score\x12\x14.spi.v1.ScoreRequest\x1a\x15.spi.v1.ScoreResponse\"\x03\x90\x02\x01\x12\x45\n\tSummarize\x12\x18.spi.v1.SummarizeRequest\x1a\x19.spi.v1.SummarizeResponse\"\x03\x90\x02\x01\x12\x44\n\x08Simulate\x12\x17.spi.v1.SimulateRequest\x1a\x18.spi.v1.SimulateResponse\"\x03\x90\x02\x01\x30\x01\x12\x42\n\x08GoalSeek\x12\x17.spi.v1.GoalSeekRequest\x1a\x18.spi.v1.GoalSeekResponse\"\x03\x90\x02\x01\x12K\n\x0bSensitivity\x12\x1a.spi.v1.SensitivityRequest\x1a\x1b.spi.v1.SensitivityResponse\"\x03\x90\x02\x01\x12;\n\x05Sweep\x12\x14.spi.v1.SweepRequest\x1a\x15.spi.v1.SweepResponse\"\x03\x90\x02\x01\x30\x01\x12\x63\n\x13\x45stimateUncertainty\x12\".spi.v1.EstimateUncertaintyRequest\x1a#.spi.v1.EstimateUncertaintyResponse\"\x03\x90\x02\x01\x12Y\n\x0f\x43ompareRulesets\x12\x1e.spi.v1.CompareRulesetsRequest\x1a\x1f.spi.v1.CompareRulesetsResponse\"\x03\x90\x02\x01\x30\x01\x12N\n\x0cListDatasets\x12\x1b.spi.v1.ListDatasetsRequest\x1a\x1c.spi.v1.ListDatasetsResponse\"\x03\x90\x02\x01\x12H\n\x0bScoreSurvey\x12\x1a.spi.v1.ScoreSurveyRequest\x1a\x1b.spi.v1.ScoreSurveyResponse(\x01\x12T\n\x0eSurveyProgress\x12\x1d.spi.v1.SurveyProgressRequest\x1a\x1e.spi.v1.SurveyProgressResponse\"\x03\x90\x02\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13spi/v1/engine.proto\x12\x06spi.v1\x1a\x14spi/v1/columns.proto\x1a\x14spi/v1/ruleset.proto\x1a\x14spi/v1/scoring.proto\x1a\x17spi/v1/simulation.proto\x1a\x13spi/v1/survey.proto\"Y\n\x0eRulesetSummary\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x0c\n\x04year\x18\x03 \x01(\x05\x12\x0e\n\x06sha256\x18\x04 \x01(\t\x12\x0e\n\x06origin\x18\x05 \x01(\t\"\x15\n\x13ListRulesetsRequest\"@\n\x14ListRulesetsResponse\x12(\n\x08rulesets\x18\x01 \x03(\x0b\x32\x16.spi.v1.RulesetSummary\"\'\n\x11GetRulesetRequest\x12\x12\n\nruleset_id\x18\x01 \x01(\t\"V\n\x12GetRulesetResponse\x12 \n\x07ruleset\x18\x01 \x01(\x0b\x32\x0f.spi.v1.Ruleset\x12\x0e\n\x06sha256\x18\x02 \x01(\t\x12\x0e\n\x06origin\x18\x03 \x01(\t\"E\n\x16ValidateRulesetRequest\x12\x0e\n\x04text\x18\x01 \x01(\tH\x00\x12\x10\n\x06\x62inary\x18\x02 \x01(\x0cH\x00\x42\t\n\x07\x63ontent\"4\n\x0e\x46ieldViolation\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\"x\n\x17ValidateRulesetResponse\x12\r\n\x05valid\x18\x01 \x01(\x08\x12*\n\nviolations\x18\x02 \x03(\x0b\x32\x16.spi.v1.FieldViolation\x12\x12\n\nruleset_id\x18\x03 \x01(\t\x12\x0e\n\x06sha256\x18\x04 \x01(\t\"D\n\x0cScoreRequest\x12\x12\n\nruleset_id\x18\x01 \x01(\t\x12 \n\x05units\x18\x02 \x03(\x0b\x32\x11.spi.v1.UnitInput\"q\n\rScoreResponse\x12#\n\x07results\x18\x01 \x03(\x0b\x32\x12.spi.v1.UnitResult\x12&\n\nprovenance\x18\x02 \x01(\x0b\x32\x12.spi.v1.Provenance\x12\x13\n\x0b\x64\x65\x63ision_id\x18\x03 \x01(\t\"O\n\x13ScoreColumnsRequest\x12\x12\n\nruleset_id\x18\x01 \x01(\t\x12$\n\x07\x63olumns\x18\x02 \x01(\x0b\x32\x13.spi.v1.UnitColumns\"{\n\x14ScoreColumnsResponse\x12&\n\x07results\x18\x01 \x01(\x0b\x32\x15.spi.v1.ResultColumns\x12&\n\nprovenance\x18\x02 \x01(\x0b\x32\x12.spi.v1.Provenance\x12\x13\n\x0b\x64\x65\x63ision_id\x18\x03 \x01(\t\"H\n\x10SummarizeRequest\x12\x12\n\nruleset_id\x18\x01 \x01(\t\x12 \n\x05units\x18\x02 \x03(\x0b\x32\x11.spi.v1.UnitInput\">\n\nRankedUnit\x12\x0c\n\x04rank\x18\x01 \x01(\x05\x12\"\n\x06result\x18\x02 \x01(\x0b\x32\x12.spi.v1.UnitResult\"0\n\rCategoryCount\x12\x10\n\x08\x63\x61tegory\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\"k\n\x0cGroupSummary\x12\r\n\x05group\x18\x01 \x01(\t\x12\r\n\x05units\x18\x02 \x01(\x05\x12\x12\n\nmean_index\x18\x03 \x01(\x01\x12)\n\ncategories\x18\x04 \x03(\x0b\x32\x15.spi.v1.CategoryCount\"\xc2\x01\n\x11SummarizeResponse\x12#\n\x07ranking\x18\x01 \x03(\x0b\x32\x12.spi.v1.RankedUnit\x12%\n\x07overall\x18\x02 \x01(\x0b\x32\x14.spi.v1.GroupSummary\x12$\n\x06groups\x18\x03 \x03(\x0b\x32\x14.spi.v1.GroupSummary\x12&\n\nprovenance\x18\x04 \x01(\x0b\x32\x12.spi.v1.Provenance\x12\x13\n\x0b\x64\x65\x63ision_id\x18\x05 \x01(\t2\x94\t\n\tSpiEngine\x12N\n\x0cListRulesets\x12\x1b.spi.v1.ListRulesetsRequest\x1a\x1c.spi.v1.ListRulesetsResponse\"\x03\x90\x02\x01\x12H\n\nGetRuleset\x12\x19.spi.v1.GetRulesetRequest\x1a\x1a.spi.v1.GetRulesetResponse\"\x03\x90\x02\x01\x12W\n\x0fValidateRuleset\x12\x1e.spi.v1.ValidateRulesetRequest\x1a\x1f.spi.v1.ValidateRulesetResponse\"\x03\x90\x02\x01\x12\x39\n\x05Score\x12\x14.spi.v1.ScoreRequest\x1a\x15.spi.v1.ScoreResponse\"\x03\x90\x02\x01\x12N\n\x0cScoreColumns\x12\x1b.spi.v1.ScoreColumnsRequest\x1a\x1c.spi.v1.ScoreColumnsResponse\"\x03\x90\x02\x01\x12\x45\n\tSummarize\x12\x18.spi.v1.SummarizeRequest\x1a\x19.spi.v1.SummarizeResponse\"\x03\x90\x02\x01\x12\x44\n\x08Simulate\x12\x17.spi.v1.SimulateRequest\x1a\x18.spi.v1.SimulateResponse\"\x03\x90\x02\x01\x30\x01\x12\x42\n\x08GoalSeek\x12\x17.spi.v1.GoalSeekRequest\x1a\x18.spi.v1.GoalSeekResponse\"\x03\x90\x02\x01\x12K\n\x0bSensitivity\x12\x1a.spi.v1.SensitivityRequest\x1a\x1b.spi.v1.SensitivityResponse\"\x03\x90\x02\x01\x12;\n\x05Sweep\x12\x14.spi.v1.SweepRequest\x1a\x15.spi.v1.SweepResponse\"\x03\x90\x02\x01\x30\x01\x12\x63\n\x13\x45stimateUncertainty\x12\".spi.v1.EstimateUncertaintyRequest\x1a#.spi.v1.EstimateUncertaintyResponse\"\x03\x90\x02\x01\x12Y\n\x0f\x43ompareRulesets\x12\x1e.spi.v1.CompareRulesetsRequest\x1a\x1f.spi.v1.CompareRulesetsResponse\"\x03\x90\x02\x01\x30\x01\x12N\n\x0cListDatasets\x12\x1b.spi.v1.ListDatasetsRequest\x1a\x1c.spi.v1.ListDatasetsResponse\"\x03\x90\x02\x01\x12H\n\x0bScoreSurvey\x12\x1a.spi.v1.ScoreSurveyRequest\x1a\x1b.spi.v1.ScoreSurveyResponse(\x01\x12T\n\x0eSurveyProgress\x12\x1d.spi.v1.SurveyProgressRequest\x1a\x1e.spi.v1.SurveyProgressResponse\"\x03\x90\x02\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -43,6 +44,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SPIENGINE'].methods_by_name['ValidateRuleset']._serialized_options = b'\220\002\001'
   _globals['_SPIENGINE'].methods_by_name['Score']._loaded_options = None
   _globals['_SPIENGINE'].methods_by_name['Score']._serialized_options = b'\220\002\001'
+  _globals['_SPIENGINE'].methods_by_name['ScoreColumns']._loaded_options = None
+  _globals['_SPIENGINE'].methods_by_name['ScoreColumns']._serialized_options = b'\220\002\001'
   _globals['_SPIENGINE'].methods_by_name['Summarize']._loaded_options = None
   _globals['_SPIENGINE'].methods_by_name['Summarize']._serialized_options = b'\220\002\001'
   _globals['_SPIENGINE'].methods_by_name['Simulate']._loaded_options = None
@@ -61,36 +64,40 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SPIENGINE'].methods_by_name['ListDatasets']._serialized_options = b'\220\002\001'
   _globals['_SPIENGINE'].methods_by_name['SurveyProgress']._loaded_options = None
   _globals['_SPIENGINE'].methods_by_name['SurveyProgress']._serialized_options = b'\220\002\001'
-  _globals['_RULESETSUMMARY']._serialized_start=121
-  _globals['_RULESETSUMMARY']._serialized_end=210
-  _globals['_LISTRULESETSREQUEST']._serialized_start=212
-  _globals['_LISTRULESETSREQUEST']._serialized_end=233
-  _globals['_LISTRULESETSRESPONSE']._serialized_start=235
-  _globals['_LISTRULESETSRESPONSE']._serialized_end=299
-  _globals['_GETRULESETREQUEST']._serialized_start=301
-  _globals['_GETRULESETREQUEST']._serialized_end=340
-  _globals['_GETRULESETRESPONSE']._serialized_start=342
-  _globals['_GETRULESETRESPONSE']._serialized_end=428
-  _globals['_VALIDATERULESETREQUEST']._serialized_start=430
-  _globals['_VALIDATERULESETREQUEST']._serialized_end=499
-  _globals['_FIELDVIOLATION']._serialized_start=501
-  _globals['_FIELDVIOLATION']._serialized_end=553
-  _globals['_VALIDATERULESETRESPONSE']._serialized_start=555
-  _globals['_VALIDATERULESETRESPONSE']._serialized_end=675
-  _globals['_SCOREREQUEST']._serialized_start=677
-  _globals['_SCOREREQUEST']._serialized_end=745
-  _globals['_SCORERESPONSE']._serialized_start=747
-  _globals['_SCORERESPONSE']._serialized_end=860
-  _globals['_SUMMARIZEREQUEST']._serialized_start=862
-  _globals['_SUMMARIZEREQUEST']._serialized_end=934
-  _globals['_RANKEDUNIT']._serialized_start=936
-  _globals['_RANKEDUNIT']._serialized_end=998
-  _globals['_CATEGORYCOUNT']._serialized_start=1000
-  _globals['_CATEGORYCOUNT']._serialized_end=1048
-  _globals['_GROUPSUMMARY']._serialized_start=1050
-  _globals['_GROUPSUMMARY']._serialized_end=1157
-  _globals['_SUMMARIZERESPONSE']._serialized_start=1160
-  _globals['_SUMMARIZERESPONSE']._serialized_end=1354
-  _globals['_SPIENGINE']._serialized_start=1357
-  _globals['_SPIENGINE']._serialized_end=2449
+  _globals['_RULESETSUMMARY']._serialized_start=143
+  _globals['_RULESETSUMMARY']._serialized_end=232
+  _globals['_LISTRULESETSREQUEST']._serialized_start=234
+  _globals['_LISTRULESETSREQUEST']._serialized_end=255
+  _globals['_LISTRULESETSRESPONSE']._serialized_start=257
+  _globals['_LISTRULESETSRESPONSE']._serialized_end=321
+  _globals['_GETRULESETREQUEST']._serialized_start=323
+  _globals['_GETRULESETREQUEST']._serialized_end=362
+  _globals['_GETRULESETRESPONSE']._serialized_start=364
+  _globals['_GETRULESETRESPONSE']._serialized_end=450
+  _globals['_VALIDATERULESETREQUEST']._serialized_start=452
+  _globals['_VALIDATERULESETREQUEST']._serialized_end=521
+  _globals['_FIELDVIOLATION']._serialized_start=523
+  _globals['_FIELDVIOLATION']._serialized_end=575
+  _globals['_VALIDATERULESETRESPONSE']._serialized_start=577
+  _globals['_VALIDATERULESETRESPONSE']._serialized_end=697
+  _globals['_SCOREREQUEST']._serialized_start=699
+  _globals['_SCOREREQUEST']._serialized_end=767
+  _globals['_SCORERESPONSE']._serialized_start=769
+  _globals['_SCORERESPONSE']._serialized_end=882
+  _globals['_SCORECOLUMNSREQUEST']._serialized_start=884
+  _globals['_SCORECOLUMNSREQUEST']._serialized_end=963
+  _globals['_SCORECOLUMNSRESPONSE']._serialized_start=965
+  _globals['_SCORECOLUMNSRESPONSE']._serialized_end=1088
+  _globals['_SUMMARIZEREQUEST']._serialized_start=1090
+  _globals['_SUMMARIZEREQUEST']._serialized_end=1162
+  _globals['_RANKEDUNIT']._serialized_start=1164
+  _globals['_RANKEDUNIT']._serialized_end=1226
+  _globals['_CATEGORYCOUNT']._serialized_start=1228
+  _globals['_CATEGORYCOUNT']._serialized_end=1276
+  _globals['_GROUPSUMMARY']._serialized_start=1278
+  _globals['_GROUPSUMMARY']._serialized_end=1385
+  _globals['_SUMMARIZERESPONSE']._serialized_start=1388
+  _globals['_SUMMARIZERESPONSE']._serialized_end=1582
+  _globals['_SPIENGINE']._serialized_start=1585
+  _globals['_SPIENGINE']._serialized_end=2757
 # @@protoc_insertion_point(module_scope)

@@ -1,3 +1,4 @@
+from spi.v1 import columns_pb2 as _columns_pb2
 from spi.v1 import ruleset_pb2 as _ruleset_pb2
 from spi.v1 import scoring_pb2 as _scoring_pb2
 from spi.v1 import simulation_pb2 as _simulation_pb2
@@ -95,6 +96,24 @@ class ScoreResponse(_message.Message):
     provenance: _scoring_pb2.Provenance
     decision_id: str
     def __init__(self, results: _Optional[_Iterable[_Union[_scoring_pb2.UnitResult, _Mapping]]] = ..., provenance: _Optional[_Union[_scoring_pb2.Provenance, _Mapping]] = ..., decision_id: _Optional[str] = ...) -> None: ...
+
+class ScoreColumnsRequest(_message.Message):
+    __slots__ = ("ruleset_id", "columns")
+    RULESET_ID_FIELD_NUMBER: _ClassVar[int]
+    COLUMNS_FIELD_NUMBER: _ClassVar[int]
+    ruleset_id: str
+    columns: _columns_pb2.UnitColumns
+    def __init__(self, ruleset_id: _Optional[str] = ..., columns: _Optional[_Union[_columns_pb2.UnitColumns, _Mapping]] = ...) -> None: ...
+
+class ScoreColumnsResponse(_message.Message):
+    __slots__ = ("results", "provenance", "decision_id")
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    PROVENANCE_FIELD_NUMBER: _ClassVar[int]
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    results: _columns_pb2.ResultColumns
+    provenance: _scoring_pb2.Provenance
+    decision_id: str
+    def __init__(self, results: _Optional[_Union[_columns_pb2.ResultColumns, _Mapping]] = ..., provenance: _Optional[_Union[_scoring_pb2.Provenance, _Mapping]] = ..., decision_id: _Optional[str] = ...) -> None: ...
 
 class SummarizeRequest(_message.Message):
     __slots__ = ("ruleset_id", "units")
