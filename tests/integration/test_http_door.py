@@ -373,3 +373,65 @@ def test_healthz_static_files_and_nothing_else(spawn_server: Any, tmp_path: Path
     assert post(port, "/", b"")[0] == 405
     started.signal(signal.SIGTERM)
     assert started.wait(30) == 0
+
+
+def test_score_survey_uploads_over_connect_streaming(server: ServerProcess, port: int) -> None:
+    import spi_engine.survey as sv
+    from spi.v1 import survey_pb2
+    from spi_client.survey_client import population_entries
+    from spi_engine.convert_survey import score_requests
+
+    instrument = sv.bundled_instrument()
+    survey = sv.generate(instrument, institutions=3, respondents=600, seed=5)
+    c, p = survey.columns, survey.population
+    responses = sv.responses_from_columns(
+        instrument,
+        respondent_ids=c["respondent_id"],
+        unit_ids=c["unit_id"],
+        groups=c["group"],
+        answers={i: c[i] for i in instrument.item_ids},
+        sub_unit_ids=c["sub_unit_id"],
+    )
+    population = sv.population_from_columns(
+        p["unit_id"],
+        p["group"],
+        p["population"],
+        sampled=p["sampled"],
+        sub_unit_ids=p["sub_unit_id"],
+    )
+    start = survey_pb2.ScoreSurveyStart(
+        instrument_id=instrument.id,
+        ruleset_id="spi-2024",
+        population=population_entries(population),
+    )
+    requests = list(score_requests(start, responses, 250))
+    assert len(requests) > 3
+    upload = b"".join(envelope(r.SerializeToString()) for r in requests)
+    status, _, answer = post(
+        port,
+        "/spi.v1.SpiEngine/ScoreSurvey",
+        upload,
+        {"Content-Type": "application/connect+proto"},
+    )
+    assert status == 200
+    [(flags, body), (end_flags, end)] = list(envelopes(answer))
+    assert (flags, end_flags, json.loads(end)) == (0, 2, {})
+    with server.client(timeout=60) as client:
+        by_grpc = client.stream_in("ScoreSurvey", requests)
+    by_http = survey_pb2.ScoreSurveyResponse.FromString(body)
+    assert by_http.decision_id
+    assert without_decision_id(by_http) == without_decision_id(by_grpc)
+
+
+def test_a_draining_server_refuses_http_calls(start_inprocess: Any) -> None:
+    running = start_inprocess(http_address="127.0.0.1:0")
+    port = running.http_port
+    assert get(port, "/healthz")[0] == 200
+    # The first steps of Server.stop: NOT_SERVING, then the gate refuses new calls.
+    assert running.door is not None
+    running.door.serving = False
+    running.gate.close()
+    assert get(port, "/healthz")[::2] == (503, b"NOT_SERVING\n")
+    status, error = call_json(port, "ListRulesets", {})
+    assert (status, error["code"]) == (503, "unavailable")
+    assert "shutting down" in error["message"]
