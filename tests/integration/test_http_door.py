@@ -435,3 +435,16 @@ def test_a_draining_server_refuses_http_calls(start_inprocess: Any) -> None:
     status, error = call_json(port, "ListRulesets", {})
     assert (status, error["code"]) == (503, "unavailable")
     assert "shutting down" in error["message"]
+
+
+def test_worker_processes_share_the_http_port(spawn_server: Any) -> None:
+    started = spawn_server("--processes", "2")
+    port = started.extra["http_port"]
+    assert port
+    assert {worker["http_port"] for worker in started.extra["workers"]} == {port}
+    for _ in range(4):
+        status, answer = call_json(port, "Score", {"rulesetId": "spi-2024", "units": UNITS[:1]})
+        assert status == 200
+        assert answer["results"][0]["category"] == "terjaga"
+    started.signal(signal.SIGTERM)
+    assert started.wait(30) == 0
