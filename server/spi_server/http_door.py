@@ -194,7 +194,9 @@ class HttpDoor:
                 "invalid_argument",
                 f"Connect-Timeout-Ms: expected milliseconds; got {timeout!r}",
             )
-        return self.pipeline.begin(method, int(timeout) / 1000 if timeout else None)
+        call, started = self.pipeline.begin(method, int(timeout) / 1000 if timeout else None)
+        call.door = "http"
+        return call, started
 
     def _identify(self, call: Call, headers: list[tuple[str, str]]) -> Callable[[], None]:
         def identify() -> None:

@@ -103,6 +103,8 @@ class Call:
     decision_id: str = ""
     ruleset: tuple[str, str] = ("", "")
     units: int = 0
+    door: str = "grpc"
+    """the transport it came through: "grpc", or "http" (the Connect door), for the access log"""
     deadline: float | None = None
     """time.monotonic() by which the work must be done (None: no limit)"""
     deadline_source: str = "the caller's deadline"
@@ -574,6 +576,7 @@ class Pipeline:
                 "call",
                 logging.INFO if code in _QUIET_CODES else logging.WARNING,
                 method=call.method,
+                door=call.door,
                 caller=call.caller,
                 code=code,
                 ms=round(seconds * 1000, 3),
