@@ -236,9 +236,12 @@ class HttpDoor:
         except Exception as error:
             await _error(send, connect.error_dict(error, call.reference))
             return
-        kind = b"application/" + codec.name.encode()
+        sent = [
+            (b"content-type", b"application/" + codec.name.encode()),
+            (b"content-length", str(len(answer)).encode()),
+        ]
         with contextlib.suppress(ServerError):  # the call is over: a caller gone is not news
-            await self._write(send, call, _start(200, [(b"content-type", kind)]), final=False)
+            await self._write(send, call, _start(200, sent), final=False)
             await self._write(send, call, _chunk(answer), final=True)
 
     async def _stream(
