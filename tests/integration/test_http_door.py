@@ -449,3 +449,35 @@ def test_worker_processes_share_the_http_port(spawn_server: Any) -> None:
         assert answer["results"][0]["category"] == "terjaga"
     started.signal(signal.SIGTERM)
     assert started.wait(30) == 0
+
+
+def test_tls_serves_https_with_the_grpc_certificate(start_inprocess: Any, tmp_path: Path) -> None:
+    import ssl
+
+    from .certificates import authority, issue
+
+    ca, ca_key = authority()
+    cert, key = issue(ca, ca_key, "localhost", server=True).write(tmp_path, "server")
+    running = start_inprocess(http_address="127.0.0.1:0", tls_cert=cert, tls_key=key)
+    (tmp_path / "ca.pem").write_bytes(ca.cert)
+    context = ssl.create_default_context(cafile=str(tmp_path / "ca.pem"))
+    connection = http.client.HTTPSConnection(
+        "localhost", running.http_port, context=context, timeout=30
+    )
+    try:
+        connection.request("POST", "/spi.v1.SpiEngine/ListRulesets", b"{}", JSON)
+        answer = connection.getresponse()
+        assert answer.status == 200
+        assert json.loads(answer.read())["rulesets"]
+    finally:
+        connection.close()
+    with pytest.raises(http.client.RemoteDisconnected):
+        get(running.http_port, "/healthz")  # plain HTTP to the TLS port is not answered
+
+
+def test_mutual_tls_with_the_http_door_is_refused() -> None:
+    from spi_server.config import ConfigError, parse
+
+    with pytest.raises(ConfigError, match="names callers by certificate"):
+        parse(["--tls-cert", "c", "--tls-key", "k", "--client-ca", "ca"], env={})
+    parse(["--tls-cert", "c", "--tls-key", "k", "--client-ca", "ca", "--http-address", ""], env={})
