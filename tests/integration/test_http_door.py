@@ -481,3 +481,40 @@ def test_mutual_tls_with_the_http_door_is_refused() -> None:
     with pytest.raises(ConfigError, match="names callers by certificate"):
         parse(["--tls-cert", "c", "--tls-key", "k", "--client-ca", "ca"], env={})
     parse(["--tls-cert", "c", "--tls-key", "k", "--client-ca", "ca", "--http-address", ""], env={})
+
+
+def test_a_caller_hanging_up_cancels_its_call(start_inprocess: Any, tmp_path: Path) -> None:
+    import dataclasses
+    import threading
+    import time
+
+    log = tmp_path / "decisions.jsonl"
+    running = start_inprocess(http_address="127.0.0.1:0", decision_log=str(log))
+    working, stopped = threading.Event(), []
+
+    def slow(request: Any, call: Any) -> Any:
+        working.set()
+        for _ in range(3000):  # 30 s at most, stopping at the first check after a hang-up
+            try:
+                call.check_time()
+            except Exception as error:
+                stopped.append(error)
+                raise
+            time.sleep(0.01)
+        return engine_pb2.ScoreResponse()
+
+    methods = running.door.methods
+    methods["Score"] = dataclasses.replace(methods["Score"], handler=slow)
+    connection = http.client.HTTPConnection("127.0.0.1", running.http_port, timeout=30)
+    connection.request("POST", "/spi.v1.SpiEngine/Score", b"{}", JSON)
+    assert working.wait(30)
+    connection.close()  # hang up without reading the answer
+    deadline = time.monotonic() + 30
+    while not (stopped and log.exists() and log.read_text("utf-8")):
+        assert time.monotonic() < deadline, "the call went on after its caller hung up"
+        time.sleep(0.02)
+    assert "cancelled" in str(stopped[0])
+    [line] = [json.loads(text) for text in log.read_text("utf-8").splitlines()]
+    assert (line["method"], line["status"]) == ("Score", "CANCELLED")
+    status, _ = call_json(running.http_port, "ListRulesets", {})
+    assert status == 200  # the server goes on
