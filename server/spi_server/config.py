@@ -469,10 +469,13 @@ def check_http(config: Config) -> None:
     if not config.http_address:
         return
     split_address(config.http_address, "--http-address")
-    if config.client_ca:
+    if config.web_root and not os.path.isdir(config.web_root):
+        raise ConfigError(f"--web-root: expected a directory; got {config.web_root!r}")
+    if config.client_ca and not config.tokens:
         raise ConfigError(
-            "--client-ca (mutual TLS) names callers by certificate, which the HTTP door cannot "
-            "do; use --tokens, or turn the HTTP door off with --http-address ''"
+            "--client-ca without --tokens names callers by certificate, which the HTTP door "
+            "cannot do; add --tokens (the door then asks for a client certificate too), or turn "
+            "the HTTP door off with --http-address ''"
         )
 
 

@@ -2,7 +2,8 @@
 
 The socket is bound here (so port 0 works and the bound port is known before serving), with
 SO_REUSEPORT when the gRPC door shares its port between processes too (``--processes``). TLS
-uses the gRPC door's ``--tls-cert`` and ``--tls-key``. uvicorn logs only warnings; the calls
+uses the gRPC door's ``--tls-cert`` and ``--tls-key``, and ``--client-ca`` (which needs
+``--tokens`` with the HTTP door on) requires a client certificate here too. uvicorn logs only warnings; the calls
 are logged by the pipeline like gRPC calls.
 """
 
@@ -12,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+import ssl
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +59,10 @@ async def listen(app: Any, config: Config) -> HttpListener:
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
         ssl_certfile=config.tls_cert or None,
         ssl_keyfile=config.tls_key or None,
+        # Mutual TLS (with --tokens, see config.check_http): a client certificate is required
+        # here too; the caller is named by its token.
+        ssl_ca_certs=config.client_ca or None,
+        ssl_cert_reqs=ssl.CERT_REQUIRED if config.client_ca else ssl.CERT_NONE,
     )
     server = uvicorn.Server(settings)
     task = asyncio.get_running_loop().create_task(server.serve(sockets=[sock]))

@@ -475,12 +475,56 @@ def test_tls_serves_https_with_the_grpc_certificate(start_inprocess: Any, tmp_pa
         get(running.http_port, "/healthz")  # plain HTTP to the TLS port is not answered
 
 
-def test_mutual_tls_with_the_http_door_is_refused() -> None:
+def test_mutual_tls_without_tokens_is_refused_with_the_http_door_on() -> None:
     from spi_server.config import ConfigError, parse
 
+    mutual = ["--tls-cert", "c", "--tls-key", "k", "--client-ca", "ca"]
     with pytest.raises(ConfigError, match="names callers by certificate"):
-        parse(["--tls-cert", "c", "--tls-key", "k", "--client-ca", "ca"], env={})
-    parse(["--tls-cert", "c", "--tls-key", "k", "--client-ca", "ca", "--http-address", ""], env={})
+        parse(mutual, env={})
+    parse([*mutual, "--http-address", ""], env={})
+    parse([*mutual, "--tokens", "t"], env={})
+    with pytest.raises(ConfigError, match="--web-root: expected a directory"):
+        parse(["--web-root", "/no/such/directory"], env={})
+
+
+def test_mutual_tls_asks_http_callers_for_a_certificate_too(
+    start_inprocess: Any, tmp_path: Path
+) -> None:
+    import ssl
+
+    from .certificates import authority, issue
+
+    ca, ca_key = authority()
+    cert, key = issue(ca, ca_key, "localhost", server=True).write(tmp_path, "server")
+    client_cert, client_key = issue(ca, ca_key, "planning-office", server=False).write(
+        tmp_path, "client"
+    )
+    (tmp_path / "ca.pem").write_bytes(ca.cert)
+    (tmp_path / "tokens").write_text("planner s3cret *\n", "utf-8")
+    running = start_inprocess(
+        http_address="127.0.0.1:0",
+        tls_cert=cert,
+        tls_key=key,
+        client_ca=str(tmp_path / "ca.pem"),
+        tokens=str(tmp_path / "tokens"),
+    )
+
+    def list_rulesets(context: ssl.SSLContext) -> int:
+        connection = http.client.HTTPSConnection(
+            "localhost", running.http_port, context=context, timeout=30
+        )
+        try:
+            headers = {**JSON, "Authorization": "Bearer s3cret"}
+            connection.request("POST", "/spi.v1.SpiEngine/ListRulesets", b"{}", headers)
+            return connection.getresponse().status
+        finally:
+            connection.close()
+
+    context = ssl.create_default_context(cafile=str(tmp_path / "ca.pem"))
+    with pytest.raises((ssl.SSLError, ConnectionError)):
+        list_rulesets(context)  # no client certificate: no answer
+    context.load_cert_chain(client_cert, client_key)
+    assert list_rulesets(context) == 200
 
 
 def test_a_caller_hanging_up_cancels_its_call(start_inprocess: Any, tmp_path: Path) -> None:
