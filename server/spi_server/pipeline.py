@@ -441,12 +441,19 @@ class Pipeline:
         return body
 
     def upload_body(
-        self, method: Method, requests: AsyncIterator[bytes], frames: Frames
+        self,
+        method: Method,
+        requests: AsyncIterator[bytes],
+        frames: Frames,
+        received: Callable[[], Awaitable[None]] | None = None,
     ) -> Callable[[Call, bool], Awaitable[bytes]]:
-        """The work of a client stream: receive the upload (limits applied), handle, decide."""
+        """The work of a client stream: receive the upload (limits applied), ``received()``
+        (the transport's last look for a cancellation), handle, decide."""
 
         async def body(call: Call, heavy: bool) -> bytes:
             chunks = await self._receive(requests, call, frames)
+            if received is not None:
+                await received()
 
             def produce() -> tuple[bytes, bytes]:
                 parsed = _parsed(chunks, method.request_type, call)
@@ -482,7 +489,7 @@ class Pipeline:
             requests: AsyncIterator[bytes], context: grpc.aio.ServicerContext
         ) -> bytes:
             frames = Frames()
-            body = self.upload_body(method, requests, frames)
+            body = self.upload_body(method, requests, frames, lambda: _not_cancelled(context))
             return await self._serve(method, context, 0, frames, body)
 
         return handle
@@ -618,6 +625,18 @@ def _log_internal(call: Call, error: Exception) -> None:
             }
         },
     )
+
+
+UPLOAD_END_WAIT = 0.05
+"""seconds: a caller that cancels an upload ends its request stream too, and gRPC may report the
+end a moment before the cancellation; the pipeline waits this long before taking the end as the
+upload's, so that a cancelled upload is CANCELLED, not an incomplete upload (INVALID_ARGUMENT)"""
+
+
+async def _not_cancelled(context: grpc.aio.ServicerContext) -> None:
+    await asyncio.sleep(UPLOAD_END_WAIT)  # a cancellation arriving now cancels this task
+    if context.cancelled():
+        raise asyncio.CancelledError
 
 
 def _checked(responses: Iterable[Message], call: Call) -> Iterator[Message]:
