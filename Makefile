@@ -32,7 +32,7 @@ $(NODE_STAMP): $(NODE_EXAMPLE)/package-lock.json
 
 install: $(STAMP) $(NODE_STAMP) ## Create .venv and install the package with its dev tools, and the Node example's packages when npm exists (only when missing or stale)
 
-run: $(STAMP) ## Start the service: gRPC on $(ADDR), HTTP/JSON (Connect) on $(HTTP_ADDR), bundled rulesets
+run: $(STAMP) ## Start the service with the bundled rulesets: gRPC on ADDR=localhost:50051, HTTP/JSON (Connect) and the page on HTTP_ADDR=localhost:8080
 	$(BIN)/spi-server --address $(ADDR) --http-address $(HTTP_ADDR)
 
 test: $(STAMP) check-generated lint typecheck pytest ## Run every check: generated code, lint, types, all tests
