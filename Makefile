@@ -6,6 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ADDR ?= localhost:50051
+HTTP_ADDR ?= localhost:8080
 PROTO_FILES := $(wildcard protos/spi/v1/*.proto)
 NODE_EXAMPLE := examples/node
 NODE_STAMP := $(NODE_EXAMPLE)/node_modules/.package-lock.json
@@ -31,8 +32,8 @@ $(NODE_STAMP): $(NODE_EXAMPLE)/package-lock.json
 
 install: $(STAMP) $(NODE_STAMP) ## Create .venv and install the package with every extra (server, client, plot, frames), the dev tools, and the Node example's packages when npm exists (only when missing or stale)
 
-run: $(STAMP) ## Start the gRPC service on $(ADDR) with the bundled rulesets
-	$(BIN)/spi-server --address $(ADDR)
+run: $(STAMP) ## Start the service with the bundled rulesets: gRPC on ADDR=localhost:50051, HTTP/JSON (Connect) and the page on HTTP_ADDR=localhost:8080
+	$(BIN)/spi-server --address $(ADDR) --http-address $(HTTP_ADDR)
 
 test: $(STAMP) check-generated lint typecheck pytest ## Run every check: generated code, lint, types, all tests
 
