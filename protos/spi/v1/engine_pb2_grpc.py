@@ -97,6 +97,11 @@ class SpiEngineStub:
                 request_serializer=spi_dot_v1_dot_simulation__pb2.ListDatasetsRequest.SerializeToString,
                 response_deserializer=spi_dot_v1_dot_simulation__pb2.ListDatasetsResponse.FromString,
                 _registered_method=True)
+        self.ListDatasetUnits = channel.unary_unary(
+                '/spi.v1.SpiEngine/ListDatasetUnits',
+                request_serializer=spi_dot_v1_dot_simulation__pb2.ListDatasetUnitsRequest.SerializeToString,
+                response_deserializer=spi_dot_v1_dot_simulation__pb2.ListDatasetUnitsResponse.FromString,
+                _registered_method=True)
         self.ScoreSurvey = channel.stream_unary(
                 '/spi.v1.SpiEngine/ScoreSurvey',
                 request_serializer=spi_dot_v1_dot_survey__pb2.ScoreSurveyRequest.SerializeToString,
@@ -202,6 +207,14 @@ class SpiEngineServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListDatasetUnits(self, request, context):
+        """The rows of a loaded reference dataset with their inputs, name, year, published index and
+        flag (optionally only the names containing a text): what a caller needs to pick a unit.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ScoreSurvey(self, request_iterator, context):
         """Scores respondent-level survey answers uploaded as columnar chunks (a start message, then
         RespondentChunk messages, then optionally an end message): units and sub-units with margins
@@ -281,6 +294,11 @@ def add_SpiEngineServicer_to_server(servicer, server):
                     servicer.ListDatasets,
                     request_deserializer=spi_dot_v1_dot_simulation__pb2.ListDatasetsRequest.FromString,
                     response_serializer=spi_dot_v1_dot_simulation__pb2.ListDatasetsResponse.SerializeToString,
+            ),
+            'ListDatasetUnits': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDatasetUnits,
+                    request_deserializer=spi_dot_v1_dot_simulation__pb2.ListDatasetUnitsRequest.FromString,
+                    response_serializer=spi_dot_v1_dot_simulation__pb2.ListDatasetUnitsResponse.SerializeToString,
             ),
             'ScoreSurvey': grpc.stream_unary_rpc_method_handler(
                     servicer.ScoreSurvey,
@@ -618,6 +636,33 @@ class SpiEngine:
             '/spi.v1.SpiEngine/ListDatasets',
             spi_dot_v1_dot_simulation__pb2.ListDatasetsRequest.SerializeToString,
             spi_dot_v1_dot_simulation__pb2.ListDatasetsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDatasetUnits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/spi.v1.SpiEngine/ListDatasetUnits',
+            spi_dot_v1_dot_simulation__pb2.ListDatasetUnitsRequest.SerializeToString,
+            spi_dot_v1_dot_simulation__pb2.ListDatasetUnitsResponse.FromString,
             options,
             channel_credentials,
             insecure,
