@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 ADDR ?= localhost:50051
 PROTO_FILES := $(wildcard protos/spi/v1/*.proto)
 
-.PHONY: help install run test pytest lint format typecheck proto check-generated breaking bench clean
+.PHONY: help install run test pytest lint format typecheck proto check-generated breaking bench clean browser-deps screenshots
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -24,7 +24,7 @@ install: $(STAMP) ## Create .venv and install the package with its dev tools (on
 run: $(STAMP) ## Start the gRPC service on $(ADDR) with the bundled rulesets
 	$(BIN)/spi-server --address $(ADDR)
 
-test: $(STAMP) check-generated lint typecheck pytest ## Run every check: generated code, lint, types, all tests
+test: $(STAMP) check-generated lint typecheck browser-deps pytest ## Run every check: generated code, lint, types, all tests
 
 pytest: $(STAMP) ## Run the test suite only
 	$(BIN)/python -m pytest
@@ -59,6 +59,12 @@ check-generated: $(STAMP) ## Fail when the committed generated code differs from
 
 release-descriptor: $(STAMP) ## Record protos/ as the released API for the breaking-change check
 	$(BIN)/buf build protos -o protos/released/spi-v1.binpb
+
+browser-deps: ## Debian's chromium (apt) and playwright-core (npm ci) for the page tests, when missing
+	@bash tests/browser/setup.sh || test $$? -eq 3
+
+screenshots: $(STAMP) browser-deps ## Run the page tests and copy their screenshots into docs/img
+	SPI_SCREENSHOTS=docs/img $(BIN)/python -m pytest tests/integration/test_page.py -q -p no:cacheprovider
 
 bench: $(STAMP) ## Run the benchmarks (figures and ratios against baselines measured in the same run)
 	$(BIN)/python -m bench

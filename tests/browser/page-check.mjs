@@ -152,7 +152,13 @@ async function goal(page, report) {
   for (const cell of await page.$$("#goal-levers [data-lever]")) {
     changes[await cell.getAttribute("data-lever")] = await cell.getAttribute("data-value");
   }
-  report.goal = { changes, plan: await text(page, "#goal-plan"), command: await text(page, "#goal-command") };
+  report.goal = {
+    changes,
+    plan: await text(page, "#goal-plan"),
+    planCost: await page.getAttribute("#goal-plan", "data-cost"),
+    planChanges: JSON.parse(await page.getAttribute("#goal-plan", "data-changes")),
+    command: await text(page, "#goal-command"),
+  };
 }
 
 async function uncertainty(page, report) {

@@ -282,6 +282,8 @@ function renderPlan(plan, d, details) {
     part.append(element("p", "No plan within these levers and bounds reaches the target."));
     return part;
   }
+  part.dataset.cost = String(plan.cost ?? 0);
+  part.dataset.changes = JSON.stringify(plan.changes || []);
   const moves = (plan.changes || []).map((c) => `${LABELS[c.lever] ?? c.lever} ${signed(c.change, 2)}`);
   const line = element("p", `Cheapest plan: ${moves.join(", ")} — cost ${fixed(plan.cost, 2)}`);
   if (plan.bestSingleCost !== undefined) line.append(` (cheapest single lever: ${fixed(plan.bestSingleCost, 2)})`);
