@@ -234,12 +234,24 @@ async function reopen(context, report) {
   // The link reproduces the view: a new tab on the levers link shows the same moved index.
   const page = await context.newPage();
   report.reopenMs = await ready(page, report.levers.url);
+  report.reopenInPageMs = Number(await page.getAttribute("body", "data-ready-ms"));
   await page.waitForSelector("#levers-index", { timeout: WAIT_MS });
   report.reopened = {
     view: await page.getAttribute('.tab[aria-current="page"]', "data-view"),
     index: await value(page, "#levers-index"),
     external: await page.inputValue("#lever-external"),
   };
+  await page.close();
+}
+
+async function unknownRuleset(context, report) {
+  // A link naming a ruleset the server has not loaded: NOT_FOUND, shown beside the ruleset field.
+  const link = new URL(report.scoreUrl);
+  link.searchParams.set("ruleset", "spi-1999");
+  const page = await context.newPage();
+  await ready(page, link.toString());
+  await page.waitForSelector("#ruleset-error:not(:empty)", { timeout: WAIT_MS });
+  report.rulesetError = await text(page, "#ruleset-error");
   await page.close();
 }
 
@@ -260,6 +272,7 @@ async function main() {
     });
     page.on("pageerror", (error) => (report.pageErrors ??= []).push(String(error)));
     report.loadMs = await ready(page, url);
+    report.loadInPageMs = Number(await page.getAttribute("body", "data-ready-ms"));
     report.engine = await text(page, "#engine");
     if (dataset) await scoreProbolinggo(page, report);
     else await typedScore(page, report);
@@ -269,6 +282,7 @@ async function main() {
     await uncertainty(page, report);
     if (dataset) await group(page, report);
     await reopen(context, report);
+    await unknownRuleset(context, report);
     await shots(context, report, out);
   } finally {
     await context.close();

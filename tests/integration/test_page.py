@@ -198,6 +198,8 @@ def check_page(report: dict[str, Any]) -> None:
     assert "pageErrors" not in report, report.get("pageErrors")
     assert "expected a number" in report["fieldError"]["text"]
     assert report["fieldError"]["invalid"] == "true"
+    assert "spi-1999" in report["rulesetError"]
+    assert "not_found" in report["rulesetError"]
     assert all(width <= 0 for width in report["overflow"].values()), report["overflow"]
 
 

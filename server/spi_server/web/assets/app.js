@@ -38,7 +38,7 @@ async function start() {
   $("score-button").addEventListener("click", () => scoreUnit());
   if (LEVERS.every((lever) => state.has(lever)) && state.get("ruleset")) await scoreUnit();
   ctx.timings.ready = performance.now() - started;
-  ctx.timings.sinceNavigation = performance.now();
+  document.body.dataset.readyMs = performance.now().toFixed(1); // since navigation start
   document.body.dataset.ready = "true";
 }
 
@@ -180,7 +180,14 @@ async function pickRow(unitId) {
 }
 
 function restoreUnit() {
-  if (state.get("ruleset")) $("ruleset").value = state.get("ruleset");
+  const id = state.get("ruleset");
+  if (id && !ctx.rulesets.has(id)) {
+    // A link may name a ruleset this server has not loaded: the server says so beside the field.
+    const option = element("option", `${id} (not loaded here)`);
+    option.value = id;
+    $("ruleset").append(option);
+  }
+  if (id) $("ruleset").value = id;
   for (const lever of LEVERS) if (state.has(lever)) $(`in-${lever}`).value = state.get(lever);
   const row = ctx.rows.find((r) => r.input.unitId === state.get("unit"));
   ctx.unitName = row?.name || "";
@@ -208,8 +215,10 @@ export async function scoreUnit() {
   for (const lever of LEVERS) setState(lever, read.unit[lever]);
   saveState();
   try {
-    const answer = await unary("Score", { rulesetId: read.ruleset, units: [unitMessage(read.unit)] });
-    const details = await ruleset(read.ruleset);
+    const [answer, details] = await Promise.all([
+      unary("Score", { rulesetId: read.ruleset, units: [unitMessage(read.unit)] }),
+      ruleset(read.ruleset),
+    ]);
     ctx.base = read;
     ctx.baseResult = answer.results[0];
     renderScore(answer.results[0], answer.provenance, details);
