@@ -143,6 +143,11 @@ async function goal(page, report) {
   await page.waitForFunction(() => document.querySelector("#lever-external").value === "89.02", null, { timeout: WAIT_MS });
   await page.selectOption("#target", "waspada");
   await page.fill("#cost-internal", "3");
+  // A negative cost: the server's costs[1].cost_per_point violation lands beside that cost.
+  await page.fill("#cost-external", "-1");
+  await page.click("#goal-button");
+  await page.waitForSelector("#cost-external-error:not(:empty)", { timeout: WAIT_MS });
+  report.costError = await text(page, "#cost-external-error");
   await page.fill("#cost-external", "1");
   await page.fill("#max-external", "1");
   await page.fill("#cost-expert", "5");

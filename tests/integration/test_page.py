@@ -167,6 +167,7 @@ def check_goal(report: dict[str, Any]) -> None:
         shown = goal["changes"][lever["lever"]]
         assert (float(shown) if shown else None) == lever.get("change"), lever
     assert goal["changes"]["external"] == "4.09"
+    assert report["costError"] == "expected a finite number >= 0; got -1.0"
     plan = unit["plan"]
     assert float(goal["planCost"]) == plan["cost"]
     assert goal["planChanges"] == plan["changes"]
