@@ -50,6 +50,7 @@ METHODS: Mapping[str, tuple[type[Message], type[Message]]] = {
         sim_pb2.EstimateUncertaintyResponse,
     ),
     "ListDatasets": (sim_pb2.ListDatasetsRequest, sim_pb2.ListDatasetsResponse),
+    "ListDatasetUnits": (sim_pb2.ListDatasetUnitsRequest, sim_pb2.ListDatasetUnitsResponse),
     "SurveyProgress": (survey_pb2.SurveyProgressRequest, survey_pb2.SurveyProgressResponse),
 }
 """Unary RPC name -> (request class, response class)."""

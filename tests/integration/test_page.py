@@ -57,7 +57,7 @@ def browser() -> None:
 
 def page_server(folder: Path, *args: str) -> ServerProcess:
     server = launch(folder, "--http-address", "127.0.0.1:0", *args)
-    assert "http_port" in server.extra, f"no http_port in the port file: {server.extra}"
+    assert server.extra.get("http_port"), f"no HTTP door in the port file: {server.extra}"
     return server
 
 
