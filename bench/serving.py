@@ -192,7 +192,7 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 def spi_server(*args: str) -> list[str]:
     script = Path(sys.executable).with_name("spi-server")
     base = [str(script)] if script.exists() else [sys.executable, "-m", "spi_server.main"]
-    return [*base, "--address", "127.0.0.1:0", *args]
+    return [*base, "--address", "127.0.0.1:0", "--http-address", "", *args]
 
 
 SHAPES = (("1", 1, 1), ("32", 1, 32), ("batch", BATCH, 1))

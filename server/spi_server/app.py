@@ -36,6 +36,8 @@ from . import logs, loop, metrics, reflection
 from .auth import load_tokens
 from .config import Config, ConfigError, split_address
 from .decisions import DecisionLog
+from .http_door import WEB_ROOT, HttpDoor
+from .http_listen import HttpListener, listen
 from .limits import Settings
 from .pipeline import Gate, Method, Pipeline
 from .service import SpiEngineService
@@ -147,6 +149,13 @@ class Server:
     pipeline: Pipeline | None = None
     datasets: ReferenceData | None = None
     instruments: Instruments | None = None
+    door: HttpDoor | None = None
+    http: HttpListener | None = None
+
+    @property
+    def http_port(self) -> int | None:
+        """The HTTP door's bound port (None: no HTTP door)."""
+        return self.http.port if self.http is not None else None
 
     @property
     def target(self) -> str:
@@ -217,6 +226,8 @@ class Server:
         grace = self.config.grace if grace is None else grace
         deadline = time.monotonic() + grace
         loop.run(self.health.enter_graceful_shutdown())
+        if self.door is not None:
+            self.door.serving = False
         self.gate.close()
         finished = self.gate.wait_idle(grace)
         if self.pipeline is not None:
@@ -224,6 +235,8 @@ class Server:
         # Responses already returned by a handler may still be on their way: they get the rest
         # of the grace period too; then the calls left are cancelled (health Watch streams too).
         loop.run(self.grpc_server.stop(max(0.0, deadline - time.monotonic())))
+        if self.http is not None:
+            loop.run(self.http.stop(max(0.0, deadline - time.monotonic())))
         self.gate.wait_idle(CUT_OFF_SECONDS)
         if self.pipeline is not None:
             self.pipeline.close()
@@ -263,9 +276,21 @@ def start(config: Config) -> Server:
         loaded=lambda: holder[0].loaded if holder else frozenset(),
     )
     methods = (*service.methods(), *simulation.methods(), *survey.methods())
+    door = HttpDoor(
+        pipeline,
+        methods,
+        config.max_message_bytes,
+        Path(config.web_root) if config.web_root else WEB_ROOT,
+    )
     try:
         server, health_servicer, port = loop.run(_serve(config, pipeline, methods))
     except BaseException:
+        pipeline.close()
+        raise
+    try:
+        http = loop.run(listen(door, config)) if config.http_address else None
+    except BaseException:
+        loop.run(server.stop(0))
         pipeline.close()
         raise
     try:
@@ -274,6 +299,8 @@ def start(config: Config) -> Server:
         surveys.append(Instruments(config.instruments))
     except Exception:
         loop.run(server.stop(0))
+        if http is not None:
+            loop.run(http.stop(0))
         pipeline.close()
         raise
     registry.rulesets.set_function(lambda: len(holder[0].current()))
@@ -289,13 +316,16 @@ def start(config: Config) -> Server:
         pipeline=pipeline,
         datasets=data[0],
         instruments=surveys[0],
+        door=door if http is not None else None,
+        http=http,
     )
     if config.metrics_address:
         host, metrics_port = split_address(config.metrics_address, "--metrics-address")
         running.metrics_http, running.metrics_port = metrics.serve(registry, host, metrics_port)
     loop.run(_set_health(health_servicer, health_pb2.HealthCheckResponse.SERVING))
+    door.serving = True
     if config.port_file:
-        write_port_file(config.port_file, port, running.metrics_port)
+        write_port_file(config.port_file, port, running.metrics_port, running.http_port)
     return running
 
 
@@ -373,9 +403,12 @@ def _read(path: str, flag: str) -> bytes:
         raise ConfigError(f"{flag} {path}: cannot read the file ({error.strerror})") from None
 
 
-def write_port_file(path: str, port: int, metrics_port: int | None) -> None:
+def write_port_file(
+    path: str, port: int, metrics_port: int | None, http_port: int | None = None
+) -> None:
     """Write the bound ports as JSON, atomically (readers never see half a file)."""
-    text = json.dumps({"port": port, "metrics_port": metrics_port, "pid": os.getpid()})
+    ports = {"port": port, "http_port": http_port, "metrics_port": metrics_port}
+    text = json.dumps({**ports, "pid": os.getpid()})
     temporary = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
     Path(temporary).write_text(text + "\n", "utf-8")
     os.replace(temporary, path)

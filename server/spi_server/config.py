@@ -9,9 +9,10 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 DEFAULT_ADDRESS = "localhost:50051"
+DEFAULT_HTTP_ADDRESS = "localhost:8080"
 MIB = 1024 * 1024
 
 
@@ -24,6 +25,10 @@ class Config:
     """Everything the server is started with. Paths are strings; empty means "not set"."""
 
     address: str = DEFAULT_ADDRESS
+    http_address: str = DEFAULT_HTTP_ADDRESS
+    """host:port of the HTTP/1.1 door (Connect protocol, /healthz, the web page); empty: off"""
+    web_root: str = ""
+    """directory served at / and /assets/ by the HTTP door; empty: the bundled page"""
     port_file: str = ""
     workers: int = 4
     processes: int = 1
@@ -78,13 +83,28 @@ class _Flag:
 
 
 _FLAGS = (
-    _Flag("address", "SPI_ADDRESS", str, "host:port to listen on", "HOST:PORT"),
+    _Flag("address", "SPI_ADDRESS", str, "host:port of the gRPC door", "HOST:PORT"),
+    _Flag(
+        "http_address",
+        "SPI_HTTP_ADDRESS",
+        str,
+        "host:port of the HTTP/1.1 door: the same service over the Connect protocol (JSON or "
+        "binary), GET /healthz and the web page; '' or off = no HTTP door",
+        "HOST:PORT",
+    ),
+    _Flag(
+        "web_root",
+        "SPI_WEB_ROOT",
+        str,
+        "directory the HTTP door serves at / (index.html) and /assets/; empty = the bundled page",
+        "DIR",
+    ),
     _Flag(
         "port_file",
         "SPI_PORT_FILE",
         str,
-        'write {"port": ..., "metrics_port": ..., "pid": ...} as JSON to this file once serving '
-        "(useful with port 0)",
+        'write {"port": ..., "http_port": ..., "metrics_port": ..., "pid": ...} as JSON to this '
+        "file once serving (useful with port 0)",
         "FILE",
     ),
     _Flag(
@@ -325,7 +345,8 @@ _FALSE = {"0", "false", "no", "off"}
 def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spi-server",
-        description="Serve spi.v1.SpiEngine over gRPC, with health checking, reflection, "
+        description="Serve spi.v1.SpiEngine over gRPC and over HTTP/1.1 (Connect protocol), "
+        "with health checking, reflection, "
         "metrics and a decision log. Every flag can also be set by the environment variable "
         "shown; a flag wins over its variable.",
     )
@@ -383,6 +404,8 @@ def parse(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = Non
     given = values.pop("datasets")
     from_env = [item for item in environment.get("SPI_DATASETS", "").split(",") if item.strip()]
     config = Config(**values, datasets=tuple(given if given is not None else from_env))
+    if config.http_address.strip().lower() == "off":  # SPI_HTTP_ADDRESS=off: an empty one is unset
+        config = replace(config, http_address="")
     check(config)
     return config
 
@@ -438,6 +461,24 @@ def check(config: Config) -> None:
         raise ConfigError(f"--dataset: expected each NAME once; got {names}")
     if config.metrics_address:
         split_address(config.metrics_address, "--metrics-address")
+    check_http(config)
+
+
+def check_http(config: Config) -> None:
+    """The HTTP door's settings: an address, and nothing it cannot honour."""
+    if not config.http_address:
+        return
+    _, port = split_address(config.http_address, "--http-address")
+    if config.client_ca:
+        raise ConfigError(
+            "--client-ca (mutual TLS) names callers by certificate, which the HTTP door cannot "
+            "do; use --tokens, or turn the HTTP door off with --http-address ''"
+        )
+    if config.processes > 1 and port == 0:
+        raise ConfigError(
+            "--http-address with port 0 and --processes > 1: each process would listen on a "
+            "port of its own; give a port number"
+        )
 
 
 def split_address(address: str, what: str) -> tuple[str, int]:

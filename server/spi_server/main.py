@@ -57,6 +57,8 @@ def serve(config: Config) -> int:
         "serving",
         address=config.address,
         port=server.port,
+        http_address=config.http_address or None,
+        http_port=server.http_port,
         metrics_port=server.metrics_port,
         rulesets=list(server.rulesets.current().ids),
         datasets=list(server.datasets.current().names) if server.datasets else [],

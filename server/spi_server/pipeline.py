@@ -260,7 +260,9 @@ class Pipeline:
             call.deadline = now + max(0.0, time_remaining)
         else:
             call.deadline = now + limit
-            call.deadline_source = f"the server's time limit per call ({limit:g} s, --max-call-seconds)"
+            call.deadline_source = (
+                f"the server's time limit per call ({limit:g} s, --max-call-seconds)"
+            )
         return call, time.perf_counter()
 
     @contextlib.contextmanager
@@ -336,23 +338,24 @@ class Pipeline:
         self._labelled(self.metrics.duration, method.name).observe(seconds)
         self._report(call, error, seconds)
 
-    # -- the gRPC door --------------------------------------------------------------------------
-
-    async def _serve(
+    async def run(
         self,
         method: Method,
-        context: grpc.aio.ServicerContext,
+        call: Call,
+        started: float,
+        identify: Callable[[], None],
         size: int,
         request: Any,
         body: Callable[[Call, bool], Awaitable[T]],
     ) -> T:
-        """One call: admitted, ``body`` within the call's deadline, recorded, reported."""
-        call, started = self.begin(method, context.time_remaining())
+        """One call on any transport: admitted, ``body`` within the call's deadline, recorded,
+        reported. A failed call raises its error (already recorded and reported): the
+        transport turns it into its own status with :func:`spi_server.status.status_of`."""
         error: Exception | None = None
         try:
-            with self.admitted(method, call, lambda: self._authenticate(context, call), size) as h:
+            with self.admitted(method, call, identify, size) as heavy:
                 async with asyncio.timeout(call.remaining()):
-                    return await body(call, h)
+                    return await body(call, heavy)
         except TimeoutError:
             error = call.expired()
             call.stop(error)
@@ -367,37 +370,90 @@ class Pipeline:
                 call.stop(error)
                 error = self.record(method, call, (request, None), error) or error
             self.finish(method, call, started, error)
-        await context.abort_with_status(status.status_of(error, call.reference))
-        raise error  # not reached: abort_with_status raises
+        assert error is not None  # each way out of the try without a return set it
+        raise error
+
+    # -- the gRPC door --------------------------------------------------------------------------
+
+    async def _serve(
+        self,
+        method: Method,
+        context: grpc.aio.ServicerContext,
+        size: int,
+        request: Any,
+        body: Callable[[Call, bool], Awaitable[T]],
+    ) -> T:
+        """One gRPC call through :meth:`run`; its error aborts the call with its status."""
+        call, started = self.begin(method, context.time_remaining())
+
+        def identify() -> None:
+            self._authenticate(context, call)
+
+        try:
+            return await self.run(method, call, started, identify, size, request, body)
+        except Exception as error:
+            await context.abort_with_status(status.status_of(error, call.reference))
+            raise  # not reached: abort_with_status raises
+
+    def unary_body(self, method: Method, data: bytes) -> Callable[[Call, bool], Awaitable[bytes]]:
+        """The work of a unary call on request bytes: parse, handle, serialise, decide."""
+
+        async def body(call: Call, heavy: bool) -> bytes:
+            def produce() -> tuple[bytes, bytes]:
+                answer = method.handler(_parse(method.request_type, data), call)
+                response: bytes = answer.SerializeToString()
+                return response, response
+
+            return await self.work(heavy, call, lambda: self.decided(method, call, data, produce))
+
+        return body
+
+    def stream_body(
+        self, method: Method, data: bytes
+    ) -> Callable[[Call, bool], Awaitable[list[bytes]]]:
+        """The work of a server stream on request bytes: every message, decided, to be sent."""
+
+        async def body(call: Call, heavy: bool) -> list[bytes]:
+            def produce() -> tuple[list[bytes], Frames]:
+                frames = Frames()
+                messages = method.handler(_parse(method.request_type, data), call)
+                return [frames.add(m.SerializeToString()) for m in _checked(messages, call)], frames
+
+            return await self.work(heavy, call, lambda: self.decided(method, call, data, produce))
+
+        return body
+
+    def upload_body(
+        self, method: Method, requests: AsyncIterator[bytes], frames: Frames
+    ) -> Callable[[Call, bool], Awaitable[bytes]]:
+        """The work of a client stream: receive the upload (limits applied), handle, decide."""
+
+        async def body(call: Call, heavy: bool) -> bytes:
+            chunks = await self._receive(requests, call, frames)
+
+            def produce() -> tuple[bytes, bytes]:
+                parsed = _parsed(chunks, method.request_type, call)
+                response: bytes = method.handler(parsed, call).SerializeToString()
+                return response, response
+
+            return await self.work(heavy, call, lambda: self.decided(method, call, frames, produce))
+
+        return body
 
     def _unary(self, method: Method) -> RawHandler:
         async def handle(data: bytes, context: grpc.aio.ServicerContext) -> bytes:
-            async def body(call: Call, heavy: bool) -> bytes:
-                def produce() -> tuple[bytes, bytes]:
-                    answer = method.handler(_parse(method.request_type, data), call)
-                    response: bytes = answer.SerializeToString()
-                    return response, response
-
-                return await self.work(
-                    heavy, call, lambda: self.decided(method, call, data, produce)
-                )
-
-            return await self._serve(method, context, len(data), data, body)
+            return await self._serve(
+                method, context, len(data), data, self.unary_body(method, data)
+            )
 
         return handle
 
     def _server_stream(self, method: Method) -> RawHandler:
         async def handle(data: bytes, context: grpc.aio.ServicerContext) -> None:
-            async def body(call: Call, heavy: bool) -> None:
-                def produce() -> tuple[list[bytes], Frames]:
-                    frames = Frames()
-                    messages = method.handler(_parse(method.request_type, data), call)
-                    return [frames.add(m.SerializeToString()) for m in _checked(messages, call)], frames
+            messages = self.stream_body(method, data)
 
-                sent = await self.work(
-                    heavy, call, lambda: self.decided(method, call, data, produce)
-                )
-                for message in sent:
+            async def body(call: Call, heavy: bool) -> None:
+                for message in await messages(call, heavy):
                     await self._write(context, message, call)
 
             await self._serve(method, context, len(data), data, body)
@@ -405,21 +461,11 @@ class Pipeline:
         return handle
 
     def _client_stream(self, method: Method) -> RawHandler:
-        async def handle(requests: AsyncIterator[bytes], context: grpc.aio.ServicerContext) -> bytes:
+        async def handle(
+            requests: AsyncIterator[bytes], context: grpc.aio.ServicerContext
+        ) -> bytes:
             frames = Frames()
-
-            async def body(call: Call, heavy: bool) -> bytes:
-                chunks = await self._receive(requests, call, frames)
-
-                def produce() -> tuple[bytes, bytes]:
-                    parsed = _parsed(chunks, method.request_type, call)
-                    response: bytes = method.handler(parsed, call).SerializeToString()
-                    return response, response
-
-                return await self.work(
-                    heavy, call, lambda: self.decided(method, call, frames, produce)
-                )
-
+            body = self.upload_body(method, requests, frames)
             return await self._serve(method, context, 0, frames, body)
 
         return handle

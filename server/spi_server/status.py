@@ -89,6 +89,11 @@ def message_of(error: BaseException, reference: str = "") -> str:
     return _cut(str(error), MAX_MESSAGE)
 
 
+def details_of(error: BaseException) -> list[Message]:
+    """The rich details of ``error``'s status (also sent by the HTTP door's Connect errors)."""
+    return _details(error)
+
+
 def _details(error: BaseException) -> list[Message]:
     if isinstance(error, InvalidInputError | InvalidRulesetError):
         return [bad_request(error.violations)]

@@ -38,6 +38,7 @@ class ServerProcess:
     folder: Path
     port: int = 0
     metrics_port: int | None = None
+    http_port: int | None = None
     decision_log: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -89,7 +90,10 @@ def launch(folder: Path, *args: str, env: dict[str, str] | None = None) -> Serve
     folder.mkdir(parents=True, exist_ok=True)
     port_file = folder / "port.json"
     port_file.unlink(missing_ok=True)
-    command = server_command("--address", "127.0.0.1:0", "--port-file", str(port_file), *args)
+    command = server_command(
+        "--address", "127.0.0.1:0", "--http-address", "127.0.0.1:0", "--port-file", str(port_file)
+    )
+    command += args
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SPI_")}
     environment.update(env or {})
     with open(folder / "server.log", "ab") as log:
@@ -106,6 +110,7 @@ def launch(folder: Path, *args: str, env: dict[str, str] | None = None) -> Serve
         time.sleep(0.05)
     ports = json.loads(port_file.read_text("utf-8"))
     started.port, started.metrics_port, started.extra = ports["port"], ports["metrics_port"], ports
+    started.http_port = ports.get("http_port")
     return started
 
 
@@ -165,7 +170,7 @@ def start_inprocess() -> Iterator[Callable[..., app.Server]]:
     started: list[app.Server] = []
 
     def start(**settings: Any) -> app.Server:
-        config = replace(Config(address="127.0.0.1:0", grace=2.0), **settings)
+        config = replace(Config(address="127.0.0.1:0", http_address="", grace=2.0), **settings)
         running = app.start(config)
         started.append(running)
         return running

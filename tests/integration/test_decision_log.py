@@ -88,7 +88,13 @@ def test_an_unusable_decision_log_stops_the_start(
     tmp_path: Path, args: tuple[str, ...], message: str
 ) -> None:
     command = server_command(
-        "--address", "127.0.0.1:0", "--decision-log", str(tmp_path / "d.jsonl"), *args
+        "--address",
+        "127.0.0.1:0",
+        "--http-address",
+        "",
+        "--decision-log",
+        str(tmp_path / "d.jsonl"),
+        *args,
     )
     done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2

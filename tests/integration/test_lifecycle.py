@@ -170,7 +170,9 @@ def test_sighup_reloads_and_a_bad_file_keeps_the_previous_set(
 def test_a_bad_rulesets_directory_stops_the_start(tmp_path: Path) -> None:
     (tmp_path / "bad.txtpb").write_text("nonsense")
     done = subprocess.run(
-        server_command("--address", "127.0.0.1:0", "--rulesets", str(tmp_path)),
+        server_command(
+            "--address", "127.0.0.1:0", "--http-address", "", "--rulesets", str(tmp_path)
+        ),
         capture_output=True,
         text=True,
         timeout=60,

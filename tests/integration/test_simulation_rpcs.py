@@ -79,6 +79,7 @@ def running(small_csv: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     log = tmp_path_factory.mktemp("decisions") / "decisions.jsonl"
     config = Config(
         address="127.0.0.1:0",
+        http_address="",
         grace=2.0,
         datasets=tuple(datasets),
         decision_log=str(log),

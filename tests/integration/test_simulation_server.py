@@ -82,7 +82,7 @@ def test_a_bad_dataset_file_stops_the_start(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text(HEADER + "\n2024,1,X,kabupaten,abc,80,80,0,0,80,\n", "utf-8")
     done = subprocess.run(
-        server_command("--address", "127.0.0.1:0", "--dataset", f"bad={bad}"),
+        server_command("--address", "127.0.0.1:0", "--http-address", "", "--dataset", f"bad={bad}"),
         capture_output=True,
         text=True,
         timeout=60,

@@ -73,6 +73,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[app.Server]:
     log = tmp_path_factory.mktemp("decisions") / "decisions.jsonl"
     config = Config(
         address="127.0.0.1:0",
+        http_address="",
         grace=2.0,
         decision_log=str(log),
         instruments=str(folder),
