@@ -27,19 +27,27 @@ import { setupUncertainty } from "./uncertainty.js";
 const VIEWS = ["score", "levers", "uncertainty", "group"];
 
 async function start() {
-  const started = performance.now();
   setupTabs();
   setupCopyButtons();
-  await Promise.all([loadRulesets(), loadDatasets()]);
-  restoreUnit();
   setupLevers();
   setupUncertainty();
-  setupGroup();
   $("score-button").addEventListener("click", () => scoreUnit());
-  if (LEVERS.every((lever) => state.has(lever)) && state.get("ruleset")) await scoreUnit();
-  ctx.timings.ready = performance.now() - started;
+  // The unit of a link is scored as soon as the rulesets are known, while the dataset loads.
+  const datasetsReady = loadDatasets();
+  await loadRulesets();
+  restoreUnit();
+  const scored = LEVERS.every((lever) => state.has(lever)) && state.get("ruleset") ? scoreUnit() : null;
+  await datasetsReady;
+  setupGroup();
+  showName(ctx.rows.find((r) => r.input.unitId === state.get("unit"))?.name || "");
+  await scored;
   document.body.dataset.readyMs = performance.now().toFixed(1); // since navigation start
   document.body.dataset.ready = "true";
+}
+
+function showName(name) {
+  ctx.unitName = name;
+  if ($("score-name")) $("score-name").textContent = name;
 }
 
 function setupTabs() {
@@ -175,7 +183,7 @@ async function pickRow(unitId) {
   const id = `spi-${row.year}`;
   if (ctx.rulesets.has(id)) $("ruleset").value = id;
   setState("unit", unitId);
-  ctx.unitName = row.name;
+  showName(row.name);
   await scoreUnit();
 }
 
@@ -189,8 +197,6 @@ function restoreUnit() {
   }
   if (id) $("ruleset").value = id;
   for (const lever of LEVERS) if (state.has(lever)) $(`in-${lever}`).value = state.get(lever);
-  const row = ctx.rows.find((r) => r.input.unitId === state.get("unit"));
-  ctx.unitName = row?.name || "";
 }
 
 // Reads the unit's fields: {ruleset, unit} or null after showing the errors beside the fields.
@@ -221,6 +227,7 @@ export async function scoreUnit() {
     ]);
     ctx.base = read;
     ctx.baseResult = answer.results[0];
+    ctx.baseProvenance = answer.provenance;
     renderScore(answer.results[0], answer.provenance, details);
     ctx.commands.score = commands.scoreCommand(read.ruleset, read.unit);
     $("score-command").textContent = ctx.commands.score;
@@ -242,7 +249,9 @@ function renderScore(result, provenance, details) {
   const badge = categoryBadge(result.category, details.categories);
   badge.id = "score-category";
   headline.append(index, " ", badge);
-  if (ctx.unitName) headline.append(" ", element("span", ctx.unitName, "name"));
+  const name = element("span", ctx.unitName, "name");
+  name.id = "score-name";
+  headline.append(" ", name);
   box.append(headline);
   const margins = element("p", "", "margins");
   margins.id = "score-margins";

@@ -109,7 +109,16 @@ export async function resetLevers(fromButton) {
     $(`slider-${lever}`).value = String(value ?? 0);
   }
   await fillTargets();
-  await runMove();
+  if (LEVERS.some((lever) => Number($(`lever-${lever}`).value) !== ctx.base.unit[lever])) await runMove();
+  else {
+    // At the baseline: its answer is already here, no second call.
+    clearErrors($("view-levers"));
+    for (const lever of LEVERS) setState(`m_${lever}`, "");
+    saveState();
+    await renderMove(ctx.baseResult, ctx.baseProvenance);
+    ctx.commands.levers = commands.leversCommand(ctx.base.ruleset, ctx.base.unit, ctx.base.unit);
+    $("levers-command").textContent = ctx.commands.levers;
+  }
 }
 
 async function fillTargets() {
