@@ -225,7 +225,8 @@ async function shots(context, report, out) {
         await page.waitForSelector(view === "score" ? "#score-index" : "#levers-index", { timeout: WAIT_MS });
       }
       const file = join(out, `page-${view}-${size}.png`);
-      await page.screenshot({ path: file, fullPage: true });
+      if (view !== "score") await page.evaluate((id) => document.getElementById(id).scrollIntoView(), `view-${view}`);
+      await page.screenshot({ path: file });
       report.screenshots.push(file);
       report.overflow[`${view}-${size}`] = await page.evaluate(
         () => document.documentElement.scrollWidth - window.innerWidth,
