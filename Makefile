@@ -6,6 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ADDR ?= localhost:50051
+HTTP_ADDR ?= localhost:8080
 PROTO_FILES := $(wildcard protos/spi/v1/*.proto)
 
 .PHONY: help install run test pytest lint format typecheck proto check-generated breaking bench clean browser-deps screenshots
@@ -21,8 +22,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install the package with its dev tools (only when missing or stale)
 
-run: $(STAMP) ## Start the gRPC service on $(ADDR) with the bundled rulesets
-	$(BIN)/spi-server --address $(ADDR)
+run: $(STAMP) ## Start the service: gRPC on $(ADDR), HTTP/JSON (Connect) on $(HTTP_ADDR), bundled rulesets
+	$(BIN)/spi-server --address $(ADDR) --http-address $(HTTP_ADDR)
 
 test: $(STAMP) check-generated lint typecheck browser-deps pytest ## Run every check: generated code, lint, types, all tests
 

@@ -22,14 +22,14 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health_pb2
 
-from spi.v1 import engine_pb2, scoring_pb2
+from spi.v1 import engine_pb2, scoring_pb2, survey_pb2
 from spi.v1 import simulation_pb2 as pb
-from spi.v1 import survey_pb2
 
 KINDS = ("reflection", "uploads", "unread", "heavy")
 UNIT = {"internal": 75.61, "external": 89.02, "expert": 73.53, "correction": 7.59}
 SCORE = engine_pb2.ScoreRequest(
-    ruleset_id="spi-2024", units=[scoring_pb2.UnitInput(**UNIT)]  # type: ignore[arg-type]
+    ruleset_id="spi-2024",
+    units=[scoring_pb2.UnitInput(**UNIT)],  # type: ignore[arg-type]
 ).SerializeToString()
 HEALTH = health_pb2.HealthCheckRequest(service="spi.v1.SpiEngine").SerializeToString()
 

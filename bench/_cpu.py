@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable
@@ -32,8 +33,6 @@ def settled(pid: int, quiet: float = 0.05, every: float = 0.5, limit: float = 12
 def spent(pid: int, call: Callable[[], object]) -> float:
     """CPU seconds ``pid`` spends on ``call()`` and whatever work it leaves running."""
     before = settled(pid)
-    try:
+    with contextlib.suppress(Exception):  # a call past its deadline raises; its CPU counts
         call()
-    except Exception:  # a call past its deadline raises; its CPU is what is measured
-        pass
     return settled(pid) - before

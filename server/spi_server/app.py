@@ -149,6 +149,7 @@ class Server:
     pipeline: Pipeline | None = None
     datasets: ReferenceData | None = None
     instruments: Instruments | None = None
+    stopped: bool = False
     door: HttpDoor | None = None
     http: HttpListener | None = None
 
@@ -222,7 +223,11 @@ class Server:
         return True
 
     def stop(self, grace: float | None = None) -> bool:
-        """Drain and stop; True when every call in flight finished within the grace period."""
+        """Drain and stop; True when every call in flight finished within the grace period.
+        A second stop does nothing (and returns True)."""
+        if self.stopped:
+            return True
+        self.stopped = True
         grace = self.config.grace if grace is None else grace
         deadline = time.monotonic() + grace
         loop.run(self.health.enter_graceful_shutdown())

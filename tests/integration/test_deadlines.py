@@ -48,4 +48,6 @@ def test_the_work_stops_soon_after_a_passed_deadline(
         call = channel.unary_unary(f"/spi.v1.SpiEngine/{method}")
         full = _cpu.spent(pid, lambda: call(request, timeout=300))
         cut = _cpu.spent(pid, lambda: call(request, timeout=0.05))
-    assert cut < SHARE * full, f"{method}: {cut:.2f} s of CPU after the deadline, {full:.2f} s in all"
+    assert cut < SHARE * full, (
+        f"{method}: {cut:.2f} s of CPU after the deadline, {full:.2f} s in all"
+    )

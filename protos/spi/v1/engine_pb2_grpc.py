@@ -156,6 +156,8 @@ class SpiEngineServicer:
     def Simulate(self, request, context):
         """Runs a scenario (interventions, optionally a ruleset variant) over inline units or a dataset:
         a summary (baseline beside scenario, per year for a dataset), then the per-unit rows in chunks.
+        Streamed answers are decision-logged before their first message leaves; a stream whose record
+        cannot be written sends no message and ends UNAVAILABLE.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -179,6 +181,7 @@ class SpiEngineServicer:
 
     def Sweep(self, request, context):
         """One or two levers over a grid: a summary, then index and category at every grid point in chunks.
+        Decision-logged before the first message leaves (as Simulate).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -194,7 +197,8 @@ class SpiEngineServicer:
 
     def CompareRulesets(self, request, context):
         """The impact of a rule change on a set of units: a summary (changes, quantiles, histogram,
-        means), then the per-unit rows in chunks.
+        means), then the per-unit rows in chunks. Decision-logged before the first message leaves (as
+        Simulate).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -218,7 +222,9 @@ class SpiEngineServicer:
     def ScoreSurvey(self, request_iterator, context):
         """Scores respondent-level survey answers uploaded as columnar chunks (a start message, then
         RespondentChunk messages, then optionally an end message): units and sub-units with margins
-        of error, adequacy, dimension and component scores, index where publishable, screening.
+        of error, adequacy, dimension and component scores, index where publishable, screening. The
+        server ends an upload that sends no message for --stream-idle-timeout seconds
+        (DEADLINE_EXCEEDED); a cancelled upload is recorded as CANCELLED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
