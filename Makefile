@@ -22,8 +22,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install the package with its dev tools (only when missing or stale)
 
-run: $(STAMP) ## Start the service: gRPC on $(ADDR), HTTP/JSON (Connect) on $(HTTP_ADDR), bundled rulesets
-	$(BIN)/spi-server --address $(ADDR) --http-address $(HTTP_ADDR)
+run: $(STAMP) ## Start the service: gRPC on $(ADDR), HTTP/JSON (Connect) and the page on $(HTTP_ADDR); DATASET=NAME=PATH adds a dataset
+	$(BIN)/spi-server --address $(ADDR) --http-address $(HTTP_ADDR) $(if $(DATASET),--dataset $(DATASET))
 
 test: $(STAMP) check-generated lint typecheck browser-deps pytest ## Run every check: generated code, lint, types, all tests
 
