@@ -237,3 +237,18 @@ def test_planner_page_scores_typed_inputs_without_a_dataset(
     check_levers(report)
     check_goal(report)
     check_uncertainty(report)
+
+
+def test_the_page_connect_client_decodes_field_violations_without_debug_json() -> None:
+    """tests/browser/connect.test.mjs (node --test): BadRequest from its base64 protobuf value."""
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed: the page's JavaScript tests need node >= 18")
+    done = subprocess.run(
+        ["node", "--test", "connect.test.mjs"],
+        cwd=BROWSER,
+        capture_output=True,
+        text=True,
+        timeout=CLI_TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
