@@ -78,6 +78,17 @@ async function scoreProbolinggo(page, report) {
   await page.waitForSelector("#score-index", { timeout: WAIT_MS });
   report.score = await readScore(page);
   report.scoreUrl = page.url();
+  await copied(page, report);
+}
+
+async function copied(page, report) {
+  // The two buttons put the command and the link on the clipboard.
+  await page.click('[data-copy="command"][data-for="score"]');
+  await page.waitForSelector("#copied:not(:empty)", { timeout: WAIT_MS });
+  const command = await page.evaluate(() => navigator.clipboard.readText());
+  await page.click('[data-copy="link"][data-for="score"]');
+  const link = await page.evaluate(() => navigator.clipboard.readText());
+  report.clipboard = { command, link, url: page.url(), status: await text(page, "#copied") };
 }
 
 async function typedScore(page, report) {
@@ -96,6 +107,7 @@ async function typedScore(page, report) {
   await page.waitForSelector("#score-index", { timeout: WAIT_MS });
   report.score = await readScore(page);
   report.scoreUrl = page.url();
+  await copied(page, report);
 }
 
 async function serverErrorBesideField(page, report) {
@@ -270,6 +282,7 @@ async function main() {
     headless: true,
     args: ARGS,
     viewport: LAPTOP,
+    permissions: ["clipboard-read", "clipboard-write"],
   });
   try {
     const page = await context.newPage();

@@ -149,6 +149,8 @@ def check_score(report: dict[str, Any]) -> None:
         assert float(shown["value"]) == result["contributions"][part]
         assert shown["text"] == f"{result['contributions'][part]:+.6f}"
     assert f"ruleset {result['ruleset']}, sha256 {result['ruleset_sha256']}" in score["provenance"]
+    clipboard = report["clipboard"]
+    assert (clipboard["command"], clipboard["link"]) == (score["command"], clipboard["url"])
 
 
 def check_levers(report: dict[str, Any]) -> None:
