@@ -32,6 +32,16 @@ async function start() {
   setupLevers();
   setupUncertainty();
   $("score-button").addEventListener("click", () => scoreUnit());
+  for (const lever of LEVERS) {
+    // Typed inputs are no longer the picked institution's: its id and name go.
+    $(`in-${lever}`).addEventListener("input", () => {
+      setState("unit", "");
+      showName("");
+    });
+    $(`in-${lever}`).addEventListener("keydown", (event) => {
+      if (event.key === "Enter") scoreUnit();
+    });
+  }
   // The unit of a link is scored as soon as the rulesets are known, while the dataset loads.
   const datasetsReady = loadDatasets();
   await loadRulesets();
