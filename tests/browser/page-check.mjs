@@ -73,7 +73,7 @@ async function readScore(page) {
 async function scoreProbolinggo(page, report) {
   await page.selectOption("#year", "2024");
   await page.fill("#search", "kabupaten probolinggo");
-  await page.waitForSelector("#matches option", { timeout: WAIT_MS });
+  await page.waitForSelector('#matches[data-year="2024"] option', { timeout: WAIT_MS });
   await page.selectOption("#matches", { index: 0 });
   await page.waitForSelector("#score-index", { timeout: WAIT_MS });
   report.score = await readScore(page);

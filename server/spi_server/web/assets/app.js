@@ -6,7 +6,7 @@ import * as commands from "./commands.js";
 import { LEVERS } from "./commands.js";
 import { ctx, ruleset, unitField, unitFieldId, unitMessage } from "./context.js";
 import { setupGroup } from "./group.js";
-import { setupLevers, resetLevers } from "./levers.js";
+import { leversFromLink, resetLevers, setupLevers } from "./levers.js";
 import {
   $,
   categoryBadge,
@@ -42,11 +42,12 @@ async function start() {
       if (event.key === "Enter") scoreUnit();
     });
   }
-  // The unit of a link is scored as soon as the rulesets are known, while the dataset loads.
-  const datasetsReady = loadDatasets();
-  await loadRulesets();
+  // The unit of a link is scored at once, while the rulesets and the dataset load.
   restoreUnit();
+  const rulesetsReady = loadRulesets();
+  const datasetsReady = loadDatasets();
   const scored = LEVERS.every((lever) => state.has(lever)) && state.get("ruleset") ? scoreUnit() : null;
+  await rulesetsReady;
   await datasetsReady;
   setupGroup();
   showName(ctx.rows.find((r) => r.input.unitId === state.get("unit"))?.name || "");
@@ -91,12 +92,18 @@ function setupCopyButtons() {
 async function loadRulesets() {
   const answer = await unary("ListRulesets", {});
   const select = $("ruleset");
+  const wanted = select.value;
   for (const ruleset of answer.rulesets || []) {
     ctx.rulesets.set(ruleset.id, ruleset);
     const option = element("option", `${ruleset.id} — ${ruleset.label}`);
     option.value = ruleset.id;
     select.append(option);
   }
+  // A link's ruleset was put in before the list came: keep it once, say when it is not loaded.
+  const early = select.querySelector("option[data-early]");
+  if (early && ctx.rulesets.has(early.value)) early.remove();
+  else if (early) early.textContent = `${early.value} (not loaded here)`;
+  select.value = wanted;
   const count = ctx.rulesets.size;
   $("engine").textContent = `spi-engine: ${count} ruleset${count === 1 ? "" : "s"} loaded`;
   }
@@ -146,16 +153,24 @@ async function pickDataset(year) {
   await loadRows();
 }
 
+let rowsAsked = 0;
+
 async function loadRows() {
   clearErrors($("pick"));
   const year = Number($("year").value);
+  const mine = ++rowsAsked;
+  ctx.rows = [];
+  $("matches").replaceChildren();
+  delete $("matches").dataset.year;
   try {
     const answer = await unary("ListDatasetUnits", {
       units: { dataset: { dataset: $("dataset").value, year } },
     });
+    if (mine !== rowsAsked) return; // another year was chosen meanwhile
     ctx.rows = answer.units || [];
+    $("matches").dataset.year = String(year);
   } catch (error) {
-    ctx.rows = [];
+    if (mine !== rowsAsked) return;
     showServerError(error, (path) => (path.endsWith(".year") ? "year" : null), "dataset-error");
   }
   setState("year", year);
@@ -199,13 +214,14 @@ async function pickRow(unitId) {
 
 function restoreUnit() {
   const id = state.get("ruleset");
-  if (id && !ctx.rulesets.has(id)) {
-    // A link may name a ruleset this server has not loaded: the server says so beside the field.
-    const option = element("option", `${id} (not loaded here)`);
+  if (id) {
+    // Before the rulesets are listed; an id this server lacks gets its NOT_FOUND beside the field.
+    const option = element("option", id);
     option.value = id;
+    option.dataset.early = "true";
     $("ruleset").append(option);
+    $("ruleset").value = id;
   }
-  if (id) $("ruleset").value = id;
   for (const lever of LEVERS) if (state.has(lever)) $(`in-${lever}`).value = state.get(lever);
 }
 
@@ -231,8 +247,11 @@ export async function scoreUnit() {
   for (const lever of LEVERS) setState(lever, read.unit[lever]);
   saveState();
   try {
+    // A link with moved levers: the baseline and the moved unit in one call.
+    const moved = leversFromLink(read.unit);
+    const units = [read.unit, ...(moved ? [moved] : [])].map(unitMessage);
     const [answer, details] = await Promise.all([
-      unary("Score", { rulesetId: read.ruleset, units: [unitMessage(read.unit)] }),
+      unary("Score", { rulesetId: read.ruleset, units }),
       ruleset(read.ruleset),
     ]);
     ctx.base = read;
@@ -241,7 +260,7 @@ export async function scoreUnit() {
     renderScore(answer.results[0], answer.provenance, details);
     ctx.commands.score = commands.scoreCommand(read.ruleset, read.unit);
     $("score-command").textContent = ctx.commands.score;
-    resetLevers(false);
+    await resetLevers(false, moved ? answer.results[1] : null);
   } catch (error) {
     showServerError(error, (path) => unitFieldId(path), "score-error");
   }

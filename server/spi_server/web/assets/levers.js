@@ -98,8 +98,22 @@ function addCostRow(lever) {
   }
 }
 
-// After a baseline is scored: the levers go to its values (or, once, to the link's values).
-export async function resetLevers(fromButton) {
+// The moved unit a link asks for (m_<lever> values), once, before the levers are first set.
+export function leversFromLink(base) {
+  if (!restoreFromUrl || !LEVERS.some((lever) => state.has(`m_${lever}`))) return null;
+  const errors = [];
+  const moved = { ...base };
+  for (const lever of LEVERS) {
+    if (!state.has(`m_${lever}`)) continue;
+    const value = readNumber({ id: `lever-${lever}`, value: state.get(`m_${lever}`) }, errors);
+    moved[lever] = value;
+  }
+  return errors.length ? null : moved;
+}
+
+// After a baseline is scored: the levers go to its values (or, once, to the link's values, with
+// their answer `movedResult` when the baseline's call brought it).
+export async function resetLevers(fromButton, movedResult = null) {
   if (!ctx.base) return;
   const useUrl = restoreFromUrl && !fromButton;
   restoreFromUrl = false;
@@ -109,16 +123,22 @@ export async function resetLevers(fromButton) {
     $(`slider-${lever}`).value = String(value ?? 0);
   }
   await fillTargets();
-  if (LEVERS.some((lever) => Number($(`lever-${lever}`).value) !== ctx.base.unit[lever])) await runMove();
-  else {
-    // At the baseline: its answer is already here, no second call.
-    clearErrors($("view-levers"));
-    for (const lever of LEVERS) setState(`m_${lever}`, "");
-    saveState();
-    await renderMove(ctx.baseResult, ctx.baseProvenance);
-    ctx.commands.levers = commands.leversCommand(ctx.base.ruleset, ctx.base.unit, ctx.base.unit);
-    $("levers-command").textContent = ctx.commands.levers;
+  const moved = LEVERS.some((lever) => Number($(`lever-${lever}`).value) !== ctx.base.unit[lever]);
+  if (moved && !movedResult) {
+    await runMove();
+    return;
   }
+  // The answer is already here (the baseline's, or the link's moved unit): no second call.
+  clearErrors($("view-levers"));
+  const unit = readMoved("levers-error");
+  if (!unit) return;
+  for (const lever of LEVERS) {
+    setState(`m_${lever}`, unit[lever] === ctx.base.unit[lever] ? "" : unit[lever]);
+  }
+  saveState();
+  await renderMove(movedResult || ctx.baseResult, ctx.baseProvenance);
+  ctx.commands.levers = commands.leversCommand(ctx.base.ruleset, ctx.base.unit, unit);
+  $("levers-command").textContent = ctx.commands.levers;
 }
 
 async function fillTargets() {
