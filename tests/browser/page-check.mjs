@@ -253,6 +253,7 @@ async function reopen(context, report) {
   const page = await context.newPage();
   report.reopenMs = await ready(page, report.levers.url);
   report.reopenInPageMs = Number(await page.getAttribute("body", "data-ready-ms"));
+  report.reopenAnsweredMs = Number(await page.getAttribute("body", "data-answered-ms"));
   await page.waitForSelector("#levers-index", { timeout: WAIT_MS });
   report.reopened = {
     view: await page.getAttribute('.tab[aria-current="page"]', "data-view"),

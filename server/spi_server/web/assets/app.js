@@ -261,6 +261,8 @@ export async function scoreUnit() {
     ctx.commands.score = commands.scoreCommand(read.ruleset, read.unit);
     $("score-command").textContent = ctx.commands.score;
     await resetLevers(false, moved ? answer.results[1] : null);
+    // The first answer on screen, in ms since navigation (the page test reports it).
+    document.body.dataset.answeredMs ??= performance.now().toFixed(1);
   } catch (error) {
     showServerError(error, (path) => unitFieldId(path), "score-error");
   }
