@@ -8,11 +8,14 @@ STAMP := $(VENV)/.installed
 ADDR ?= localhost:50051
 HTTP_ADDR ?= localhost:8080
 PROTO_FILES := $(wildcard protos/spi/v1/*.proto)
+NODE_EXAMPLE := examples/node
+NODE_STAMP := $(NODE_EXAMPLE)/node_modules/.package-lock.json
 
-.PHONY: help install run test pytest lint format typecheck proto check-generated breaking bench clean browser-deps screenshots
+.PHONY: help install run test pytest lint format typecheck proto check-generated breaking release-descriptor docs bench clean browser-deps screenshots
 
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST) \
+	  | sed 's/\$$(ADDR)/$(ADDR)/g'
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,20 +23,30 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP) ## Create .venv and install the package with its dev tools (only when missing or stale)
+# The Node.js example client's dependencies, exactly as locked (npm only; no install scripts run).
+# Without npm it is left out and its test skips with a message.
+$(NODE_STAMP): $(NODE_EXAMPLE)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix $(NODE_EXAMPLE) --ignore-scripts --no-audit --no-fund; \
+	else echo "npm not found: the Node.js example client ($(NODE_EXAMPLE)) is not installed; its test skips"; fi
+
+install: $(STAMP) $(NODE_STAMP) ## Create .venv and install the package with its dev tools, and the Node example's packages when npm exists (only when missing or stale)
 
 run: $(STAMP) ## Start the service: gRPC on $(ADDR), HTTP/JSON (Connect) and the page on $(HTTP_ADDR); DATASET=NAME=PATH adds a dataset
 	$(BIN)/spi-server --address $(ADDR) --http-address $(HTTP_ADDR) $(if $(DATASET),--dataset $(DATASET))
 
 test: $(STAMP) check-generated lint typecheck browser-deps pytest ## Run every check: generated code, lint, types, all tests
 
-pytest: $(STAMP) ## Run the test suite only
+pytest: $(STAMP) $(NODE_STAMP) ## Run the test suite only
 	$(BIN)/python -m pytest
 
 lint: $(STAMP) ## ruff (lint + format check), buf lint and the breaking-change check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/buf lint protos
+	$(MAKE) --no-print-directory breaking
+
+breaking: $(STAMP) ## buf breaking: protos/ must stay compatible with the released API (protos/released/)
 	$(BIN)/buf breaking protos --against protos/released/spi-v1.binpb
 
 format: $(STAMP) ## Format the code with ruff
@@ -67,8 +80,11 @@ browser-deps: ## Debian's chromium (apt) and playwright-core (npm ci) for the pa
 screenshots: $(STAMP) browser-deps ## Run the page tests and copy their screenshots into docs/img
 	SPI_SCREENSHOTS=docs/img $(BIN)/python -m pytest tests/integration/test_page.py -q -p no:cacheprovider
 
+docs: $(STAMP) ## Regenerate the server flags table in docs/service.md from spi-server's parser
+	$(BIN)/python -m spi_server.flags_doc docs/service.md
+
 bench: $(STAMP) ## Run the benchmarks (figures and ratios against baselines measured in the same run)
 	$(BIN)/python -m bench
 
 clean: ## Remove the virtual environment and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info $(NODE_EXAMPLE)/node_modules

@@ -41,7 +41,7 @@ from .convert_results import (
     sensitivity_to_pb,
     sweep_to_pb,
 )
-from .errors import InvalidInputError, LimitExceededError, Violation
+from .errors import InvalidInputError, LimitExceededError, Violation, shown
 from .levers import LEVERS
 from .scenario import Intervention, Scenario
 from .sweep import Axis, axis
@@ -229,10 +229,12 @@ def costs_from_pb(
         if item.lever not in LEVERS:
             raise _invalid(
                 f"{where}.lever",
-                f"expected a lever, one of {', '.join(LEVERS)}; got {item.lever!r}",
+                f"expected a lever, one of {', '.join(LEVERS)}; got {shown(item.lever)}",
             )
         if item.lever in cost:
-            raise _invalid(f"{where}.lever", f"expected each lever once; got {item.lever!r} again")
+            raise _invalid(
+                f"{where}.lever", f"expected each lever once; got {shown(item.lever)} again"
+            )
         cost[item.lever] = _at_least_zero(item.cost_per_point, f"{where}.cost_per_point")
         if item.HasField("max_change"):
             bound[item.lever] = _at_least_zero(item.max_change, f"{where}.max_change")

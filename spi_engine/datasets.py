@@ -29,7 +29,7 @@ import numpy.typing as npt
 from . import levers
 from .catalog import Catalog, bundled
 from .comparison import Comparison
-from .errors import InvalidInputError, UnknownDatasetError, Violation
+from .errors import InvalidInputError, UnknownDatasetError, Violation, shown
 from .levers import BoolArray, frozen
 from .numeric import FloatArray, IntArray
 from .ruleset import Ruleset
@@ -116,7 +116,7 @@ class Dataset:
                 [
                     Violation(
                         f"unit_ids[{i}]",
-                        f"dataset {self.name!r} has no unit with id {str(wanted[i])!r}",
+                        f"dataset {self.name!r} has no unit with id {shown(str(wanted[i]))}",
                     )
                 ]
             )

@@ -9,12 +9,43 @@
 
 Messages say what was wrong, where, what was expected and what was got. Adapters (server, CLI)
 map the classes to their own codes; nothing here knows about transport.
+
+A string the caller chose (an id, a name, a cell) is shown through :func:`shown`, so a message
+stays short whatever was sent: a long one keeps a readable prefix, its length and its sha256.
+Every :class:`Violation` and every message of the classes here is bounded the same way
+(MAX_MESSAGE characters) as a last resort, whatever it quotes.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+MAX_SHOWN = 256
+"""Longest caller-supplied string a message shows whole."""
+MAX_MESSAGE = 1000
+"""Longest message, violation field or violation description (longer ones are :func:`shown`)."""
+SHOWN_PREFIX = 32
+"""Shortest prefix kept of a string too long to show whole."""
+_SUFFIX = 100
+"""Room left for the length and the sha256 after the prefix (see :func:`shown`)."""
+
+
+def shown(text: str, limit: int = MAX_SHOWN, *, quote: bool = True) -> str:
+    """``text`` as a message or a log shows a string the caller chose.
+
+    At most ``limit`` characters: the text itself (``repr``-quoted when ``quote``). Longer: a
+    prefix of ``max(SHOWN_PREFIX, limit - 100)`` characters, then its length and sha256 (of its
+    UTF-8 bytes), at most ``limit`` characters in all when ``limit`` >= 132 and not quoted::
+
+        'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA…' (4194304 characters, sha256 3f2a…)
+    """
+    if len(text) <= limit:
+        return repr(text) if quote else text
+    head = text[: max(SHOWN_PREFIX, limit - _SUFFIX)] + "…"
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{repr(head) if quote else head} ({len(text)} characters, sha256 {digest})"
 
 
 @dataclass(frozen=True)
@@ -23,6 +54,12 @@ class Violation:
 
     field: str
     description: str
+
+    def __post_init__(self) -> None:
+        for name in ("field", "description"):
+            text = getattr(self, name)
+            if len(text) > MAX_MESSAGE:
+                object.__setattr__(self, name, shown(text, MAX_MESSAGE, quote=False))
 
     def __str__(self) -> str:
         return f"{self.field}: {self.description}" if self.field else self.description
@@ -43,7 +80,7 @@ class _ViolationsError(SpiError):
         text = f"{context}: {first}" if context else first
         if more:
             text += f" (and {more} more problem{'s' if more > 1 else ''})"
-        super().__init__(text)
+        super().__init__(shown(text, MAX_MESSAGE, quote=False))
 
 
 class InvalidInputError(_ViolationsError, ValueError):
@@ -61,7 +98,12 @@ class UnknownRulesetError(SpiError, LookupError):
         self.ruleset_id = ruleset_id
         self.known = tuple(known)
         super().__init__(
-            f"unknown ruleset {ruleset_id!r}; known rulesets: {', '.join(self.known) or 'none'}"
+            shown(
+                f"unknown ruleset {shown(ruleset_id)}; known rulesets: "
+                + (", ".join(self.known) or "none"),
+                MAX_MESSAGE,
+                quote=False,
+            )
         )
 
 
@@ -72,7 +114,12 @@ class UnknownDatasetError(SpiError, LookupError):
         self.name = name
         self.known = tuple(known)
         super().__init__(
-            f"unknown dataset {name!r}; known datasets: {', '.join(self.known) or 'none'}"
+            shown(
+                f"unknown dataset {shown(name)}; known datasets: "
+                + (", ".join(self.known) or "none"),
+                MAX_MESSAGE,
+                quote=False,
+            )
         )
 
 

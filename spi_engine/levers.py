@@ -39,7 +39,7 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from .errors import InvalidInputError, Violation
+from .errors import InvalidInputError, Violation, shown
 from .numeric import FloatArray, as_float_array
 from .ruleset import Ruleset
 from .units import COMPONENTS, SCORE_RANGE, Units
@@ -73,7 +73,7 @@ def lever_position(lever: str, field: str = "lever") -> int:
     """
     if lever not in LEVERS:
         raise InvalidInputError(
-            [Violation(field, f"expected a lever, one of {', '.join(LEVERS)}; got {lever!r}")]
+            [Violation(field, f"expected a lever, one of {', '.join(LEVERS)}; got {shown(lever)}")]
         )
     return LEVERS.index(lever)
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from . import levers
 from .comparison import Comparison, compare, scores_slice
-from .errors import InvalidInputError, Violation
+from .errors import InvalidInputError, Violation, shown
 from .levers import BoolArray
 from .numeric import FloatArray
 from .ruleset import Ruleset
@@ -187,7 +187,7 @@ def _members(column: tuple[str, ...], wanted: tuple[str, ...], field: str, what:
             [
                 Violation(
                     f"{field}[{position}]",
-                    f"no unit has {what} {wanted[position]!r} (empty selection){hint}",
+                    f"no unit has {what} {shown(str(wanted[position]))} (empty selection){hint}",
                 )
             ]
         )
@@ -212,7 +212,7 @@ def _check_applicable(
             [
                 Violation(
                     f"{field}.lever",
-                    f"lever {lever!r} does not apply to units[{row}] (id {units.ids[row]!r}): its "
+                    f"lever {shown(lever)} does not apply to units[{row}] (id {shown(str(units.ids[row]))}): its "
                     f"correction is given as {form}; expected lever {other} for it "
                     f"({missing.size} unit(s) affected)",
                 )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from .errors import InvalidInputError, Violation
+from .errors import InvalidInputError, Violation, shown
 from .numeric import IntArray, mean_steps
 from .scoring import Scores
 
@@ -62,7 +62,9 @@ def rank_order(scores: Scores) -> tuple[IntArray, npt.NDArray[np.intp]]:
 def group_summary(scores: Scores, rows: npt.NDArray[np.intp], group: str = "") -> GroupSummary:
     """Summary of the units at ``rows``."""
     if rows.size == 0:
-        raise InvalidInputError([Violation("units", f"group {group!r} has no units to summarise")])
+        raise InvalidInputError(
+            [Violation("units", f"group {shown(group)} has no units to summarise")]
+        )
     counts = np.bincount(scores.category_codes[rows], minlength=len(scores.ruleset.category_ids))
     return GroupSummary(
         group=group,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from spi.v1 import ruleset_pb2
 
-from .errors import InvalidRulesetError, Violation
+from .errors import InvalidRulesetError, Violation, shown
 from .ruleset import Ruleset, from_message
 
 
@@ -43,10 +43,10 @@ class Variant:
 
 def derive_variant(base: Ruleset, variant: Variant) -> Ruleset:
     """The validated variant of ``base``; InvalidRulesetError names the field otherwise."""
-    origin = f"variant {variant.id!r} of {base.id!r}"
+    origin = f"variant {shown(variant.id)} of {base.id!r}"
     if variant.id == base.id:
         raise InvalidRulesetError(
-            [Violation("id", f"expected an id other than the base's; got {variant.id!r}")],
+            [Violation("id", f"expected an id other than the base's; got {shown(variant.id)}")],
             context=origin,
         )
     rules = base.to_message()
@@ -98,7 +98,7 @@ def _set_bounds(
                 [
                     Violation(
                         f"lower_bounds[{i}]",
-                        f"expected a category of {base.id} ({', '.join(positions)}); got {category!r}",
+                        f"expected a category of {base.id} ({', '.join(positions)}); got {shown(category)}",
                     )
                 ],
                 context=origin,

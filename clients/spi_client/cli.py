@@ -1,9 +1,12 @@
 """The `spi` command: score units, summarise them, manage rulesets and ask what-if questions
 (whatif, goal, sensitivity, sweep, uncertainty, rules diff), in-process or on a server.
 
-Exit codes: 0 ok, 2 bad input (the message names the row and field), 1 anything else, and 3 for
-`spi rules diff --fail-on-change` when a unit's index or category changes. No traceback is
-printed unless SPI_DEBUG=1.
+Exit codes: 0 ok; 1 anything else (an internal error, or standard output closed before the
+whole answer was written: a CI gate never passes because its output was cut); 2 bad input (the
+message names the row and field); 3 `spi rules diff --fail-on-change` when a unit's index or
+category changes; 4 `spi rules check` when a golden case fails; 5 a ruleset file that does not
+parse or validate (or, for `spi rules check`, states a fit its numbers no longer give). No
+traceback is printed unless SPI_DEBUG=1.
 """
 
 from __future__ import annotations
@@ -15,12 +18,12 @@ import traceback
 from collections.abc import Sequence
 from typing import Any
 
-from spi_engine import SpiError, __version__
+from spi_engine import InvalidRulesetError, SpiError, __version__
 
-from . import commands, survey_parsers, whatif_parsers
+from . import commands, rules_check, survey_parsers, whatif_parsers
 from .backend import Backend, LocalBackend, RemoteBackend
+from .exits import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INVALID_RULESET, output_cut
 
-EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 CALLER_CODES = {
     "INVALID_ARGUMENT",
     "NOT_FOUND",
@@ -89,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spi",
         description="Score SPI units under versioned rulesets, in-process or on a spi-engine server.",
+        epilog="exit codes: 0 ok; 1 internal error or output cut short (a closed pipe); 2 bad "
+        "input; 3 `rules diff --fail-on-change`: results change; 4 `rules check`: a golden case "
+        "failed; 5 an invalid ruleset file (or, for `rules check`, a stale fit)",
     )
     parser.add_argument("--version", action="version", version=f"spi-engine {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -138,14 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--format", choices=("text", "json"), default="text")
     _server_options(show)
     show.set_defaults(run=commands.rules_show)
-    check = rules.add_parser("check", help="validate ruleset files and run their golden cases")
-    check.add_argument(
-        "files",
-        nargs="+",
-        metavar="FILE",
-        help="ruleset files (.txtpb); cases are read from FILE's sibling NAME.cases.txtpb",
-    )
-    check.set_defaults(run=commands.rules_check)
+    rules_check.add_parser(rules)
     digest = rules.add_parser("hash", help="the sha256 that identifies a ruleset file")
     digest.add_argument("files", nargs="+", metavar="FILE")
     digest.set_defaults(run=commands.rules_hash)
@@ -180,11 +179,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return run(args)
+    except InvalidRulesetError as error:
+        print(f"spi: error: {commands.describe(error)}", file=sys.stderr)
+        return EXIT_INVALID_RULESET
     except SpiError as error:
         print(f"spi: error: {commands.describe(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:
-        return EXIT_OK
+        return output_cut(EXIT_INTERNAL)
     except Exception as error:  # the last line of defence: a message, never a traceback
         return _unexpected(error)
 

@@ -8,8 +8,8 @@
 
 Every call goes through :meth:`SpiClient.rpc` (unary), :meth:`SpiClient.stream` (server
 streaming) or :meth:`SpiClient.stream_in` (client streaming: ScoreSurvey, never retried): one deadline per call (``timeout`` seconds, retries included), the bearer token,
-retries with exponential backoff for UNAVAILABLE only (a stream only before its first message),
-and any failure raised as :class:`~spi_client.errors.SpiRpcError`.
+retries with exponential backoff for UNAVAILABLE and a server's CANCELLED only (a stream only
+before its first message), and any failure raised as :class:`~spi_client.errors.SpiRpcError`.
 
 The simulation methods (``simulate``, ``goal_seek``, ``sensitivity``, ``sweep``,
 ``estimate_uncertainty``, ``compare_rulesets``, ``datasets``) address units inline (dicts or a
@@ -31,7 +31,7 @@ from google.protobuf.message import Message
 from spi.v1 import engine_pb2, scoring_pb2, survey_pb2
 from spi.v1 import simulation_pb2 as sim_pb2
 
-from . import results, survey_client
+from . import balancing, results, survey_client
 from . import simulation_results as sim
 from . import whatif_requests as build
 from .errors import SpiRpcError
@@ -76,7 +76,9 @@ UNIT_FIELDS = (
     "correction_prevalence",
 )
 _NUMBERS = UNIT_FIELDS[2:]
-RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE})
+RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED})
+"""This client never cancels a call it waits for, so CANCELLED means the server dropped it
+unanswered (a replica shutting down cancels the calls it received but had not started)."""
 MIB = 1024 * 1024
 
 
@@ -86,9 +88,11 @@ class SpiClient(survey_client.SurveyCalls):
     TLS is on when ``tls`` is true or any certificate is given: ``root_certificates`` (PEM bytes
     of the CA that signed the server's certificate; None = the system's roots), and for mutual
     TLS ``client_cert`` and ``client_key`` (PEM bytes). ``token`` is sent as
-    ``authorization: Bearer TOKEN``. A call failing with UNAVAILABLE is tried again up to
-    ``retries`` times, waiting ``backoff`` seconds doubled each time (with jitter, at most
-    ``max_backoff``), as long as the call's ``timeout`` allows.
+    ``authorization: Bearer TOKEN``. A call failing with UNAVAILABLE (or CANCELLED by a replica
+    shutting down) is tried again up to ``retries`` times, waiting ``backoff`` seconds doubled
+    each time (with jitter, at most ``max_backoff``), as long as the call's ``timeout`` allows.
+    ``load_balancing="round_robin"`` spreads calls over every address of the target
+    (:mod:`spi_client.balancing`).
     """
 
     def __init__(
@@ -106,6 +110,7 @@ class SpiClient(survey_client.SurveyCalls):
         max_backoff: float = 2.0,
         max_message_bytes: int = 64 * MIB,
         server_name: str | None = None,
+        load_balancing: str | None = None,
     ) -> None:
         if retries < 0 or backoff < 0 or timeout <= 0:
             raise ValueError(
@@ -122,6 +127,7 @@ class SpiClient(survey_client.SurveyCalls):
         options: list[tuple[str, Any]] = [
             ("grpc.max_receive_message_length", max_message_bytes),
             ("grpc.max_send_message_length", max_message_bytes),
+            *balancing.channel_options(load_balancing),
         ]
         if server_name:
             options.append(("grpc.ssl_target_name_override", server_name))
@@ -188,7 +194,7 @@ class SpiClient(survey_client.SurveyCalls):
     def stream(self, name: str, request: Message, *, timeout: float | None = None) -> Iterator[Any]:
         """Call the server-streaming RPC ``name`` (e.g. "Sweep"); yield its response messages.
 
-        The whole stream shares one deadline; UNAVAILABLE is retried only before the first
+        The whole stream shares one deadline; UNAVAILABLE (CANCELLED) is retried only before the first
         message arrives (a stream is never replayed from the middle).
         """
         _check_request(STREAMS, name, request)

@@ -11,14 +11,11 @@ from google.protobuf import json_format, text_format
 
 from spi_engine import (
     InvalidInputError,
-    InvalidRulesetError,
     SpiError,
     Violation,
     __version__,
     load_file,
 )
-from spi_engine.catalog import CASES_SUFFIX
-from spi_engine.golden import load_suite, run_suite
 from spi_engine.tabular import Table, parse_csv, read_csv, units_from_table
 
 from . import render
@@ -196,47 +193,6 @@ def rules_show(args: argparse.Namespace, backend: Backend) -> int:
     header = f"# {response.ruleset.id}  sha256 {response.sha256}  origin {response.origin}\n"
     sys.stdout.write(header + text_format.MessageToString(response.ruleset))
     return 0
-
-
-def _cases_path(path: Path) -> Path:
-    return path.with_name(path.name.removesuffix(".txtpb") + CASES_SUFFIX)
-
-
-def _ruleset_path(path: Path) -> Path:
-    """A cases file stands for the ruleset beside it."""
-    if path.name.endswith(CASES_SUFFIX):
-        return path.with_name(path.name.removesuffix(CASES_SUFFIX) + ".txtpb")
-    return path
-
-
-def check_one(path: Path) -> list[str]:
-    """Lines reporting one ruleset file; raises SpiError on its first problem."""
-    rules = load_file(path)
-    cases = _cases_path(path)
-    if not cases.exists():
-        return [
-            f"ok    {path}  {rules.id}  sha256 {rules.sha256}  (no golden cases: {cases.name} is absent)"
-        ]
-    outcomes = run_suite(rules, load_suite(cases), str(cases))
-    failed = [o for o in outcomes if not o.passed]
-    if failed:
-        raise InvalidRulesetError(
-            [Violation(f"case {o.name}", o.describe()) for o in failed], context=str(cases)
-        )
-    return [f"ok    {path}  {rules.id}  sha256 {rules.sha256}  {len(outcomes)} golden cases passed"]
-
-
-def rules_check(args: argparse.Namespace, backend: Backend) -> int:
-    status = 0
-    for name in dict.fromkeys(_ruleset_path(Path(f)) for f in args.files):
-        try:
-            lines = check_one(name)
-        except SpiError as error:
-            print(f"FAIL  {name}\n{describe(error)}", file=sys.stdout)
-            status = 2
-            continue
-        sys.stdout.write("\n".join(lines) + "\n")
-    return status
 
 
 def rules_hash(args: argparse.Namespace, backend: Backend) -> int:

@@ -179,11 +179,16 @@ def impact_text(
         + "  ".join(f"{_level(q.level)} {signed(q.change, d)}" for q in summary.quantiles),
         *_histogram(summary.histogram, d),
     ]
-    verdict = "changed" if summary.changed else "unchanged"
-    note = " (--fail-on-change: exit 3)" if gate and summary.changed else ""
-    head.append(f"verdict: {verdict}{note}")
     yield "\n".join(head) + "\n"
     yield from _rows_section(rows, c.units, d)
+    yield "\n" + verdict(summary, gate) + "\n"
+
+
+def verdict(summary: pb.ImpactSummary, gate: bool) -> str:
+    """The last line of `spi rules diff`: changed or unchanged, and the exit code a gate gives."""
+    word = "changed" if summary.changed else "unchanged"
+    note = " (--fail-on-change: exit 3)" if gate and summary.changed else ""
+    return f"verdict: {word}{note}"
 
 
 def _level(level: float) -> str:

@@ -20,10 +20,12 @@ from spi.v1 import ruleset_pb2
 from spi.v1 import simulation_pb2 as pb
 from spi_engine import load_file
 
-from . import plot_messages, plots, render_changes, render_goal
+from . import plot_messages, plots, render_changes, render_diff_markdown, render_goal
 from . import whatif_render as out
 from .backend import Backend, is_ruleset_file
 from .commands import usage
+from .exits import EXIT_CHANGED as EXIT_CHANGED
+from .exits import output_cut
 from .progress import Progress
 from .render import dumps, fixed, table
 from .render_sweep import sweep_csv, sweep_csv_header, sweep_text
@@ -40,8 +42,6 @@ from .whatif_options import (
 )
 from .whatif_units import Batch, batches, one_selection, sampling_from_table
 
-EXIT_CHANGED = 3
-"""`spi rules diff --fail-on-change`: some unit's published index or category changes."""
 PROGRESS_FROM = 1000
 """Streamed rows or points from which a progress bar is shown (on a terminal only)."""
 MONTE_CARLO_PROGRESS_FROM = 1_000_000
@@ -475,10 +475,26 @@ def rules_diff(args: argparse.Namespace, backend: Backend) -> int:
     summary, rows = streamed(
         backend.compare_rulesets(request), "rules diff", bar=out_of_terminal(args)
     )
+    code = EXIT_CHANGED if args.fail_on_change and summary.changed else 0
+    try:
+        _emit_impact(args, summary, rows)
+    except BrokenPipeError:
+        # The verdict is known from the summary: a cut output never turns a failing gate green.
+        return output_cut(code)
+    return code
+
+
+def _emit_impact(args: argparse.Namespace, summary: pb.ImpactSummary, rows: Iterator[Any]) -> None:
+    """The answer in --format; json and csv keep their shape and give the verdict on stderr."""
+    gate = args.fail_on_change
+    if args.format == "markdown":
+        emit(args, render_diff_markdown.impact_markdown(summary, rows, gate))
+        return
+    if args.format == "text":
+        emit(args, render_changes.impact_text(summary, rows, gate))
+        return
     if args.format == "json":
         emit(args, [out.stream_json(summary, rows, "rows")])
-    elif args.format == "csv":
-        emit(args, render_changes.changes_csv([summary.comparison], rows))
     else:
-        emit(args, render_changes.impact_text(summary, rows, args.fail_on_change))
-    return EXIT_CHANGED if args.fail_on_change and summary.changed else 0
+        emit(args, render_changes.changes_csv([summary.comparison], rows))
+    print(render_changes.verdict(summary, gate), file=sys.stderr)

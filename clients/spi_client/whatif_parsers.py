@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import whatif_commands as run
+from .exits import EXIT_CHANGED
 from .whatif_render import LISTED_UNITS
 
 WIDTH = 96
@@ -87,11 +88,13 @@ def unit_options(parser: argparse.ArgumentParser, *, ruleset: bool = True) -> No
     one.add_argument("--unit-id", default="", help="id echoed in the output")
 
 
-def output_options(parser: argparse.ArgumentParser, plot: str | None) -> None:
+def output_options(
+    parser: argparse.ArgumentParser,
+    plot: str | None,
+    formats: tuple[str, ...] = ("text", "json", "csv"),
+) -> None:
     group = parser.add_argument_group("output")
-    group.add_argument(
-        "--format", choices=("text", "json", "csv"), default="text", help="default text"
-    )
+    group.add_argument("--format", choices=formats, default="text", help="default text")
     group.add_argument("--output", metavar="FILE", help="write here instead of standard output")
     if plot:
         group.add_argument(
@@ -420,6 +423,16 @@ def _datasets(sub: Subparsers) -> argparse.ArgumentParser:
     return parser
 
 
+DIFF_UNITS_HELP = """units (scored under OLD and under NEW: OLD and NEW name the rules, so there is no --ruleset):
+  --input FILE          a CSV as for `spi score` (the published results file too)
+  --dataset NAME|PATH   a results file in the published format: in-process its path (named by
+                        its stem) or NAME=PATH; with --server the NAME of a dataset the server
+                        loaded (`spi-server --dataset NAME=PATH`; `spi datasets --server` lists them)
+  --internal ... --correction ...   one unit
+  --year, --group, --id narrow --input or --dataset rows (the same rules on both)
+"""
+
+
 def add_rules_diff(rules: Subparsers, server_options: ServerOptions) -> None:
     parser = _parser(
         rules,
@@ -430,13 +443,20 @@ def add_rules_diff(rules: Subparsers, server_options: ServerOptions) -> None:
         f"""OLD and NEW: a ruleset id, or a ruleset file (sent whole with --server, validated there);
 --weights/--bound/--correction-factors turn NEW (an id) into a variant of it.
 
-{UNITS_HELP}
-exit codes: 0 ok (changed or not, without --fail-on-change), 3 with --fail-on-change when any
-unit's published index or category differs, 2 bad input, 1 internal error.
+{DIFF_UNITS_HELP}
+output: text (the default) and markdown (a pull-request comment: counts, transitions, the units
+that change category) end with the verdict line ("verdict: changed" or "verdict: unchanged");
+json and csv keep their shape and write the verdict line to standard error.
+
+exit codes: 0 ok (changed or not, without --fail-on-change); {EXIT_CHANGED} with --fail-on-change when any
+unit's published index or category differs (also when standard output is closed early, e.g.
+by `| head`: a cut output never passes a gate; an unchanged answer cut short exits 1);
+5 OLD or NEW is a ruleset file that does not parse or validate; 2 bad input; 1 internal error.
 
 examples:
   spi rules diff spi-2023 spi-2024 --input ../shared/data/spi-published/results.csv
   spi rules diff spi-2024 my-rules/spi-2024.txtpb --dataset results.csv --year 2024 --fail-on-change
+  spi rules diff spi-2024 my-rules/spi-2024.txtpb --dataset results.csv --year 2024 --format markdown > comment.md
   spi rules diff spi-2024 spi-2024 --bound terjaga=80 --dataset results.csv --year 2024""",
     )
     parser.set_defaults(run=run.rules_diff)
@@ -445,12 +465,12 @@ examples:
     parser.add_argument(
         "--fail-on-change",
         action="store_true",
-        help=f"exit {run.EXIT_CHANGED} when any unit's index or category changes",
+        help=f"exit {EXIT_CHANGED} when any unit's index or category changes",
     )
     parser.add_argument(
         "--changed-only", action="store_true", help="rows whose index or category changes only"
     )
     variant_options(parser, "NEW becomes a variant of the ruleset NEW names")
     unit_options(parser, ruleset=False)
-    output_options(parser, None)
+    output_options(parser, None, formats=("text", "json", "csv", "markdown"))
     server_options(parser)

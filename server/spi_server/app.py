@@ -36,6 +36,7 @@ from . import logs, loop, metrics, reflection
 from .auth import load_tokens
 from .config import Config, ConfigError, split_address
 from .decisions import DecisionLog
+from .errors import DecisionLogError
 from .http_door import WEB_ROOT, HttpDoor
 from .http_listen import HttpListener, listen
 from .limits import Settings
@@ -164,13 +165,25 @@ class Server:
         return f"{'localhost' if host in ('0.0.0.0', '::') else host}:{self.port}"
 
     def reload(self) -> bool:
-        """Reload ``--rulesets``, ``--dataset`` files, ``--instruments`` and ``--tokens``; what
-        fails to load is logged and the previous version of it stays. True when all reloaded."""
+        """Reload ``--rulesets``, ``--dataset`` files, ``--instruments`` and ``--tokens``, and
+        open the ``--decision-log`` path again (after a rotation); what fails to load is logged
+        and the previous version of it stays. True when all reloaded."""
         rulesets_ok = self._reload_rulesets()
         datasets_ok = self._reload_datasets()
         instruments_ok = self._reload_instruments()
         tokens_ok = self._reload_tokens()
-        return rulesets_ok and datasets_ok and instruments_ok and tokens_ok
+        decision_log_ok = self._reopen_decision_log()
+        return rulesets_ok and datasets_ok and instruments_ok and tokens_ok and decision_log_ok
+
+    def _reopen_decision_log(self) -> bool:
+        if self.decision_log is None:
+            return True
+        try:
+            self.decision_log.reopen()
+        except DecisionLogError as error:
+            logs.event("decision_log_reopen_failed", 40, error=str(error))
+            return False
+        return True
 
     def _reload_instruments(self) -> bool:
         if self.instruments is None or not self.instruments.directory:

@@ -9,7 +9,9 @@ The tokens file has one token per line, ``#`` starts a comment::
 METHODS is a comma-separated list of spi.v1.SpiEngine method names, or ``*`` (the default) for
 all of them. A call carries ``authorization: Bearer TOKEN`` metadata. Without the header, or with
 a token not in the file: UNAUTHENTICATED. With a token whose line does not list the method:
-PERMISSION_DENIED. The caller's NAME (never the token) goes to the logs and the decision log.
+PERMISSION_DENIED. The caller's NAME (never the token) goes to the logs and the decision log; no
+message, log line or decision line ever shows any part of the authorization header (sent without
+the ``Bearer`` scheme, the header's first word is the token itself).
 
 Without a tokens file every call is allowed; the caller is then the common name of the client
 certificate under mutual TLS, else ``anonymous``. Health checks and reflection are never
@@ -20,6 +22,7 @@ authenticated, so load balancers and generic tools can use them. SIGHUP reads th
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,9 +58,10 @@ class Tokens:
         header = next((str(v) for k, v in metadata if k == "authorization"), "")
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
+            # Never a word of the header: without the scheme, its first word IS the token.
             raise UnauthenticatedError(
                 "expected an 'authorization: Bearer TOKEN' header; got "
-                + ("none" if not header else f"a header with scheme {scheme!r}")
+                + ("none" if not header else "a header without the 'Bearer ' scheme (not shown)")
             )
         token = self.by_digest.get(_digest(secret.strip()))
         if token is None:
@@ -118,10 +122,21 @@ def _token(words: list[str], where: str) -> Token:
     unknown = sorted(methods - ALL_METHODS)
     if unknown:
         raise ConfigError(
-            f"{where}: unknown method(s) {', '.join(unknown)}; expected '*' or some of "
-            + ", ".join(sorted(ALL_METHODS))
+            f"{where}: unknown method(s) {', '.join(map(_method_or_hidden, unknown))}; "
+            "expected '*' or some of " + ", ".join(sorted(ALL_METHODS))
         )
     return Token(words[0], methods)
+
+
+def _method_or_hidden(word: str) -> str:
+    """A word of the METHODS column as an error shows it: only if it could be a method name.
+
+    A word with digits or signs may be a token put in the wrong column; it is not shown.
+    """
+    return word if _METHOD_NAME.fullmatch(word) else "(a word that is not a method name, not shown)"
+
+
+_METHOD_NAME = re.compile(r"[A-Za-z]{1,64}")
 
 
 def _digest(secret: str) -> str:

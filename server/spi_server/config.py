@@ -468,16 +468,11 @@ def check_http(config: Config) -> None:
     """The HTTP door's settings: an address, and nothing it cannot honour."""
     if not config.http_address:
         return
-    _, port = split_address(config.http_address, "--http-address")
+    split_address(config.http_address, "--http-address")
     if config.client_ca:
         raise ConfigError(
             "--client-ca (mutual TLS) names callers by certificate, which the HTTP door cannot "
             "do; use --tokens, or turn the HTTP door off with --http-address ''"
-        )
-    if config.processes > 1 and port == 0:
-        raise ConfigError(
-            "--http-address with port 0 and --processes > 1: each process would listen on a "
-            "port of its own; give a port number"
         )
 
 

@@ -3,11 +3,32 @@
 Those are Score, Summarize and the simulation RPCs (Simulate, GoalSeek, Sensitivity, Sweep,
 EstimateUncertainty, CompareRulesets); see ``Method.decides`` in :mod:`spi_server.pipeline`.
 
-Each line is written by ONE ``os.write`` on a file descriptor opened with O_APPEND, then the file
-is fsynced before the answer leaves the server (concurrent calls share fsyncs: group commit). Appends never interleave, and a crash (of the
-process or the machine) can at worst leave the LAST line cut short: earlier lines are never
-touched. When the file is opened and its last line is cut, a newline is added first, so the cut
-line stays alone and readers can skip it.
+Each line is written by ONE ``os.write`` on a file descriptor opened with O_APPEND, under an
+exclusive ``flock`` (worker processes of ``--processes`` share the file), then the file is
+fsynced before the answer leaves the server (concurrent calls share fsyncs: group commit).
+Appends never interleave. A line is at most ``logs.MAX_LINE_BYTES`` bytes (each string in it at
+most ``logs.MAX_FIELD_CHARS`` characters; a longer one, such as a caller's 4 MB ruleset id, is
+kept as a prefix, its length and its sha256).
+
+**Write errors.** When a write fails or is cut short (ENOSPC, EFBIG, EIO), the file is truncated
+back to the end of its last complete line and the call fails (DecisionLogError, UNAVAILABLE):
+the log stays valid JSON lines. Only a crash can leave the LAST line cut short; when the file is
+opened and its last line is cut, a newline is added first, so the cut line stays alone and
+readers can skip it.
+
+**Rotation.** After each group commit's fsync the open file is checked:
+
+- renamed (``mv``, logrotate's default ``create`` mode): lines go on into the renamed file, where
+  they are durable, until SIGHUP (:meth:`DecisionLog.reopen`) opens the path again; a warning is
+  logged once. Configure logrotate with ``postrotate kill -HUP PID`` (and ``delaycompress`` if
+  it compresses). ``copytruncate`` is not needed;
+- deleted (no name left, so its lines would be lost): the log is opened again at the same path
+  AUTOMATICALLY, the lines not yet known durable are written again into the new file and made
+  durable there, then the call answers. This is safer than refusing every call until someone
+  sends SIGHUP: no answer leaves unrecorded and service goes on. When the path cannot be opened
+  again (its folder is gone, no permission), every decision-logged call fails UNAVAILABLE
+  ("decision log ... was deleted and cannot be opened again") rather than answer unrecorded,
+  until the path can be opened (each call tries again) or SIGHUP succeeds.
 
 Problems are found at start, not later: a path that cannot be opened for appending, or a disk
 with less free space than asked for, raises DecisionLogError and the server refuses to start.
@@ -24,14 +45,17 @@ A failed call is recorded too: its ``status`` is the code name, ``response_sha25
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import logging
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from . import logs
 from .errors import DecisionLogError
 
 FIELDS = (
@@ -47,6 +71,12 @@ FIELDS = (
     "response_sha256",
     "status",
 )
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+_KEEP = ("decision_id", "time", "method", "status")
+"""Fields a line never shortens (short by construction)."""
+
+Writer = Callable[[int, bytes], int]
+"""How a line is written: ``os.write`` (tests inject faults here)."""
 
 
 class Digest(Protocol):
@@ -64,51 +94,213 @@ class DecisionLog:
 
     Group commit: a caller whose line was already covered by another thread's fsync (one that
     started after its write) returns without an fsync of its own, so concurrent calls share
-    fsyncs while every call still returns only once its line is on disk.
+    fsyncs while every call still returns only once its line is on disk, in a file that still
+    has a name. Lines appended but not yet known durable are kept in memory (``_pending``) until
+    then, to be written again if the file turns out deleted.
     """
 
-    def __init__(self, path: str, min_free_bytes: int = 0) -> None:
+    def __init__(self, path: str, min_free_bytes: int = 0, writer: Writer = os.write) -> None:
         self.path = path
+        self._write = writer
         self._fd = _open(path, min_free_bytes)
         self._cut_line = False
         self._write_lock = threading.Lock()
+        """guards the descriptor, the counters and the pending lines"""
         self._sync_lock = threading.Lock()
+        """one fsync (or reopen) at a time; taken before ``_write_lock`` when both are"""
         self._written = 0
         self._synced = 0
+        self._pending: list[tuple[int, bytes]] = []
+        self._renamed_noted = False
 
     def record(self, entry: Mapping[str, Any]) -> None:
-        """Append one line and make it durable; DecisionLogError when the disk refuses."""
-        data = (json.dumps(entry, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
+        """Append one line and make it durable; DecisionLogError when that cannot be done."""
+        data = (logs.bounded_json(dict(entry), _ENCODER, keep=_KEEP) + "\n").encode()
+        with self._write_lock:
+            self._append(self._fd, b"\n" + data if self._cut_line else data)
+            self._cut_line = False
+            self._written += 1
+            mine = self._written
+            self._pending.append((mine, data))
         try:
+            self._sync(mine)
+        except DecisionLogError:
+            # The call is refused: its line is not written again into a new file later.
             with self._write_lock:
-                if self._cut_line:
-                    data = b"\n" + data
-                written = os.write(self._fd, data)
-                self._cut_line = written != len(data)
-                self._written += 1
-                mine = self._written
-            if written == len(data):
-                self._sync(mine)
+                self._pending = [p for p in self._pending if p[0] != mine]
+            raise
+
+    def reopen(self) -> bool:
+        """Open the path again (SIGHUP after a rotation); True when it was a different file.
+
+        Lines already appended stay where they are (made durable first), or, when that file
+        was deleted, are written again into the new one. DecisionLogError when the path cannot
+        be opened: the current file stays.
+        """
+        with self._sync_lock, self._write_lock:
+            if _identity_of_path(self.path) == _identity(self._fd):
+                return False
+            self._switch()
+            return True
+
+    def close(self) -> None:
+        """Close the file; a later record fails (DecisionLogError), never writes elsewhere."""
+        with self._sync_lock, self._write_lock:
+            if self._fd >= 0:
+                os.close(self._fd)
+            self._fd = -1  # not a number a file opened later may reuse
+
+    def _append(self, fd: int, data: bytes) -> None:
+        """One write under the file lock; on failure the file is cut back to where it ended."""
+        if fd < 0:
+            raise DecisionLogError(f"decision log {self.path}: closed (the server is stopping)")
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                end = os.fstat(fd).st_size
+                written = self._write_all_or_cut(fd, data, end)
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
         except OSError as error:
             raise DecisionLogError(
                 f"decision log {self.path}: cannot append ({error.strerror})"
             ) from None
         if written != len(data):
             raise DecisionLogError(
-                f"decision log {self.path}: wrote {written} of {len(data)} bytes"
+                f"decision log {self.path}: wrote {written} of {len(data)} bytes "
+                "(the disk is full?); the partial line was removed"
+            )
+
+    def _write_all_or_cut(self, fd: int, data: bytes, end: int) -> int:
+        """Write ``data``; when that fails or is cut short, truncate the file back to ``end``."""
+        try:
+            written = self._write(fd, data)
+        except OSError:
+            self._cut_back(fd, end)
+            raise
+        if written != len(data):
+            self._cut_back(fd, end)
+        return written
+
+    def _cut_back(self, fd: int, end: int) -> None:
+        """Remove a partial line; if even that fails, the next line starts on a new line."""
+        try:
+            os.ftruncate(fd, end)
+        except OSError as error:
+            self._cut_line = True
+            logs.event(
+                "decision_log_partial_line",
+                logging.ERROR,
+                path=self.path,
+                error=error.strerror,
+                detail="a cut line stays in the file; the next line starts on a new line",
             )
 
     def _sync(self, line: int) -> None:
-        """fsync unless a later fsync already covered line number ``line``."""
+        """Make line number ``line`` durable, unless a later fsync already did.
+
+        The check for a deleted or renamed file comes AFTER the fsync, so no deletion can slip
+        between the check and the answer unnoticed.
+        """
         with self._sync_lock:
             if self._synced >= line:
                 return
-            covered = self._written
-            os.fsync(self._fd)
+            with self._write_lock:
+                fd, covered = self._fd, self._written
+            self._fsync(fd)
+            if self._deleted(fd):
+                with self._write_lock:
+                    self._switch()
+                    covered = self._written
+            else:
+                self._note_renamed(fd)
             self._synced = covered
+            with self._write_lock:
+                self._pending = [p for p in self._pending if p[0] > covered]
 
-    def close(self) -> None:
-        os.close(self._fd)
+    def _switch(self) -> None:
+        """Open the path again (both locks held); move the pending lines when the file is gone.
+
+        On success every line appended so far is durable in a file with a name. On failure
+        (DecisionLogError) nothing changed: the next call tries again.
+        """
+        old = self._fd
+        self._fsync(old)
+        deleted = self._deleted(old)
+        moved = len(self._pending) if deleted else 0
+        try:
+            new = _open(self.path, 0)
+        except DecisionLogError as error:
+            if not deleted:
+                raise
+            raise DecisionLogError(
+                f"decision log {self.path} was deleted and cannot be opened again ({error}); "
+                "the call is refused rather than answered unrecorded"
+            ) from None
+        try:
+            if moved:
+                self._append(new, b"".join(data for _, data in self._pending))
+            self._fsync(new)
+        except BaseException:
+            os.close(new)
+            raise
+        self._fd = new
+        os.close(old)
+        self._synced, self._pending, self._renamed_noted = self._written, [], False
+        logs.event(
+            "decision_log_reopened",
+            logging.WARNING if deleted else logging.INFO,
+            path=self.path,
+            previous_file="deleted" if deleted else "renamed",
+            lines_written_again=moved,
+        )
+
+    def _fsync(self, fd: int) -> None:
+        try:
+            os.fsync(fd)
+        except OSError as error:
+            raise DecisionLogError(
+                f"decision log {self.path}: cannot make lines durable ({error.strerror})"
+            ) from None
+
+    def _deleted(self, fd: int) -> bool:
+        """True when the open file has no name left (its lines would be lost with it).
+
+        A file the path still names is never taken for deleted, whatever links it reports.
+        """
+        return _links(fd) == 0 and _identity_of_path(self.path) != _identity(fd)
+
+    def _note_renamed(self, fd: int) -> None:
+        """Warn once when the path no longer names the open file (it was renamed)."""
+        if self._renamed_noted or _identity_of_path(self.path) == _identity(fd):
+            return
+        self._renamed_noted = True
+        logs.event(
+            "decision_log_renamed",
+            logging.WARNING,
+            path=self.path,
+            detail="lines go on into the renamed file until SIGHUP opens the path again",
+        )
+
+
+def _identity(fd: int) -> tuple[int, int]:
+    """(device, inode) of an open file."""
+    stat = os.fstat(fd)
+    return stat.st_dev, stat.st_ino
+
+
+def _links(fd: int) -> int:
+    """How many names an open file has: 0 once it was deleted."""
+    return os.fstat(fd).st_nlink
+
+
+def _identity_of_path(path: str) -> tuple[int, int] | None:
+    """(device, inode) of the file at ``path``; None when there is none."""
+    try:
+        stat = os.stat(path)
+    except OSError:  # gone, or its folder no longer readable: not the open file either way
+        return None
+    return stat.st_dev, stat.st_ino
 
 
 def _open(path: str, min_free_bytes: int) -> int:
@@ -120,7 +312,11 @@ def _open(path: str, min_free_bytes: int) -> int:
         ) from None
     try:
         _check_free_space(fd, path, min_free_bytes)
-        _end_cut_line(fd, path)
+        fcntl.flock(fd, fcntl.LOCK_EX)  # another worker process may be appending a line
+        try:
+            _end_cut_line(fd, path)
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
         os.fsync(fd)
     except BaseException:
         os.close(fd)

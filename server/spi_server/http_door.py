@@ -35,7 +35,7 @@ import contextlib
 import mimetypes
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, unquote
 
 from google.protobuf import descriptor_pb2
@@ -50,6 +50,7 @@ from .connect import Codec, ProtocolError
 from .errors import CancelledError, DeadlineExceededError, MalformedRequestError, ServerError
 from .pipeline import CLIENT_STREAM, UNARY, Call, Frames, Method, Pipeline
 
+T = TypeVar("T")
 Scope = Mapping[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -164,7 +165,7 @@ class HttpDoor:
             raise ProtocolError(404, "unimplemented", f"no method {name!r}; known: {known}")
         if verb == "GET" and method.kind == UNARY and _safe_for_get(name):
             query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-            await self._unary(method, headers, *_get_request(query), send)
+            await self._unary(method, headers, *_get_request(query), receive, send)
             return
         if verb != "POST":
             raise ProtocolError(405, "unimplemented", f"{verb} {PREFIX}{name}: expected POST")
@@ -174,7 +175,8 @@ class HttpDoor:
             data = connect.decompress(
                 body, _header(headers, "content-encoding"), self.max_message_bytes
             )
-            await self._unary(method, headers, Codec(connect.UNARY_TYPES[kind]), data, send)
+            codec = Codec(connect.UNARY_TYPES[kind])
+            await self._unary(method, headers, codec, data, receive, send)
         elif method.kind != UNARY and kind in connect.STREAM_TYPES:
             codec = Codec(connect.STREAM_TYPES[kind])
             await self._stream(method, headers, codec, receive, send)
@@ -194,7 +196,9 @@ class HttpDoor:
                 "invalid_argument",
                 f"Connect-Timeout-Ms: expected milliseconds; got {timeout!r}",
             )
-        return self.pipeline.begin(method, int(timeout) / 1000 if timeout else None)
+        call, started = self.pipeline.begin(method, int(timeout) / 1000 if timeout else None)
+        call.door = "http"
+        return call, started
 
     def _identify(self, call: Call, headers: list[tuple[str, str]]) -> Callable[[], None]:
         def identify() -> None:
@@ -212,6 +216,7 @@ class HttpDoor:
         headers: list[tuple[str, str]],
         codec: Codec,
         data: bytes,
+        receive: Receive,
         send: Send,
     ) -> None:
         pipeline, output = self.pipeline, self.outputs[method.name]
@@ -230,13 +235,21 @@ class HttpDoor:
 
         identify = self._identify(call, headers)
         try:
-            answer = await pipeline.run(method, call, started, identify, len(data), data, body)
+            async with _hang_up_cancels(receive) as gone:
+                answer = await _unless_gone(
+                    gone, pipeline.run(method, call, started, identify, len(data), data, body)
+                )
+        except _HungUpError:
+            return
         except Exception as error:
             await _error(send, connect.error_dict(error, call.reference))
             return
-        kind = b"application/" + codec.name.encode()
+        sent = [
+            (b"content-type", b"application/" + codec.name.encode()),
+            (b"content-length", str(len(answer)).encode()),
+        ]
         with contextlib.suppress(ServerError):  # the call is over: a caller gone is not news
-            await self._write(send, call, _start(200, [(b"content-type", kind)]), final=False)
+            await self._write(send, call, _start(200, sent), final=False)
             await self._write(send, call, _chunk(answer), final=True)
 
     async def _stream(
@@ -253,7 +266,10 @@ class HttpDoor:
             raise ProtocolError(
                 501, "unimplemented", f"Connect-Content-Encoding: expected gzip; got {encoding!r}"
             )
-        requests = self._envelopes(receive, codec, method, encoding)
+        upload = method.kind == CLIENT_STREAM
+        # A server stream's request is read whole first, so that a hang-up can be watched for.
+        chunks = _chunks(receive) if upload else _once(await self._body(receive, connect.PREFIX))
+        requests = self._envelopes(chunks, codec, method, encoding)
         call, started = self._begin(method, headers)
         kind = f"application/connect+{codec.name}".encode()
         began: list[bool] = []
@@ -288,13 +304,18 @@ class HttpDoor:
             return connect.envelope(answer)
 
         frames = Frames()
-        body = uploaded if method.kind == CLIENT_STREAM else streamed
-        request: Any = frames if method.kind == CLIENT_STREAM else b""
+        body = uploaded if upload else streamed
+        request: Any = frames if upload else b""
         error: dict[str, Any] | None = None
         last = b""
         try:
             identify = self._identify(call, headers)
-            last = await pipeline.run(method, call, started, identify, 0, request, body)
+            async with _hang_up_cancels(None if upload else receive) as gone:
+                last = await _unless_gone(
+                    gone, pipeline.run(method, call, started, identify, 0, request, body)
+                )
+        except _HungUpError:
+            return
         except Exception as caught:
             error = connect.error_dict(caught, call.reference)
         with contextlib.suppress(ServerError):  # the call is over: a caller gone is not news
@@ -304,11 +325,11 @@ class HttpDoor:
             await self._write(send, call, _chunk(connect.end_stream(error)), final=True)
 
     async def _envelopes(
-        self, receive: Receive, codec: Codec, method: Method, encoding: str
+        self, chunks: AsyncIterator[bytes], codec: Codec, method: Method, encoding: str
     ) -> AsyncIterator[bytes]:
         """The request messages of a stream, each as protobuf binary."""
         envelopes = connect.Envelopes(self.max_message_bytes)
-        async for chunk in _chunks(receive):
+        async for chunk in chunks:
             for flags, data in envelopes.feed(chunk):
                 plain = data
                 if flags & connect.COMPRESSED:
@@ -316,12 +337,13 @@ class HttpDoor:
                 yield codec.to_binary(plain, method.request_type)
         envelopes.close()
 
-    async def _body(self, receive: Receive) -> bytes:
+    async def _body(self, receive: Receive, extra: int = 0) -> bytes:
+        """The whole request body: at most --max-message-bytes (+ ``extra`` for framing)."""
         parts: list[bytes] = []
         size = 0
         async for chunk in _chunks(receive):
             size += len(chunk)
-            if size > self.max_message_bytes:
+            if size > self.max_message_bytes + extra:
                 raise ProtocolError(
                     429,
                     "resource_exhausted",
@@ -371,6 +393,51 @@ def _headers(scope: Scope) -> list[tuple[str, str]]:
 
 def _header(headers: list[tuple[str, str]], name: str) -> str:
     return next((value.strip() for key, value in headers if key == name), "")
+
+
+class _HungUpError(Exception):
+    """The caller hung up: its call was cancelled and recorded; nothing is left to answer."""
+
+
+@contextlib.asynccontextmanager
+async def _hang_up_cancels(receive: Receive | None) -> AsyncIterator[Callable[[], bool]]:
+    """Cancel the current task when the caller hangs up (the request must be read already), as
+    gRPC cancels a call whose caller went away; yields whether that happened."""
+    hung_up: list[bool] = []
+    task = asyncio.current_task()
+    if receive is None or task is None:
+        yield lambda: False
+        return
+
+    async def watch() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        hung_up.append(True)
+        task.cancel()
+
+    watcher = asyncio.get_running_loop().create_task(watch())
+    try:
+        yield lambda: bool(hung_up)
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+
+
+async def _unless_gone(gone: Callable[[], bool], work: Awaitable[T]) -> T:
+    """``await work``; _HungUpError (not a cancellation of the server's own) when the caller hung up."""
+    try:
+        return await work
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if not gone() or task is None:
+            raise
+        task.uncancel()
+        raise _HungUpError() from None
+
+
+async def _once(data: bytes) -> AsyncIterator[bytes]:
+    yield data
 
 
 async def _chunks(receive: Receive) -> AsyncIterator[bytes]:

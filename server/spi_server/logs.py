@@ -3,6 +3,13 @@
 Every line has ``time``, ``level``, ``pid``, ``event`` and the fields given to :func:`event`; an
 error logged with ``exc_info`` adds ``traceback``. Nothing else in the server formats log text.
 
+**Bounded lines.** A log line never grows with what a caller sends: each string in it (also
+inside lists and dicts) is at most MAX_FIELD_CHARS characters (a ``traceback`` at most
+MAX_TRACEBACK_CHARS), a longer one shown by :func:`spi_engine.errors.shown` (a readable prefix,
+its length and its sha256); and a whole line is at most MAX_LINE_BYTES bytes of UTF-8 plus its
+newline: when the fields still add up to more, the longest are shown by a short prefix, length
+and sha256 until it fits (:func:`bounded_json`, which the decision log uses too).
+
 An event without a traceback, logged while the server's own handler (:func:`configure`) is the
 logger's only way out, is written by that handler directly: the same line, without a LogRecord
 and the logging module's dispatch, which cost the access log about as much as scoring a unit.
@@ -19,8 +26,73 @@ import traceback
 from datetime import UTC, datetime
 from typing import Any
 
+from spi_engine.errors import SHOWN_PREFIX, shown
+
 LOGGER = logging.getLogger("spi_server")
 _ENCODER = json.JSONEncoder(default=str, ensure_ascii=False)
+
+MAX_FIELD_CHARS = 1024
+"""Longest string in a log line (or a decision line) shown whole."""
+MAX_TRACEBACK_CHARS = 8192
+"""Longest ``traceback`` shown whole."""
+MAX_LINE_BYTES = 16384
+"""Longest log line (or decision line), in UTF-8 bytes without its newline."""
+_LIMITS = {"traceback": MAX_TRACEBACK_CHARS}
+
+
+def bounded_json(
+    line: dict[str, Any], encoder: json.JSONEncoder = _ENCODER, keep: tuple[str, ...] = ()
+) -> str:
+    """``line`` as JSON, bounded as the module docstring says; the fields ``keep`` stay whole.
+
+    Those are short by construction (the time, an event name); every other field may be shown
+    shorter, or, when even that does not fit, left out, and ``fields_left_out`` counts them.
+    """
+    text = encoder.encode(line)
+    if len(text) <= MAX_FIELD_CHARS:
+        return text  # no string in it can be longer than the line
+    bounded = {
+        key: _bounded(value, _LIMITS.get(key, MAX_FIELD_CHARS)) for key, value in line.items()
+    }
+    text = encoder.encode(bounded)
+    sizes = {key: len(encoder.encode(value)) for key, value in bounded.items() if key not in keep}
+    longest_first = sorted(sizes, key=sizes.__getitem__, reverse=True)
+    for key in longest_first:
+        if _fits(text):
+            return text
+        value = line[key]
+        whole = value if isinstance(value, str) else encoder.encode(value)
+        bounded[key] = shown(whole, SHOWN_PREFIX, quote=False)
+        text = encoder.encode(bounded)
+    droppable = [key for key in reversed(line) if key not in keep]
+    for left_out, key in enumerate(droppable, start=1):
+        if _fits(text):
+            break
+        del bounded[key]
+        bounded["fields_left_out"] = left_out
+        text = encoder.encode(bounded)
+    return text
+
+
+def _fits(text: str) -> bool:
+    """True when ``text`` is at most MAX_LINE_BYTES bytes of UTF-8 (at most 4 bytes a character)."""
+    if len(text) <= MAX_LINE_BYTES // 4:
+        return True
+    return len(text.encode("utf-8", "surrogatepass")) <= MAX_LINE_BYTES
+
+
+def _bounded(value: Any, limit: int) -> Any:
+    """``value`` with each string in it at most ``limit`` characters (see :func:`shown`)."""
+    if isinstance(value, str):
+        return shown(value, limit, quote=False)
+    if isinstance(value, list | tuple):
+        return [_bounded(item, limit) for item in value]
+    if isinstance(value, dict):
+        return {
+            shown(str(key), limit, quote=False): _bounded(item, limit)
+            for key, item in value.items()
+        }
+    return value
 
 
 def _line(
@@ -38,6 +110,9 @@ def _line(
     return line
 
 
+_HEAD = ("time", "level", "pid", "event")
+
+
 class JsonFormatter(logging.Formatter):
     """Formats a record as one JSON line; fields come from ``record.fields``."""
 
@@ -46,7 +121,7 @@ class JsonFormatter(logging.Formatter):
         line = _line(record.created, record.levelname, record.process, record.getMessage(), fields)
         if record.exc_info and record.exc_info[0] is not None:
             line["traceback"] = "".join(traceback.format_exception(*record.exc_info))
-        return _ENCODER.encode(line)
+        return bounded_json(line, keep=_HEAD)
 
 
 class JsonLinesHandler(logging.StreamHandler):  # type: ignore[type-arg]  # generic in typeshed only
@@ -60,7 +135,7 @@ class JsonLinesHandler(logging.StreamHandler):  # type: ignore[type-arg]  # gene
         """Write the line :class:`JsonFormatter` would write for this event, now."""
         try:
             line = _line(time.time(), logging.getLevelName(level), os.getpid(), name, fields)
-            text = _ENCODER.encode(line)
+            text = bounded_json(line, keep=_HEAD)
             with self.lock:  # type: ignore[union-attr]  # created by Handler.__init__
                 self.stream.write(text + self.terminator)
                 self.flush()

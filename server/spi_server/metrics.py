@@ -4,6 +4,8 @@ spi_requests_total{method}                 calls received
 spi_request_errors_total{method,code}      calls that ended with a status other than OK
 spi_request_duration_seconds{method}       latency histogram, from request bytes to response bytes
 spi_requests_in_flight                     calls being handled now
+spi_work_in_progress                       numeric jobs running in the worker threads now (a job
+                                           stops at its next check once its call has ended)
 spi_units_scored_total{method,ruleset}     units scored by Score and Summarize; ``ruleset`` is a
                                            loaded ruleset's id, or "variant" for any other ruleset
                                            (a variant or a whole ruleset sent with the request), so
@@ -32,6 +34,7 @@ class Metrics:
     errors: Counter
     duration: Histogram
     in_flight: Gauge
+    working: Gauge
     units: Counter
     rulesets: Gauge
     reloads: Counter
@@ -56,6 +59,9 @@ def create() -> Metrics:
             registry=registry,
         ),
         in_flight=Gauge("spi_requests_in_flight", "Calls being handled", registry=registry),
+        working=Gauge(
+            "spi_work_in_progress", "Numeric jobs running in worker threads", registry=registry
+        ),
         units=Counter("spi_units_scored", "Units scored", ["method", "ruleset"], registry=registry),
         rulesets=Gauge("spi_rulesets_loaded", "Rulesets in the active catalog", registry=registry),
         reloads=Counter(

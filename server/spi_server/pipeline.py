@@ -79,6 +79,9 @@ UNARY = "unary"
 SERVER_STREAM = "server_stream"
 CLIENT_STREAM = "client_stream"
 KINDS = (UNARY, SERVER_STREAM, CLIENT_STREAM)
+DEADLINE_SLACK = 0.1
+"""seconds: gRPC may end a call at its deadline a little before this process's clock reaches it,
+so a call the transport ends this close to its deadline is DEADLINE_EXCEEDED, not CANCELLED"""
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,8 @@ class Call:
     decision_id: str = ""
     ruleset: tuple[str, str] = ("", "")
     units: int = 0
+    door: str = "grpc"
+    """the transport it came through: "grpc", or "http" (the Connect door), for the access log"""
     deadline: float | None = None
     """time.monotonic() by which the work must be done (None: no limit)"""
     deadline_source: str = "the caller's deadline"
@@ -212,8 +217,11 @@ class Pipeline:
         default_factory=dict, init=False, repr=False
     )
     _heavy: HeavyCalls = field(init=False, repr=False)
+    _jobs: int = field(default=0, init=False, repr=False)
+    _jobs_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self.metrics.working.set_function(lambda: self._jobs)
         self._heavy = HeavyCalls(
             self.settings.max_heavy_per_caller, self.settings.max_heavy_per_method
         )
@@ -284,9 +292,15 @@ class Pipeline:
         """``job()`` in the light or heavy pool, with ``call.check_time`` as the engine's check."""
 
         def run() -> T:
-            call.check_time()
-            with checking(call.check_time):
-                return job()
+            with self._jobs_lock:
+                self._jobs += 1
+            try:
+                call.check_time()
+                with checking(call.check_time):
+                    return job()
+            finally:
+                with self._jobs_lock:
+                    self._jobs -= 1
 
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pools[heavy], run)
@@ -325,7 +339,7 @@ class Pipeline:
             reason: Exception = ShuttingDownError(
                 f"{call.method}: cut off when the server's grace period for draining ended"
             )
-        elif call.deadline is not None and time.monotonic() >= call.deadline:
+        elif call.deadline is not None and time.monotonic() >= call.deadline - DEADLINE_SLACK:
             reason = call.expired()
         else:
             reason = CancelledError(f"{call.method}: the caller cancelled the call")
@@ -574,6 +588,7 @@ class Pipeline:
                 "call",
                 logging.INFO if code in _QUIET_CODES else logging.WARNING,
                 method=call.method,
+                door=call.door,
                 caller=call.caller,
                 code=code,
                 ms=round(seconds * 1000, 3),

@@ -5,8 +5,13 @@ inherits its parent's code. Anything not in the table is INTERNAL: its text stay
 log (with a traceback) and the caller gets only a reference to find it there.
 
 INVALID_ARGUMENT carries a ``google.rpc.BadRequest`` with one field violation per bad field (at
-most MAX_VIOLATIONS, descriptions cut to MAX_DESCRIPTION characters, so trailers stay small);
-NOT_FOUND a ``google.rpc.ResourceInfo`` (an unknown ruleset, dataset or instrument); RESOURCE_EXHAUSTED a ``google.rpc.QuotaFailure``.
+most MAX_VIOLATIONS); NOT_FOUND a ``google.rpc.ResourceInfo`` (an unknown ruleset, dataset or
+instrument); RESOURCE_EXHAUSTED a ``google.rpc.QuotaFailure``.
+
+Whatever the caller sent, a status stays small: the message is at most MAX_MESSAGE characters,
+a violation's field and description and a ResourceInfo description at most MAX_DESCRIPTION, the
+name of a resource not found at most MAX_NAME. A longer text is shown by
+:func:`spi_engine.errors.shown`: a readable prefix, its length and its sha256.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from spi_engine.errors import (
     UnknownDatasetError,
     UnknownRulesetError,
     Violation,
+    shown,
 )
 from spi_engine.survey import UnknownInstrumentError
 
@@ -45,6 +51,7 @@ from .errors import (
 MAX_VIOLATIONS = 20
 MAX_DESCRIPTION = 300
 MAX_MESSAGE = 1000
+MAX_NAME = 256
 
 TABLE: Mapping[type[BaseException], grpc.StatusCode] = {
     InvalidInputError: grpc.StatusCode.INVALID_ARGUMENT,
@@ -102,7 +109,7 @@ def _details(error: BaseException) -> list[Message]:
         return [
             error_details_pb2.ResourceInfo(
                 resource_type="spi.v1.Ruleset",
-                resource_name=error.ruleset_id,
+                resource_name=_cut(error.ruleset_id, MAX_NAME),
                 description=_cut(f"known rulesets: {known}", MAX_DESCRIPTION),
             )
         ]
@@ -111,7 +118,7 @@ def _details(error: BaseException) -> list[Message]:
         return [
             error_details_pb2.ResourceInfo(
                 resource_type="spi.v1.Dataset",
-                resource_name=error.name,
+                resource_name=_cut(error.name, MAX_NAME),
                 description=_cut(f"known datasets: {known}", MAX_DESCRIPTION),
             )
         ]
@@ -120,13 +127,13 @@ def _details(error: BaseException) -> list[Message]:
         return [
             error_details_pb2.ResourceInfo(
                 resource_type="spi.v1.Instrument",
-                resource_name=error.instrument_id,
+                resource_name=_cut(error.instrument_id, MAX_NAME),
                 description=_cut(f"known instruments: {known}", MAX_DESCRIPTION),
             )
         ]
     if isinstance(error, LimitExceededError):
         violation = error_details_pb2.QuotaFailure.Violation(
-            subject=error.what, description=str(error)
+            subject=_cut(error.what, MAX_NAME), description=_cut(str(error), MAX_DESCRIPTION)
         )
         return [error_details_pb2.QuotaFailure(violations=[violation])]
     return []
@@ -138,7 +145,8 @@ def bad_request(violations: Sequence[Violation]) -> error_details_pb2.BadRequest
     return error_details_pb2.BadRequest(
         field_violations=[
             error_details_pb2.BadRequest.FieldViolation(
-                field=v.field, description=_cut(v.description, MAX_DESCRIPTION)
+                field=_cut(v.field, MAX_DESCRIPTION),
+                description=_cut(v.description, MAX_DESCRIPTION),
             )
             for v in listed
         ]
@@ -152,4 +160,5 @@ def _pack(message: Message) -> any_pb2.Any:
 
 
 def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """``text`` whole when short enough, else a prefix with its length and sha256."""
+    return shown(text, limit, quote=False)

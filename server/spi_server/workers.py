@@ -44,7 +44,13 @@ def run_workers(config: Config) -> int:
 
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, remember)
-    with _reserved_port(host, port) as bound, tempfile.TemporaryDirectory() as folder:
+    with contextlib.ExitStack() as stack:
+        bound = stack.enter_context(_reserved_port(host, port))
+        folder = stack.enter_context(tempfile.TemporaryDirectory())
+        if config.http_address:  # the HTTP door's port is shared by the workers the same way
+            http_host, http_port = split_address(config.http_address, "--http-address")
+            http_bound = stack.enter_context(_reserved_port(http_host, http_port))
+            config = replace(config, http_address=f"{http_host}:{http_bound}")
         workers = _start(config, host, bound, Path(folder))
         ready = _await_ready(workers, received)
         if ready is None:
@@ -115,7 +121,7 @@ def _await_ready(
 def _write_parent_port_file(config: Config, port: int, ready: list[dict[str, Any]]) -> None:
     if not config.port_file:
         return
-    write_port_file(config.port_file, port, ready[0]["metrics_port"])
+    write_port_file(config.port_file, port, ready[0]["metrics_port"], ready[0].get("http_port"))
     record = json.loads(Path(config.port_file).read_text("utf-8"))
     record["workers"] = ready
     temporary = f"{config.port_file}.{os.getpid()}.tmp"

@@ -28,7 +28,7 @@ from google.protobuf.message import DecodeError
 
 from spi.v1 import instrument_pb2 as ipb
 
-from ..errors import InvalidInputError, SpiError, Violation
+from ..errors import MAX_MESSAGE, InvalidInputError, SpiError, Violation, shown
 from ..numeric import FloatArray, IntArray
 from .instrument_checks import SCALE_RANGE, validate
 
@@ -53,7 +53,12 @@ class UnknownInstrumentError(SpiError, LookupError):
         self.instrument_id = instrument_id
         self.known = known
         super().__init__(
-            f"unknown instrument {instrument_id!r}; bundled instruments: {', '.join(known) or 'none'}"
+            shown(
+                f"unknown instrument {shown(instrument_id)}; bundled instruments: "
+                + (", ".join(known) or "none"),
+                MAX_MESSAGE,
+                quote=False,
+            )
         )
 
 

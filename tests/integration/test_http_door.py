@@ -343,6 +343,7 @@ def test_tokens_guard_the_http_door(spawn_server: Any, tmp_path: Path) -> None:
     status, error = call_json(port, "ListRulesets", {}, Authorization="Bearer s3cret-planner")
     assert (status, error["code"]) == (403, "permission_denied")
     lines = [line for line in started.logs() if line.get("event") == "call"]
+    assert {line["door"] for line in lines} == {"http"}
     assert [(line["caller"], line["code"]) for line in lines] == [
         ("anonymous", "UNAUTHENTICATED"),
         ("anonymous", "UNAUTHENTICATED"),
@@ -435,3 +436,85 @@ def test_a_draining_server_refuses_http_calls(start_inprocess: Any) -> None:
     status, error = call_json(port, "ListRulesets", {})
     assert (status, error["code"]) == (503, "unavailable")
     assert "shutting down" in error["message"]
+
+
+def test_worker_processes_share_the_http_port(spawn_server: Any) -> None:
+    started = spawn_server("--processes", "2")
+    port = started.extra["http_port"]
+    assert port
+    assert {worker["http_port"] for worker in started.extra["workers"]} == {port}
+    for _ in range(4):
+        status, answer = call_json(port, "Score", {"rulesetId": "spi-2024", "units": UNITS[:1]})
+        assert status == 200
+        assert answer["results"][0]["category"] == "terjaga"
+    started.signal(signal.SIGTERM)
+    assert started.wait(30) == 0
+
+
+def test_tls_serves_https_with_the_grpc_certificate(start_inprocess: Any, tmp_path: Path) -> None:
+    import ssl
+
+    from .certificates import authority, issue
+
+    ca, ca_key = authority()
+    cert, key = issue(ca, ca_key, "localhost", server=True).write(tmp_path, "server")
+    running = start_inprocess(http_address="127.0.0.1:0", tls_cert=cert, tls_key=key)
+    (tmp_path / "ca.pem").write_bytes(ca.cert)
+    context = ssl.create_default_context(cafile=str(tmp_path / "ca.pem"))
+    connection = http.client.HTTPSConnection(
+        "localhost", running.http_port, context=context, timeout=30
+    )
+    try:
+        connection.request("POST", "/spi.v1.SpiEngine/ListRulesets", b"{}", JSON)
+        answer = connection.getresponse()
+        assert answer.status == 200
+        assert json.loads(answer.read())["rulesets"]
+    finally:
+        connection.close()
+    with pytest.raises(http.client.RemoteDisconnected):
+        get(running.http_port, "/healthz")  # plain HTTP to the TLS port is not answered
+
+
+def test_mutual_tls_with_the_http_door_is_refused() -> None:
+    from spi_server.config import ConfigError, parse
+
+    with pytest.raises(ConfigError, match="names callers by certificate"):
+        parse(["--tls-cert", "c", "--tls-key", "k", "--client-ca", "ca"], env={})
+    parse(["--tls-cert", "c", "--tls-key", "k", "--client-ca", "ca", "--http-address", ""], env={})
+
+
+def test_a_caller_hanging_up_cancels_its_call(start_inprocess: Any, tmp_path: Path) -> None:
+    import dataclasses
+    import threading
+    import time
+
+    log = tmp_path / "decisions.jsonl"
+    running = start_inprocess(http_address="127.0.0.1:0", decision_log=str(log))
+    working, stopped = threading.Event(), []
+
+    def slow(request: Any, call: Any) -> Any:
+        working.set()
+        for _ in range(3000):  # 30 s at most, stopping at the first check after a hang-up
+            try:
+                call.check_time()
+            except Exception as error:
+                stopped.append(error)
+                raise
+            time.sleep(0.01)
+        return engine_pb2.ScoreResponse()
+
+    methods = running.door.methods
+    methods["Score"] = dataclasses.replace(methods["Score"], handler=slow)
+    connection = http.client.HTTPConnection("127.0.0.1", running.http_port, timeout=30)
+    connection.request("POST", "/spi.v1.SpiEngine/Score", b"{}", JSON)
+    assert working.wait(30)
+    connection.close()  # hang up without reading the answer
+    deadline = time.monotonic() + 30
+    while not (stopped and log.exists() and log.read_text("utf-8")):
+        assert time.monotonic() < deadline, "the call went on after its caller hung up"
+        time.sleep(0.02)
+    assert "cancelled" in str(stopped[0])
+    [line] = [json.loads(text) for text in log.read_text("utf-8").splitlines()]
+    assert (line["method"], line["status"]) == ("Score", "CANCELLED")
+    status, _ = call_json(running.http_port, "ListRulesets", {})
+    assert status == 200  # the server goes on

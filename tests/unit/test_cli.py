@@ -322,10 +322,10 @@ def test_rules_check_bundled_files(capsys: pytest.CaptureFixture[str]) -> None:
     )
     code, out, _ = run(capsys, "rules", "check", *files)
     assert code == 0
-    assert len(out.splitlines()) == 5
-    assert all(
-        line.startswith("ok    ") and "golden cases passed" in line for line in out.splitlines()
-    )
+    *files_lines, verdict = out.splitlines()
+    assert len(files_lines) == 5
+    assert all(line.startswith("ok    ") and "golden cases passed" in line for line in files_lines)
+    assert verdict == "verdict: ok (5 files)"
 
 
 def test_rules_check_reports_each_bad_file(
@@ -337,9 +337,9 @@ def test_rules_check_reports_each_bad_file(
         tmp_path, "w.txtpb", good.read_text().replace("internal: 0.305", "internal: 0.5")
     )
     code, out, _ = run(capsys, "rules", "check", bad, str(good), weights)
-    assert code == 2
+    assert code == 5  # the file is invalid (was 2, the code of bad input: issue 10)
     assert (
-        f'FAIL  {bad}\n{bad}: line 2, column 1: Message type "spi.v1.Ruleset" has no field named "bogus".'
+        f'FAIL  {bad}  (invalid: exit 5)\n{bad}: line 2, column 1: Message type "spi.v1.Ruleset" has no field named "bogus".'
         in out
     )
     assert f"{weights}: weights: expected weights summing to 1 (within 1e-9); got 1.195" in out
@@ -356,7 +356,7 @@ def test_rules_check_runs_failing_cases(capsys: pytest.CaptureFixture[str], tmp_
     )
     write(tmp_path, "spi-2024.cases.txtpb", cases)
     code, out, _ = run(capsys, "rules", "check", str(tmp_path / "spi-2024.txtpb"))
-    assert code == 2
+    assert code == 4  # a golden case failed (was 2, the code of bad input: issue 10)
     assert "case waspada-at-bound: FAILED waspada-at-bound: index 73.00 (expected 73.01 ± 0)" in out
 
 

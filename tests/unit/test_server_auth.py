@@ -75,3 +75,25 @@ def test_bad_files_name_the_line(text: str, message: str) -> None:
 def test_certificate_name() -> None:
     assert certificate_name({"x509_common_name": [b"planning-office"]}) == "cn:planning-office"
     assert certificate_name({}) == "anonymous"
+
+
+@pytest.mark.parametrize(
+    "header", ["sekret-token-123", "sekret-token-123 more", "Basic sekret-token-123", "Bearer"]
+)
+def test_a_header_without_the_bearer_scheme_is_never_shown(header: str) -> None:
+    with pytest.raises(UnauthenticatedError) as raised:
+        parse_tokens(TOKENS).caller([("authorization", header)], "Score")
+    message = str(raised.value)
+    assert "sekret" not in message
+    assert "Basic" not in message
+    assert message == (
+        "expected an 'authorization: Bearer TOKEN' header; got a header without the "
+        "'Bearer ' scheme (not shown)"
+    )
+
+
+def test_a_token_in_the_methods_column_is_not_shown() -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_tokens("planner planner-secret 3f9c0d6e0b1a4c7e\n")
+    assert "3f9c0d6e0b1a4c7e" not in str(raised.value)
+    assert "a word that is not a method name, not shown" in str(raised.value)

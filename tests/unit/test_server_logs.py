@@ -107,3 +107,39 @@ def test_a_failing_stream_does_not_fail_the_caller(
     stream.close()
     logs.event("call", logging.INFO, caller="planner")
     assert "Logging error" in capsys.readouterr().err
+
+
+HUGE = "A" * 4 * 2**20
+
+
+def test_a_huge_caller_string_leaves_a_short_line(stream: io.StringIO) -> None:
+    logs.event("call", logging.INFO, method="Score", ruleset=HUGE, caller="planner")
+    line = stream.getvalue()
+    assert len(line.encode()) <= logs.MAX_FIELD_CHARS + 200
+    fields = json.loads(line)
+    assert (fields["method"], fields["caller"]) == ("Score", "planner")
+    assert fields["ruleset"].startswith("A" * 100)
+    assert f"({len(HUGE)} characters, sha256 " in fields["ruleset"]
+
+
+@pytest.mark.parametrize("exc_info", [False, True])
+def test_no_line_is_longer_than_the_maximum(stream: io.StringIO, exc_info: bool) -> None:
+    many = {f"field_{i}": "é" * 1000 for i in range(40)}
+    nested = {"kept": [HUGE, HUGE], "by_name": {HUGE: HUGE}}
+    try:
+        raise ValueError(HUGE)
+    except ValueError:
+        logs.event("noisy", logging.ERROR, exc_info=exc_info, **many, **nested)
+    (line,) = stream.getvalue().splitlines()
+    assert len(line.encode()) <= logs.MAX_LINE_BYTES
+    fields = json.loads(line)
+    assert (fields["level"], fields["event"]) == ("ERROR", "noisy")
+    assert "traceback" in fields if exc_info else "traceback" not in fields
+
+
+def test_even_a_line_of_countless_fields_is_bounded(stream: io.StringIO) -> None:
+    logs.event("crowded", logging.INFO, **{f"f{i}": "x" * 900 for i in range(500)})
+    line = json.loads(stream.getvalue())
+    assert len(stream.getvalue().encode()) <= logs.MAX_LINE_BYTES + 1
+    assert line["event"] == "crowded"
+    assert line["fields_left_out"] > 0

@@ -142,3 +142,23 @@ def test_internal_hides_the_error_text_and_gives_a_reference() -> None:
     assert "secret" not in found.details
     assert "ref123" in found.details
     assert _proto(RuntimeError("secret")).details == []
+
+
+def test_a_huge_caller_string_leaves_a_small_status() -> None:
+    huge = "A" * 4 * 2**20
+    for error in (
+        UnknownRulesetError(huge, ["spi-2024"]),
+        UnknownDatasetError(huge, ["spi-published"]),
+        UnknownInstrumentError(huge, ("example-survey",)),
+        InvalidInputError([Violation(huge, huge)] * 30, context=huge),
+        LimitExceededError(huge, 10, 11),
+    ):
+        proto = status_pb2.Status.FromString(
+            dict(status.status_of(error).trailing_metadata)["grpc-status-details-bin"]
+        )
+        assert proto.ByteSize() < 16_384
+        assert len(proto.message) <= status.MAX_MESSAGE
+        shown = proto.message + str(proto.details)
+        assert " characters, sha256 " in shown
+        if not isinstance(error, InvalidInputError):  # else the length of the whole violation
+            assert f"({len(huge)} characters, sha256 " in shown
