@@ -33,10 +33,11 @@ ENV PATH=/opt/spi/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     SPI_ADDRESS=0.0.0.0:50051 \
+    SPI_HTTP_ADDRESS=0.0.0.0:8080 \
     SPI_METRICS_ADDRESS=0.0.0.0:9090 \
     SPI_GRACE=20
 USER 10001:10001
-EXPOSE 50051 9090
+EXPOSE 50051 8080 9090
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "/opt/spi/healthcheck.py"]
 # SIGTERM drains (health NOT_SERVING, new calls refused, calls in flight get SPI_GRACE seconds);

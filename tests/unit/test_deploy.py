@@ -123,7 +123,11 @@ def test_the_image_environment_is_read_by_the_server() -> None:
     for key, value in server_env.items():
         assert parse([], {key: value}) != parse([], {}), f"{key} changes nothing in the server"
     exposed = {int(port) for port in only(final_stage(), "EXPOSE").split()}
-    assert exposed == {split_address(config.address, "")[1], listening(config, "metrics")}
+    assert exposed == {
+        split_address(config.address, "")[1],
+        listening(config, "http"),
+        listening(config, "metrics"),
+    }
 
 
 def test_start_and_healthcheck_use_exec_form() -> None:
@@ -166,8 +170,14 @@ def server_config(c: dict[str, Any]) -> Config:
 
 
 def listening(config: Config, which: str) -> int:
-    address = config.address if which == "grpc" else config.metrics_address
-    return split_address(address, which)[1]
+    addresses = {
+        "grpc": config.address,
+        "http": config.http_address,
+        "metrics": config.metrics_address,
+    }
+    host, port = split_address(addresses[which], which)
+    assert host in ("0.0.0.0", "::"), f"the {which} door listens on {host} only: unreachable"
+    return port
 
 
 @pytest.fixture(scope="module")
@@ -197,7 +207,7 @@ def test_container_args_are_real_flags_and_ports_match(objects: dict[str, dict[s
     c = container(objects["Deployment/spi-engine"])
     config = server_config(c)  # raises (or exits) on a flag the server does not have
     ports = {p["name"]: p["containerPort"] for p in c["ports"]}
-    assert ports == {"grpc": listening(config, "grpc"), "metrics": listening(config, "metrics")}
+    assert ports == {name: listening(config, name) for name in ("grpc", "http", "metrics")}
     assert split_address(config.address, "")[0] == "0.0.0.0"  # reachable from the pod network
 
 
