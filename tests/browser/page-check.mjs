@@ -134,6 +134,7 @@ async function levers(page, report) {
     await page.waitForFunction(() => document.querySelector("#levers-result").dataset.ms, null, { timeout: WAIT_MS });
     timings.push(Number(await page.getAttribute("#levers-result", "data-ms")));
   }
+  report.accessibility.levers = await page.evaluate(accessibility);
   report.levers = {
     index: { text: await text(page, "#levers-index"), value: await value(page, "#levers-index") },
     category: await text(page, "#levers-category"),
@@ -198,6 +199,7 @@ async function uncertainty(page, report) {
   for (const cell of await page.$$("#uncertainty-certainty [data-group]")) {
     needed[await cell.getAttribute("data-group")] = await cell.getAttribute("data-value");
   }
+  report.accessibility.uncertainty = await page.evaluate(accessibility);
   report.uncertainty = { probabilities, needed, command: await text(page, "#uncertainty-command") };
 }
 
@@ -216,6 +218,7 @@ async function group(page, report) {
     counts[key] = Number(await cell.textContent());
   }
   const movers = await page.$$eval("#group-movers tbody tr", (rows) => rows.length);
+  report.accessibility.group = await page.evaluate(accessibility);
   report.group = { counts, movers, command: await text(page, "#group-command"), url: page.url() };
 }
 
@@ -274,6 +277,35 @@ async function unknownRuleset(context, report) {
   await page.close();
 }
 
+// Every visible control has a label; every visible text meets WCAG AA contrast (4.5:1).
+function accessibility() {
+  const unlabelled = [...document.querySelectorAll("input, select, button")]
+    .filter((el) => el.offsetParent !== null)
+    .filter((el) => !(el.labels?.length || el.getAttribute("aria-label") || (el.tagName === "BUTTON" && el.textContent.trim())))
+    .map((el) => el.id || el.outerHTML.slice(0, 80));
+  const rgb = (text) => text.match(/[\d.]+/g).map(Number);
+  const luminance = ([r, g, b]) => {
+    const c = [r, g, b].map((v) => v / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+  };
+  const background = (el) => {
+    for (let at = el; at; at = at.parentElement) {
+      const colour = rgb(getComputedStyle(at).backgroundColor);
+      if (colour.length < 4 || colour[3] > 0) return colour;
+    }
+    return [255, 255, 255];
+  };
+  const low = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own || el.offsetParent === null) continue;
+    const [a, b] = [luminance(rgb(getComputedStyle(el).color)), luminance(background(el))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) low.push(`${el.tagName}.${el.className}: ${ratio.toFixed(2)}`);
+  }
+  return { unlabelled, lowContrast: [...new Set(low)] };
+}
+
 async function main() {
   const { url, out, chromium: executablePath, dataset } = options();
   const profile = mkdtempSync(join(tmpdir(), "spi-page-profile-"));
@@ -296,6 +328,7 @@ async function main() {
     report.engine = await text(page, "#engine");
     if (dataset) await scoreProbolinggo(page, report);
     else await typedScore(page, report);
+    report.accessibility = { score: await page.evaluate(accessibility) };
     await serverErrorBesideField(page, report);
     await levers(page, report);
     await goal(page, report);

@@ -207,6 +207,8 @@ def check_page(report: dict[str, Any]) -> None:
     assert "spi-1999" in report["rulesetError"]
     assert "not_found" in report["rulesetError"]
     assert all(width <= 0 for width in report["overflow"].values()), report["overflow"]
+    for view, found in report["accessibility"].items():
+        assert found == {"unlabelled": [], "lowContrast": []}, view
 
 
 def test_planner_page_with_the_published_dataset(
