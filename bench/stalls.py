@@ -41,7 +41,15 @@ def server(command: list[str]) -> Iterator[tuple[int, str]]:
     with tempfile.TemporaryDirectory() as folder:
         port_file = Path(folder) / "port.json"
         process = subprocess.Popen(
-            [*command, "--address", "127.0.0.1:0", "--http-address", "", "--port-file", str(port_file)],
+            [
+                *command,
+                "--address",
+                "127.0.0.1:0",
+                "--http-address",
+                "",
+                "--port-file",
+                str(port_file),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

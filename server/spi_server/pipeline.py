@@ -9,8 +9,11 @@ health, reflection, auth, limits), and the numeric work runs in a bounded thread
 heavy, see :mod:`spi_server.limits`), never on the loop, so an idle, slow or unread stream holds
 no thread and cannot delay anyone else. Handlers are registered with raw bytes in and out, so
 that garbage request bytes become an INVALID_ARGUMENT (not a crash) and the decision log hashes
-exactly the bytes on the wire. The per-call steps (:meth:`Pipeline.admitted`, :meth:`Pipeline.work`,
-:meth:`Pipeline.finish`) take plain values, not gRPC objects, so another transport can reuse them.
+exactly the bytes on the wire. The per-call steps take plain values, not gRPC objects:
+:meth:`Pipeline.run` is one call on any transport (gate, auth, limits, deadline, decision log,
+metrics, access log) and :meth:`Pipeline.unary_body`, :meth:`Pipeline.stream_body` and
+:meth:`Pipeline.upload_body` the work of each kind of method on request bytes. The gRPC door
+below and the HTTP door (:mod:`spi_server.http_door`, Connect protocol) both call them.
 
 **Three kinds of method**, the same pipeline around each (:attr:`Method.kind`):
 
