@@ -38,6 +38,8 @@ SETUP_TIMEOUT = 900.0
 DRIVE_TIMEOUT = 240.0
 CLI_TIMEOUT = 120.0
 SKIPPED = 3
+CHROMIUM = os.environ.get("SPI_CHROMIUM", "/usr/bin/chromium")
+"""The browser (tests/browser/setup.sh installs Debian's chromium there when missing)."""
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +86,17 @@ def drive(server: ServerProcess, out: Path, *options: str) -> dict[str, Any]:
     url = f"http://127.0.0.1:{server.extra['http_port']}/"
     out.mkdir(parents=True, exist_ok=True)
     done = subprocess.run(
-        ["node", "page-check.mjs", "--url", url, "--out", str(out), *options],
+        [
+            "node",
+            "page-check.mjs",
+            "--url",
+            url,
+            "--out",
+            str(out),
+            "--chromium",
+            CHROMIUM,
+            *options,
+        ],
         cwd=BROWSER,
         capture_output=True,
         text=True,
