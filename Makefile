@@ -11,7 +11,7 @@ PROTO_FILES := $(wildcard protos/spi/v1/*.proto)
 NODE_EXAMPLE := examples/node
 NODE_STAMP := $(NODE_EXAMPLE)/node_modules/.package-lock.json
 
-.PHONY: help install run test pytest lint format typecheck proto check-generated breaking release-descriptor docs bench clean
+.PHONY: help install run test pytest lint format typecheck proto check-generated breaking release-descriptor docs bench clean browser-deps screenshots
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST) \
@@ -32,10 +32,10 @@ $(NODE_STAMP): $(NODE_EXAMPLE)/package-lock.json
 
 install: $(STAMP) $(NODE_STAMP) ## Create .venv and install the package with every extra (server, client, plot, frames), the dev tools, and the Node example's packages when npm exists (only when missing or stale)
 
-run: $(STAMP) ## Start the service with the bundled rulesets: gRPC on ADDR=localhost:50051, HTTP/JSON (Connect) and the page on HTTP_ADDR=localhost:8080
-	$(BIN)/spi-server --address $(ADDR) --http-address $(HTTP_ADDR)
+run: $(STAMP) ## Start the service with the bundled rulesets: gRPC on ADDR=localhost:50051, HTTP/JSON (Connect) and the page on HTTP_ADDR=localhost:8080; DATASET=NAME=PATH adds a reference dataset
+	$(BIN)/spi-server --address $(ADDR) --http-address $(HTTP_ADDR) $(if $(DATASET),--dataset $(DATASET))
 
-test: $(STAMP) check-generated lint typecheck pytest ## Run every check: generated code, lint, types, all tests
+test: $(STAMP) check-generated lint typecheck browser-deps pytest ## Run every check: generated code, lint, types, all tests
 
 pytest: $(STAMP) $(NODE_STAMP) ## Run the test suite only
 	$(BIN)/python -m pytest
@@ -71,6 +71,12 @@ check-generated: $(STAMP) ## Fail when the committed generated code differs from
 
 release-descriptor: $(STAMP) ## Record protos/ as the released API for the breaking-change check
 	$(BIN)/buf build protos -o protos/released/spi-v1.binpb
+
+browser-deps: ## Debian's chromium (apt) and playwright-core (npm ci) for the page tests, when missing
+	@bash tests/browser/setup.sh || test $$? -eq 3
+
+screenshots: $(STAMP) browser-deps ## Run the page tests and copy their screenshots into docs/img
+	SPI_SCREENSHOTS=docs/img $(BIN)/python -m pytest tests/integration/test_page.py -q -p no:cacheprovider
 
 docs: $(STAMP) ## Regenerate the server flags table in docs/service.md from spi-server's parser
 	$(BIN)/python -m spi_server.flags_doc docs/service.md

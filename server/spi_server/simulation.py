@@ -18,6 +18,7 @@ from spi.v1 import scoring_pb2
 from spi.v1 import simulation_pb2 as pb
 from spi_engine import Catalog
 from spi_engine import answer_whatif as answers
+from spi_engine.answer_datasets import list_dataset_units
 from spi_engine.answer_whatif import Limits, Sources
 from spi_engine.datasets import Datasets
 
@@ -37,7 +38,7 @@ class SimulationService:
         self.limits = limits
 
     def methods(self) -> tuple[Method, ...]:
-        """Every simulation RPC but ListDatasets is recorded as a decision and runs as heavy."""
+        """Every simulation RPC but ListDatasets(Units) is recorded as a decision and runs as heavy."""
         stream = SERVER_STREAM
         return (
             Method("Simulate", pb.SimulateRequest, self.simulate, True, stream, heavy=True),
@@ -60,6 +61,7 @@ class SimulationService:
                 heavy=True,
             ),
             Method("ListDatasets", pb.ListDatasetsRequest, self.list_datasets),
+            Method("ListDatasetUnits", pb.ListDatasetUnitsRequest, self.list_dataset_units),
         )
 
     def _sources(self) -> Sources:
@@ -98,6 +100,11 @@ class SimulationService:
 
     def list_datasets(self, request: pb.ListDatasetsRequest, call: Call) -> pb.ListDatasetsResponse:
         return answers.list_datasets(request, self._sources())
+
+    def list_dataset_units(
+        self, request: pb.ListDatasetUnitsRequest, call: Call
+    ) -> pb.ListDatasetUnitsResponse:
+        return list_dataset_units(request, self._sources())
 
 
 def _note(call: Call, units: int, provenances: Sequence[scoring_pb2.Provenance]) -> None:

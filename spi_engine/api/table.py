@@ -30,7 +30,7 @@ from spi.v1 import engine_pb2
 from spi.v1 import simulation_pb2 as sim
 from spi.v1 import survey_pb2 as survey
 
-from .. import answer_survey, answer_whatif
+from .. import answer_datasets, answer_survey, answer_whatif
 from ..catalog import Catalog
 from ..datasets import Datasets
 from ..survey.instrument import Instrument
@@ -169,6 +169,12 @@ def _survey_progress(
     return answer_survey.survey_progress(request, context.survey())
 
 
+def _list_dataset_units(
+    request: sim.ListDatasetUnitsRequest, context: Context
+) -> sim.ListDatasetUnitsResponse:
+    return answer_datasets.list_dataset_units(request, context.whatif())
+
+
 ANSWERS: Mapping[str, Answer] = {
     "ListRulesets": _list_rulesets,
     "GetRuleset": _get_ruleset,
@@ -183,6 +189,7 @@ ANSWERS: Mapping[str, Answer] = {
     "EstimateUncertainty": _estimate_uncertainty,
     "CompareRulesets": _compare_rulesets,
     "ListDatasets": _list_datasets,
+    "ListDatasetUnits": _list_dataset_units,
     "ScoreSurvey": _score_survey,
     "SurveyProgress": _survey_progress,
 }

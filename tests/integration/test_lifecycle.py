@@ -99,6 +99,7 @@ def test_reflection_lists_the_service_and_describes_it(server_address: str) -> N
             "EstimateUncertainty",
             "CompareRulesets",
             "ListDatasets",
+            "ListDatasetUnits",
             "ScoreSurvey",
             "SurveyProgress",
         ]

@@ -10,6 +10,7 @@ from pathlib import Path
 import grpc
 import pytest
 
+from spi.v1 import simulation_pb2 as sim_pb2
 from spi_client import SpiClient, SpiRpcError
 from spi_server.config import ConfigError, parse
 from tests.integration.conftest import ServerProcess, server_command
@@ -110,3 +111,26 @@ def test_tokens_cover_the_simulation_methods(
     with SpiClient(server.address, timeout=20) as anonymous, pytest.raises(SpiRpcError) as refused:
         anonymous.goal_seek("waspada", ruleset_id="spi-2024", units=one)
     assert refused.value.code is grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_list_dataset_units_serves_the_rows_with_their_inputs(
+    spawn_server: Callable[..., ServerProcess], tmp_path: Path
+) -> None:
+    path = results_file(tmp_path / "small.csv", [1, 2, 12])
+    server = spawn_server("--dataset", f"small={path}")
+    request = sim_pb2.ListDatasetUnitsRequest(
+        units=sim_pb2.UnitSelection(dataset=sim_pb2.DatasetUnits(dataset="small", year=2024)),
+        name_contains="unit 1",
+    )
+    with server.client(timeout=20) as client:
+        answer = client.rpc("ListDatasetUnits", request)
+        assert [(u.input.unit_id, u.name) for u in answer.units] == [
+            ("1", "UNIT 1"),
+            ("12", "UNIT 12"),
+        ]
+        assert (answer.units[0].input.external, answer.units[0].published_index) == (89.02, 71.65)
+        request.units.dataset.year = 2020
+        with pytest.raises(SpiRpcError) as raised:
+            client.rpc("ListDatasetUnits", request)
+    assert raised.value.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert [v.field for v in raised.value.violations] == ["units.dataset.year"]

@@ -831,3 +831,35 @@ class ListDatasetsResponse(_message.Message):
     DATASETS_FIELD_NUMBER: _ClassVar[int]
     datasets: _containers.RepeatedCompositeFieldContainer[DatasetSummary]
     def __init__(self, datasets: _Optional[_Iterable[_Union[DatasetSummary, _Mapping]]] = ...) -> None: ...
+
+class ListDatasetUnitsRequest(_message.Message):
+    __slots__ = ("units", "name_contains")
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    NAME_CONTAINS_FIELD_NUMBER: _ClassVar[int]
+    units: UnitSelection
+    name_contains: str
+    def __init__(self, units: _Optional[_Union[UnitSelection, _Mapping]] = ..., name_contains: _Optional[str] = ...) -> None: ...
+
+class DatasetUnit(_message.Message):
+    __slots__ = ("input", "name", "year", "published_index", "flag")
+    INPUT_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    YEAR_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHED_INDEX_FIELD_NUMBER: _ClassVar[int]
+    FLAG_FIELD_NUMBER: _ClassVar[int]
+    input: _scoring_pb2.UnitInput
+    name: str
+    year: int
+    published_index: float
+    flag: str
+    def __init__(self, input: _Optional[_Union[_scoring_pb2.UnitInput, _Mapping]] = ..., name: _Optional[str] = ..., year: _Optional[int] = ..., published_index: _Optional[float] = ..., flag: _Optional[str] = ...) -> None: ...
+
+class ListDatasetUnitsResponse(_message.Message):
+    __slots__ = ("dataset", "dataset_sha256", "units")
+    DATASET_FIELD_NUMBER: _ClassVar[int]
+    DATASET_SHA256_FIELD_NUMBER: _ClassVar[int]
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    dataset: str
+    dataset_sha256: str
+    units: _containers.RepeatedCompositeFieldContainer[DatasetUnit]
+    def __init__(self, dataset: _Optional[str] = ..., dataset_sha256: _Optional[str] = ..., units: _Optional[_Iterable[_Union[DatasetUnit, _Mapping]]] = ...) -> None: ...
