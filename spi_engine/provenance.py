@@ -9,7 +9,10 @@ weights and keep that statement, and the file claims a fit nobody measured. Two 
 * :func:`remeasured_fits` re-runs every stated fit on a results file in the published format:
   the rows of the fit's year (``year NNNN`` in ``fit.dataset``, else the ruleset's year; only
   ``rows flagged X`` when the dataset says so), scored with this file's numbers, must give the
-  stated rows reproduced, rows total and largest residual.
+  stated rows reproduced, rows total and largest residual. A fit states what the file that holds
+  it reproduces: the bundled spi-2022 (no regional class table) states what the stated formula
+  gives; a file with the class table (``spi rules fit-regional``) states what the table gives,
+  re-measured by :func:`restate_fits` when it is written.
 
 Either way the remedy is the same: record the fit the numbers now give, or change the basis
 (``BASIS_ASSUMED`` with a note saying why).
@@ -27,7 +30,7 @@ from spi.v1 import ruleset_pb2
 from .catalog import Catalog
 from .errors import InvalidInputError, Violation
 from .numeric import format_steps, value_to_steps
-from .ruleset import Ruleset
+from .ruleset import Ruleset, from_message
 from .scoring import score
 from .tabular import Table, units_from_table
 
@@ -37,7 +40,13 @@ REMEDY = "record the fit these numbers give, or change the basis to BASIS_ASSUME
 
 def inferred_fits(message: ruleset_pb2.Ruleset) -> Iterator[tuple[str, ruleset_pb2.Fit]]:
     """Every (path, fit) of an inferred reference, e.g. ('weights.reference.fit', fit)."""
+    regional = (
+        {"correction.regional.reference": message.correction.regional.reference}
+        if message.correction.HasField("regional")
+        else {}
+    )
     references = {
+        **regional,
         "weights.reference": message.weights.reference,
         "correction.integrity.reference": message.correction.integrity.reference,
         "correction.prevalence.reference": message.correction.prevalence.reference,
@@ -130,6 +139,30 @@ def remeasured_fits(rules: Ruleset, published: Table) -> list[Violation]:
                 )
             )
     return problems
+
+
+def restate_fits(message: ruleset_pb2.Ruleset, published: Table) -> None:
+    """Set every stated fit of ``message`` to what its own numbers give on ``published``.
+
+    Used where a ruleset is written from the data (``spi rules fit-regional``): the figures are
+    measured for that file, never copied from another one.
+    """
+    rules = from_message(message, published.origin)
+    for path, fit in inferred_fits(message):
+        year = _fit_year(fit, rules)
+        if year is None:
+            raise InvalidInputError(
+                [Violation(f"{path}.dataset", f"expected 'year NNNN'; got {fit.dataset!r}")]
+            )
+        reproduced, total, largest = measure(rules, published, year, _flag(fit), fit.tolerance)
+        if total == 0:
+            raise InvalidInputError(
+                [Violation(path, f"expected published rows for {fit.dataset!r}; got none")],
+                context=published.origin,
+            )
+        fit.rows_reproduced = reproduced
+        fit.rows_total = total
+        fit.max_residual = largest / 10.0**rules.decimals
 
 
 def measure(

@@ -43,6 +43,7 @@ from spi.v1 import ruleset_pb2
 from .catalog import bundled
 from .errors import InvalidInputError, SpiError, Violation
 from .numeric import FloatArray, IntArray, round_half_up_steps
+from .provenance import restate_fits
 from .ruleset import Ruleset, from_message
 from .tabular import Table, numbers, read_csv, units_from_table
 
@@ -273,7 +274,10 @@ def inside_repository(path: Path) -> bool:
 def write_regional_ruleset(data: str | Path, output: str | Path, ruleset_id: str = "") -> str:
     """Fit the class table on ``data`` and write the complete ruleset to ``output``.
 
-    Returns the fit's one-line description. Writing inside the project's repository is an error.
+    Every stated fit of the written file (weights, corrections, rounding, the regional element,
+    the notes) is re-measured on ``data`` with the file's own numbers and class table, so
+    ``spi rules check --published-data`` passes on it as on the bundled file. Returns the fit's
+    one-line description. Writing inside the project's repository is an error.
     """
     target = Path(output)
     if inside_repository(target):
@@ -286,8 +290,10 @@ def write_regional_ruleset(data: str | Path, output: str | Path, ruleset_id: str
                 )
             ]
         )
-    fit = fit_regional(read_csv(data))
+    table = read_csv(data)
+    fit = fit_regional(table)
     message = regional_message(fit, ruleset_id=ruleset_id)
+    restate_fits(message, table)  # what THIS file reproduces, not the bundled file's figures
     from_message(message, str(target))  # validated before it is written
     try:
         target.write_text(ruleset_text(message, str(data)), encoding="utf-8")

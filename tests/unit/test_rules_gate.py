@@ -18,6 +18,8 @@ import pytest
 
 from spi_client.cli import main
 from spi_engine import bundled, score, units_from_columns
+from spi_engine.provenance import inferred_fits
+from spi_engine.ruleset import parse_text
 
 RULESETS = Path(__file__).parents[2] / "spi_engine" / "rulesets"
 SPI = Path(sys.executable).with_name("spi")
@@ -298,3 +300,60 @@ def test_bundled_fits_remeasure_on_the_published_results(
         f"weights.reference.fit: states 642 of 642 rows within 0.02, max residual 0.01; "
         f"re-measured on {data} year 2024: 12 of 642 rows, max residual 0.02"
     ) in out
+
+
+def spi_2022_fit(text: str, path: str) -> tuple[int, int, float]:
+    """(rows reproduced, rows total, max residual) of the fit at ``path`` of a spi-2022 text."""
+    fits = dict(inferred_fits(parse_text(text, "spi-2022").to_message()))
+    fit = fits[path]
+    return fit.rows_reproduced, fit.rows_total, fit.max_residual
+
+
+def test_bundled_spi_2022_states_what_it_reproduces_without_a_class_table() -> None:
+    """No class table in the bundled file, so its fits are the stated formula's (issue h12)."""
+    text = (RULESETS / "spi-2022.txtpb").read_text("utf-8")
+    for path in ("weights", "correction.integrity", "correction.prevalence", "rounding"):
+        assert spi_2022_fit(text, f"{path}.reference.fit") == (446, 625, 0.01), path
+    for path in ("correction.regional", "notes[0]"):
+        assert spi_2022_fit(text, f"{path}.reference.fit") == (0, 179, 9.85), path
+
+
+def test_the_regional_fit_is_remeasured_too(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, published_dir: Path
+) -> None:
+    """A bundled spi-2022 claiming the derived table's 179 of 179 for its regional element fails."""
+    data = str(published_dir / "results.csv")
+    text = (RULESETS / "spi-2022.txtpb").read_text("utf-8")
+    claimed = re.sub(
+        r"(regional \{.*?rows_reproduced: )0(.*?max_residual: )9\.85",
+        r"\g<1>179\g<2>0.01",
+        text,
+        count=1,
+        flags=re.DOTALL,
+    )
+    assert spi_2022_fit(claimed, "correction.regional.reference.fit") == (179, 179, 0.01)
+    edited = write(tmp_path, "spi-2022.txtpb", claimed)
+    code, out, _ = run(capsys, "rules", "check", edited, "--published-data", data)
+    assert code == 5, out
+    assert (
+        f"correction.regional.reference.fit: states 179 of 179 rows within 0.02, max residual "
+        f"0.01; re-measured on {data} year 2022: 0 of 179 rows, max residual 9.85"
+    ) in out
+
+
+def test_derived_spi_2022_states_and_passes_its_own_fits(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, published_dir: Path
+) -> None:
+    """`spi rules fit-regional` writes the counts the derived file reproduces, re-measured."""
+    data = str(published_dir / "results.csv")
+    derived = tmp_path / "spi-2022.txtpb"
+    code, _, err = run(capsys, "rules", "fit-regional", "--data", data, "--output", str(derived))
+    assert code == 0, err
+    text = derived.read_text("utf-8")
+    for path in ("weights", "correction.integrity", "correction.prevalence", "rounding"):
+        assert spi_2022_fit(text, f"{path}.reference.fit") == (625, 625, 0.01), path
+    for path in ("correction.regional", "notes[0]"):
+        assert spi_2022_fit(text, f"{path}.reference.fit") == (179, 179, 0.01), path
+    code, out, _ = run(capsys, "rules", "check", str(derived), "--published-data", data)
+    assert code == 0, out
+    assert out.splitlines()[-1] == "verdict: ok (1 file)"
