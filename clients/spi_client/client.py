@@ -249,17 +249,30 @@ class SpiClient(survey_client.SurveyCalls):
         if frame:
             unit_inputs.check_columns(list(units.columns))
             by_columns = columns.request_from_frame(ruleset_id, units)
-            if by_columns is not None:
-                response = self.rpc("ScoreColumns", by_columns.request)
+            response = self._by_columns(by_columns)
+            if by_columns is not None and response is not None:
                 return columns.frame_from_columns(by_columns, response, units.index)
         messages = _units_to_pb(units)
         by_columns = None if frame else columns.request_from_messages(ruleset_id, messages)
-        if by_columns is not None:
-            response = self.rpc("ScoreColumns", by_columns.request)
+        response = self._by_columns(by_columns)
+        if by_columns is not None and response is not None:
             return columns.score_from_columns(by_columns, response)
         request = engine_pb2.ScoreRequest(ruleset_id=ruleset_id, units=messages)
         scored = results.score_from_pb(self.rpc("Score", request))
         return scored.to_frame(index=units.index) if frame else scored
+
+    def _by_columns(self, batch: columns.Batch | None) -> Any:
+        """ScoreColumns' answer to ``batch``; None when there is no batch, or when the server
+        refuses its values: the row form is then asked, so the error names ``units[i].field``
+        as the caller wrote it, not ``columns.field[i]``."""
+        if batch is None:
+            return None
+        try:
+            return self.rpc("ScoreColumns", batch.request)
+        except SpiRpcError as error:
+            if error.code != grpc.StatusCode.INVALID_ARGUMENT:
+                raise
+            return None
 
     def summarize(self, ruleset_id: str, units: Any) -> results.SummaryResult:
         """Rank and summarise units (dicts or a DataFrame, as for score_many)."""

@@ -90,9 +90,9 @@ async function main(argv) {
   );
 
   const units = [
-    { unitId: 'a', group: 'kota', internal: 80.0, external: 85.5, expert: 70.25 },
+    { unitId: 'a', group: 'kota', internal: 80.0, external: 85.5, expert: 70.25, correction: 0 },
     { unitId: 'b', internal: 75.61, external: 89.02, expert: 73.53, correction: 7.59 },
-    { unitId: 'c', internal: 72, external: 74, expert: 73, correctionIntegrity: 0.5 },
+    { unitId: 'c', internal: 72, external: 74, expert: 73, correctionIntegrity: 0.5, correctionPrevalence: 0.25 },
   ];
   for (const [key, some] of [
     ['score_one', units.slice(0, 1)],

@@ -165,7 +165,9 @@ def launch(folder: Path, *args: str) -> Server:
     folder.mkdir(parents=True, exist_ok=True)
     port_file = folder / "port.json"
     port_file.unlink(missing_ok=True)
-    command = server_command("--address", "127.0.0.1:0", "--port-file", str(port_file), *args)
+    command = server_command(
+        "--address", "127.0.0.1:0", "--http-address", "", "--port-file", str(port_file), *args
+    )
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SPI_")}
     with open(folder / "server.log", "ab") as log:
         process = subprocess.Popen(command, stdout=log, stderr=log, env=environment)

@@ -336,7 +336,14 @@ def _judge_exit(counts: harness.Tally, label: str, done: Any, named: str) -> Non
 def _serve(rules: Path, port_file: Path) -> subprocess.CompletedProcess[str]:
     """spi-server with ``--rulesets rules``: how it exits (exit 0 if it served, then stopped)."""
     command = harness.server_command(
-        "--address", "127.0.0.1:0", "--port-file", str(port_file), "--rulesets", str(rules)
+        "--address",
+        "127.0.0.1:0",
+        "--http-address",
+        "",
+        "--port-file",
+        str(port_file),
+        "--rulesets",
+        str(rules),
     )
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as p:
         deadline = time.monotonic() + 60

@@ -140,6 +140,8 @@ def test_a_bad_tls_key_is_never_echoed(tmp_path: Path) -> None:
     command = server_command(
         "--address",
         "127.0.0.1:0",
+        "--http-address",
+        "",
         "--tls-cert",
         str(tmp_path / "cert.pem"),
         "--tls-key",

@@ -33,7 +33,14 @@ from .conftest import ServerProcess
 pytestmark = pytest.mark.integration
 
 UNITS = [
-    {"unitId": "a", "group": "kota", "internal": 80.0, "external": 85.5, "expert": 70.25},
+    {
+        "unitId": "a",
+        "group": "kota",
+        "internal": 80.0,
+        "external": 85.5,
+        "expert": 70.25,
+        "correction": 0,
+    },
     {"unit_id": "b", "internal": 75.61, "external": 89.02, "expert": 73.53, "correction": 7.59},
     {
         "unitId": "c",

@@ -34,9 +34,10 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "node"
 NPM_TIMEOUT = 600.0
 RUN_TIMEOUT = 120.0
 SPI_FILES = sorted(
-    f"spi/v1/{name}.proto"
-    for name in ("engine", "instrument", "ruleset", "scoring", "simulation", "survey")
+    str(path.relative_to(path.parents[2]))
+    for path in (Path(__file__).resolve().parents[2] / "protos" / "spi" / "v1").glob("*.proto")
 )
+"""Every proto of spi.v1, as the server's reflection names them (read from protos/, not listed)."""
 
 
 def run_example(target: str, *options: str) -> subprocess.CompletedProcess[str]:

@@ -25,6 +25,7 @@ def test_metrics_count_requests_errors_latency_and_units(
     server: ServerProcess, client: SpiClient
 ) -> None:
     before = _metrics(server)
+    # score_many sends a batch of complete units as columns (ScoreColumns).
     client.score_many(
         "spi-2025", [{"internal": 80, "external": 80, "expert": 80, "correction": 0}] * 3
     )
@@ -35,11 +36,11 @@ def test_metrics_count_requests_errors_latency_and_units(
     def grew(name: str) -> float:
         return after.get(name, 0.0) - before.get(name, 0.0)
 
-    assert grew('spi_requests_total{method="Score"}') == 1
-    assert grew('spi_units_scored_total{method="Score",ruleset="spi-2025"}') == 3
+    assert grew('spi_requests_total{method="ScoreColumns"}') == 1
+    assert grew('spi_units_scored_total{method="ScoreColumns",ruleset="spi-2025"}') == 3
     assert grew('spi_request_errors_total{code="NOT_FOUND",method="GetRuleset"}') == 1
-    assert grew('spi_request_duration_seconds_count{method="Score"}') == 1
-    assert grew('spi_request_duration_seconds_bucket{le="+Inf",method="Score"}') == 1
+    assert grew('spi_request_duration_seconds_count{method="ScoreColumns"}') == 1
+    assert grew('spi_request_duration_seconds_bucket{le="+Inf",method="ScoreColumns"}') == 1
     assert after["spi_rulesets_loaded"] == 5
 
 
