@@ -13,6 +13,7 @@ import numpy as np
 
 from spi.v1 import engine_pb2, scoring_pb2
 
+from .cancel import checked
 from .numeric import steps_to_float
 from .scoring import NO_MARGIN, Scores
 from .summary import GroupSummary, Summary
@@ -36,7 +37,7 @@ def units_from_pb(units: Sequence[scoring_pb2.UnitInput], prefix: str = "units")
         found.items.extend((_row_of(v.field), column, v) for v in long[:MAX_VIOLATIONS])
         found.count += len(long)
     return units_from_rows(
-        [_given_row(u) for u in units],
+        [_given_row(u) for u in checked(units)],
         ids,
         groups,
         where=lambda row, field: f"{prefix}[{row}].{field}",

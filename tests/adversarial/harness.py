@@ -39,6 +39,7 @@ CHANNEL_OPTIONS = [
 ]
 DECIDING = (
     "Score",
+    "ScoreColumns",
     "Summarize",
     "Simulate",
     "GoalSeek",

@@ -18,6 +18,8 @@ from google.protobuf.message import Message
 from spi.v1 import engine_pb2, scoring_pb2
 from spi.v1 import simulation_pb2 as sim
 from spi.v1 import survey_pb2 as sp
+from spi_engine.convert import units_from_pb
+from spi_engine.convert_columns import units_to_columns_pb
 
 from .harness import invoke
 
@@ -55,6 +57,10 @@ def valid_requests() -> dict[str, Message | list[Message]]:
         "ValidateRuleset": engine_pb2.ValidateRulesetRequest(text=ruleset_text()),
         "Score": engine_pb2.ScoreRequest(ruleset_id="spi-2024", units=two),
         "Summarize": engine_pb2.SummarizeRequest(ruleset_id="spi-2024", units=two),
+        "ScoreColumns": engine_pb2.ScoreColumnsRequest(
+            ruleset_id="spi-2024",
+            columns=units_to_columns_pb(units_from_pb(two)),
+        ),
         "Simulate": sim.SimulateRequest(
             ruleset_id="spi-2024",
             units=inline(),
@@ -104,6 +110,9 @@ def valid_requests() -> dict[str, Message | list[Message]]:
             units=inline(),
         ),
         "ListDatasets": sim.ListDatasetsRequest(),
+        "ListDatasetUnits": sim.ListDatasetUnitsRequest(
+            units=sim.UnitSelection(dataset=sim.DatasetUnits(dataset="published", year=2024))
+        ),
         "ScoreSurvey": survey_upload(),
         "SurveyProgress": survey_progress(),
     }

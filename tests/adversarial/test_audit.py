@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import struct
 import threading
 import time
 from collections import Counter
@@ -91,6 +92,9 @@ def _bad(method: str) -> Message | list[Message]:
         return request[1:]  # an upload without its start
     copy = type(request)()
     copy.CopyFrom(request)
+    if method == "ScoreColumns":
+        copy.columns.internal = struct.pack("<2d", 101.5, 70.0)  # type: ignore[attr-defined]
+        return copy
     units = copy.units if method in ("Score", "Summarize") else copy.units.inline.units  # type: ignore[attr-defined]
     units[0].internal = 101.5
     return copy
