@@ -16,7 +16,8 @@ import pytest
 
 from spi.v1 import engine_pb2, scoring_pb2
 from spi_client import SpiClient, SpiRpcError
-from spi_server import app, service
+from spi_engine.api import scoring as api_scoring
+from spi_server import app
 
 pytestmark = pytest.mark.integration
 
@@ -54,7 +55,7 @@ def test_an_unexpected_exception_is_internal_logged_and_the_server_goes_on(
         raise ZeroDivisionError("secret detail")
 
     with SpiClient(running.target) as client:
-        monkeypatch.setattr(service.spi_engine, "score", broken)
+        monkeypatch.setattr(api_scoring, "score_units", broken)
         with (
             caplog.at_level(logging.INFO, logger="spi_server"),
             pytest.raises(SpiRpcError) as raised,
@@ -79,7 +80,7 @@ def test_work_stops_when_the_deadline_has_passed(
     running = start_inprocess(decision_log=str(log), max_units=10**6, max_message_bytes=2**26)
     entered, release = threading.Event(), threading.Event()
     scored: list[int] = []
-    real_convert, real_score = service.units_from_pb, service.spi_engine.score
+    real_convert, real_score = api_scoring.units_from_pb, api_scoring.score_units
 
     def held(*args: Any, **kwargs: Any) -> Any:
         entered.set()
@@ -90,8 +91,8 @@ def test_work_stops_when_the_deadline_has_passed(
         scored.append(1)
         return real_score(*args, **kwargs)
 
-    monkeypatch.setattr(service, "units_from_pb", held)
-    monkeypatch.setattr(service.spi_engine, "score", counted)
+    monkeypatch.setattr(api_scoring, "units_from_pb", held)
+    monkeypatch.setattr(api_scoring, "score_units", counted)
     unit = scoring_pb2.UnitInput(**UNIT)  # type: ignore[arg-type]
     request = engine_pb2.ScoreRequest(ruleset_id="spi-2024", units=[unit] * 100_000)
     with SpiClient(running.target, retries=0) as client, pytest.raises(SpiRpcError) as raised:
@@ -120,14 +121,14 @@ def test_concurrent_calls_limit(
 ) -> None:
     running = start_inprocess(max_concurrent_rpcs=1)
     entered, release = threading.Event(), threading.Event()
-    real_score = service.spi_engine.score
+    real_score = api_scoring.score_units
 
     def held(*args: Any, **kwargs: Any) -> Any:
         entered.set()
         release.wait(30)
         return real_score(*args, **kwargs)
 
-    monkeypatch.setattr(service.spi_engine, "score", held)
+    monkeypatch.setattr(api_scoring, "score_units", held)
     with SpiClient(running.target, retries=0) as client, futures.ThreadPoolExecutor(1) as pool:
         first = pool.submit(client.score, "spi-2024", **UNIT)
         assert entered.wait(30)
