@@ -75,9 +75,14 @@ class Tokens:
         return token.name
 
 
+SAME_AS = {"ScoreColumns": "Score"}
+"""Methods that are another form of one a token names: a token that may Score may score columns
+(SpiClient.score_many and `spi score --server` send batches as ScoreColumns)."""
+
+
 def authorize(token: Token, method: str) -> None:
-    """PermissionDeniedError unless ``token`` may call ``method``."""
-    if method not in token.methods:
+    """PermissionDeniedError unless ``token`` may call ``method`` (or the method it is a form of)."""
+    if method not in token.methods and SAME_AS.get(method) not in token.methods:
         allowed = ", ".join(sorted(token.methods))
         raise PermissionDeniedError(
             f"caller {token.name!r} may not call {method}; its token allows: {allowed}"

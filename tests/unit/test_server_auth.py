@@ -31,6 +31,8 @@ def test_names_and_methods() -> None:
     ("metadata", "method", "outcome"),
     [
         ([("authorization", "Bearer planner-secret")], "Score", "planner"),
+        # a token that may Score may score columns (score_many and `spi score --server` do)
+        ([("authorization", "Bearer planner-secret")], "ScoreColumns", "planner"),
         ([("authorization", "bearer admin-secret")], "GetRuleset", "admin"),
         ([("authorization", "Bearer planner-secret")], "GetRuleset", PermissionDeniedError),
         ([("authorization", "Bearer wrong")], "Score", UnauthenticatedError),
