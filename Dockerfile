@@ -6,7 +6,7 @@
 #
 # Two stages: "build" installs the package (runtime dependencies only: no [dev], no [plot], no
 # [frames]) into a virtualenv; "runtime" copies that virtualenv into a clean image and runs it
-# as an unprivileged user. docs/deployment.md explains every setting; tests/unit/test_deploy.py
+# as an unprivileged user. docs/deployment.md explains every setting; tests/unit/server/test_deploy.py
 # checks this file against the server's real flags and ports.
 
 ARG PYTHON_IMAGE=python:3.11-slim

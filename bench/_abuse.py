@@ -120,7 +120,7 @@ def survey_upload(respondents: int = 80, chunk_rows: int = 40) -> list[bytes]:
     """A whole valid ScoreSurvey upload (start, chunks, end) of a small synthetic survey."""
     import spi_engine.survey as sv
     from spi_client.survey_client import population_entries
-    from spi_engine.convert_survey import score_requests
+    from spi_engine.api.survey_messages import score_requests
 
     instrument = sv.bundled_instrument()
     survey = sv.generate(instrument, institutions=2, respondents=respondents, seed=5)

@@ -36,7 +36,7 @@ import numpy as np
 from bench.serving import paired_ratio, spi_server, start, stop
 from spi.v1 import columns_pb2, engine_pb2, scoring_pb2
 from spi_engine import bundled, score, units_from_columns
-from spi_engine.convert_columns import score_columns_response_to_pb, units_from_columns_pb
+from spi_engine.api.scoring_columns import score_columns_response_to_pb, units_from_columns_pb
 
 ECHO = "/bench.Echo/Echo"
 COLUMNS = "/spi.v1.SpiEngine/ScoreColumns"

@@ -43,7 +43,7 @@ import numpy as np
 
 from spi.v1 import engine_pb2, scoring_pb2
 from spi_engine import bundled, score
-from spi_engine.convert import score_response_to_pb, units_from_pb
+from spi_engine.api.scoring_messages import score_response_to_pb, units_from_pb
 
 SCORE = "/spi.v1.SpiEngine/Score"
 ECHO = "/bench.Echo/Echo"

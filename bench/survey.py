@@ -14,7 +14,7 @@ Measured in one run, best of ``--repeat`` timings each:
   same columns uploaded by ``SpiClient.score_survey`` in chunks of 50,000 respondents (local
   validation, encoding, upload, the server's validation and scoring, the typed result), and the
   server's part alone (the upload's messages built beforehand); its answer is checked to be the
-  in-process answer (``spi_engine.answer_survey``) byte for byte;
+  in-process answer (``spi_engine.api.survey``) byte for byte;
 - for information: generating the data, writing the files, screening, and folding the upload in
   chunks of 65,536 respondents (what a client-streaming RPC would do).
 
@@ -280,8 +280,8 @@ def through_stream(
     from spi.v1 import survey_pb2 as pb
     from spi_client import SpiClient
     from spi_client.survey_client import population_entries, responses_of
-    from spi_engine.answer_survey import SurveySources, bundled_instruments, score_survey
-    from spi_engine.convert_survey import score_requests
+    from spi_engine.api.survey import SurveySources, bundled_instruments, score_survey
+    from spi_engine.api.survey_messages import score_requests
 
     from .serving import spi_server, start, stop
 

@@ -9,7 +9,7 @@ from google.protobuf import text_format
 
 from spi.v1 import scoring_pb2
 
-from .convert import units_from_pb
+from .api.scoring_messages import units_from_pb
 from .errors import InvalidInputError, InvalidRulesetError, Violation
 from .numeric import format_steps, value_to_steps
 from .ruleset import Ruleset

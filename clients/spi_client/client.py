@@ -32,8 +32,8 @@ from spi.v1 import simulation_pb2 as sim_pb2
 from spi_engine.api.rpcs import CLIENT_STREAM, SERVER_STREAM, UNARY, Declared, by_kind
 
 from . import balancing, columns, results, survey_client, unit_inputs
-from . import simulation_results as sim
 from . import whatif_requests as build
+from . import whatif_results as sim
 from .by_year import score_by_year
 from .errors import SpiRpcError
 from .unit_inputs import UNIT_FIELDS, unit_to_pb

@@ -1,7 +1,7 @@
 """Typed, frozen results of Simulate and CompareRulesets (baseline beside scenario, old rules
 beside new), and the pure functions that build them from the gathered streams.
 
-Re-exported by :mod:`spi_client.simulation_results`, which has the other simulation results.
+Re-exported by :mod:`spi_client.whatif_results`, which has the other simulation results.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from typing import Any
 
 from spi.v1 import simulation_pb2 as pb
 
+from .result_helpers import enum_name, pandas
 from .result_repr import ShortRepr
 from .results import CategoryCount, Provenance, provenance_from_pb
-from .simulation_base import enum_name, pandas
 
 
 @dataclass(frozen=True)

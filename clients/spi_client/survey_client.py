@@ -2,7 +2,7 @@
 validated locally, then uploaded to ScoreSurvey as columnar chunks; SurveyProgress from the
 responses so far (sent as counts per unit, sub-unit and group).
 
-The requests are built by :mod:`spi_engine.convert_survey` (the same pure functions the
+The requests are built by :mod:`spi_engine.api.survey_messages` (the same pure functions the
 in-process path uses), so a server and this process answer the same messages.
 """
 
@@ -15,7 +15,7 @@ from typing import Any, Protocol, cast
 import spi_engine.survey as sv
 from spi.v1 import instrument_pb2 as ipb
 from spi.v1 import survey_pb2 as pb
-from spi_engine.convert_survey import population_to_pb, response_counts, score_requests
+from spi_engine.api.survey_messages import population_to_pb, response_counts, score_requests
 from spi_engine.survey.instrument_checks import RESERVED_COLUMNS
 
 from .survey_results import (

@@ -28,8 +28,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from spi.v1 import engine_pb2
 from spi_engine import Catalog, bundled
-from spi_engine.answer_survey import SurveyLimits
-from spi_engine.answer_whatif import Limits
+from spi_engine.api.survey import SurveyLimits
+from spi_engine.api.whatif import Limits
 from spi_engine.datasets import Datasets, load_datasets
 
 from . import logs, loop, metrics, reflection
@@ -42,8 +42,8 @@ from .http_listen import HttpListener, listen
 from .limits import Settings
 from .pipeline import Gate, Method, Pipeline
 from .service import SpiEngineService
-from .simulation import SimulationService
 from .survey import Instruments, SurveyService
+from .whatif import SimulationService
 
 SERVICE_NAME = engine_pb2.DESCRIPTOR.services_by_name["SpiEngine"].full_name
 HEALTH_NAMES = ("", SERVICE_NAME)

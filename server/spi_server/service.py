@@ -17,8 +17,8 @@ from google.protobuf.message import Message
 
 from spi.v1 import engine_pb2
 from spi_engine import Catalog
-from spi_engine.answer_whatif import Limits
 from spi_engine.api import table
+from spi_engine.api.whatif import Limits
 
 from .pipeline import Call, Method
 

@@ -1,6 +1,6 @@
 """The survey handlers of spi.v1.SpiEngine: ScoreSurvey (client streaming) and SurveyProgress.
 
-The work is :mod:`spi_engine.answer_survey` (the CLI in-process runs the same functions, so both
+The work is :mod:`spi_engine.api.survey` (the CLI in-process runs the same functions, so both
 give the same messages); a handler hands it the rulesets, instruments and limits of the moment
 and notes on the :class:`~spi_server.pipeline.Call` what the decision log and metrics need. The
 upload is received in full by the pipeline (bounded by ``--max-upload-bytes`` and
@@ -20,8 +20,8 @@ from pathlib import Path
 
 from spi.v1 import survey_pb2 as pb
 from spi_engine import Catalog
-from spi_engine import answer_survey as answers
-from spi_engine.answer_survey import SurveyLimits, SurveySources
+from spi_engine.api import survey as answers
+from spi_engine.api.survey import SurveyLimits, SurveySources
 from spi_engine.errors import Violation
 from spi_engine.survey import Instrument, InvalidInstrumentError, load_instrument
 

@@ -17,14 +17,14 @@ from collections.abc import Callable, Sequence
 from spi.v1 import engine_pb2, ruleset_pb2, scoring_pb2
 
 from ..catalog import Catalog
-from ..convert import score_response_to_pb, summary_to_pb, units_from_pb
-from ..convert_columns import columns_where, score_columns_response_to_pb, units_from_columns_pb
 from ..errors import InvalidInputError, InvalidRulesetError, LimitExceededError, Violation
 from ..ruleset import Ruleset, message_from_binary, message_from_text, sha256_of
 from ..scoring import score as score_units
 from ..summary import summarize as summarize_scores
 from ..units import Units
 from ..validation import validate
+from .scoring_columns import columns_where, score_columns_response_to_pb, units_from_columns_pb
+from .scoring_messages import score_response_to_pb, summary_to_pb, units_from_pb
 
 
 def _nothing() -> None:

@@ -30,11 +30,13 @@ from spi.v1 import engine_pb2
 from spi.v1 import simulation_pb2 as sim
 from spi.v1 import survey_pb2 as survey
 
-from .. import answer_datasets, answer_survey, answer_whatif
 from ..catalog import Catalog
 from ..datasets import Datasets
 from ..survey.instrument import Instrument
+from . import datasets as answer_datasets
 from . import scoring
+from . import survey as answer_survey
+from . import whatif as answer_whatif
 from .rpcs import CLIENT_STREAM, SERVER_STREAM, SERVICE, UNARY, declared
 
 __all__ = [

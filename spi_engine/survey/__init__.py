@@ -17,7 +17,7 @@ chunking gives identical results), and :func:`score_stats` turns statistics into
 ('kabupaten-001', 'kabupaten-002', 'kabupaten-003')
 """
 
-from .chunks import chunk_from_columns, responses_from_chunk
+from ..api.respondent_chunks import chunk_from_columns, responses_from_chunk
 from .files import read_population, read_responses, write_responses, write_survey, write_table
 from .instrument import (
     Instrument,

@@ -18,8 +18,8 @@ from google.protobuf.message import Message
 from spi.v1 import engine_pb2, scoring_pb2
 from spi.v1 import simulation_pb2 as sim
 from spi.v1 import survey_pb2 as sp
-from spi_engine.convert import units_from_pb
-from spi_engine.convert_columns import units_to_columns_pb
+from spi_engine.api.scoring_columns import units_to_columns_pb
+from spi_engine.api.scoring_messages import units_from_pb
 
 from .harness import invoke
 
@@ -135,7 +135,7 @@ def survey_upload(respondents: int = 90, respondent_id: str = "") -> list[Messag
     """A whole ScoreSurvey upload (start, chunks, end); ``respondent_id`` renames respondent 0."""
     import spi_engine.survey as sv
     from spi_client.survey_client import population_entries
-    from spi_engine.convert_survey import score_requests
+    from spi_engine.api.survey_messages import score_requests
 
     survey = _survey(respondents)
     instrument = sv.bundled_instrument()

@@ -303,7 +303,7 @@ runs are started together."""
 
 def _spi(*args: str) -> list[str]:
     script = Path(sys.executable).parent / "spi"
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "spi_client.cli"]
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "spi_client.cli.main"]
     return [*command, *args]
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from spi_client import cli
+from spi_client.cli import main as cli
 from tests.catalogue import KNOWN
 
 pytestmark = pytest.mark.integration

@@ -15,7 +15,7 @@ from spi.v1 import columns_pb2, engine_pb2, scoring_pb2
 from spi_client import SpiClient, SpiRpcError
 from spi_client.results import score_from_pb
 from spi_engine import InvalidInputError, __version__, bundled, score
-from spi_engine.convert_columns import score_columns_response_to_pb, units_from_columns_pb
+from spi_engine.api.scoring_columns import score_columns_response_to_pb, units_from_columns_pb
 
 from .conftest import ServerProcess
 

@@ -10,7 +10,7 @@ import pytest
 from spi.v1 import engine_pb2, scoring_pb2
 from spi_client import SpiClient
 from spi_engine import bundled, score, units_from_columns
-from spi_engine.convert import results_to_pb
+from spi_engine.api.scoring_messages import results_to_pb
 
 pytestmark = pytest.mark.integration
 

@@ -387,7 +387,7 @@ def test_score_survey_uploads_over_connect_streaming(server: ServerProcess, port
     import spi_engine.survey as sv
     from spi.v1 import survey_pb2
     from spi_client.survey_client import population_entries
-    from spi_engine.convert_survey import score_requests
+    from spi_engine.api.survey_messages import score_requests
 
     instrument = sv.bundled_instrument()
     survey = sv.generate(instrument, institutions=3, respondents=600, seed=5)

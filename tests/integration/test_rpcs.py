@@ -10,7 +10,7 @@ import pytest
 from spi.v1 import engine_pb2, scoring_pb2
 from spi_client import SpiClient, SpiRpcError
 from spi_engine import bundled, score, summarize
-from spi_engine.convert import score_response_to_pb, summary_to_pb, units_from_pb
+from spi_engine.api.scoring_messages import score_response_to_pb, summary_to_pb, units_from_pb
 
 pytestmark = pytest.mark.integration
 

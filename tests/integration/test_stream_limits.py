@@ -17,7 +17,8 @@ import pytest
 from grpc_reflection.v1alpha import reflection_pb2
 
 from bench import _abuse
-from spi_server import app, simulation
+from spi_server import app
+from spi_server import whatif as simulation
 from spi_server.decisions import DecisionLog
 from spi_server.errors import DecisionLogError
 from tests.integration.conftest import ServerProcess

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from spi_client import cli
+from spi_client.cli import main as cli
 
 pytestmark = pytest.mark.integration
 

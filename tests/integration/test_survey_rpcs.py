@@ -2,7 +2,7 @@
 
 One in-process server for the module (small survey limits, a decision log, an --instruments
 directory). Its answers are compared with the library's numbers and, byte for byte (decision id
-aside), with spi_engine.answer_survey's, which is what the CLI in-process prints from.
+aside), with spi_engine.api.survey's, which is what the CLI in-process prints from.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ import pytest
 import spi_engine.survey as sv
 from spi.v1 import survey_pb2 as pb
 from spi_client import SpiClient, SpiRpcError
-from spi_engine import answer_survey, bundled
-from spi_engine.convert_survey import chunk_of, response_counts, score_requests
+from spi_engine import bundled
+from spi_engine.api import survey as answer_survey
+from spi_engine.api.survey_messages import chunk_of, response_counts, score_requests
 from spi_server import app
 from spi_server.config import Config
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from spi_client import cli
+from spi_client.cli import main as cli
 from spi_engine import bundled
 
 pytestmark = pytest.mark.integration

@@ -17,13 +17,13 @@ from hypothesis import strategies as st
 
 from spi.v1 import columns_pb2, engine_pb2
 from spi_engine import InvalidInputError, Ruleset, Units, score
-from spi_engine.convert import score_response_to_pb, units_from_pb, units_to_pb
-from spi_engine.convert_columns import (
+from spi_engine.api.scoring_columns import (
     score_columns_response_to_pb,
     score_response_from_columns,
     units_from_columns_pb,
     units_to_columns_pb,
 )
+from spi_engine.api.scoring_messages import score_response_to_pb, units_from_pb, units_to_pb
 from tests.property.strategies import batches, column_bytes, rows_to_units, shipped_rulesets
 
 FLOATS = ("index_raw", "index")

@@ -32,7 +32,7 @@ from spi_engine import (
     bundled,
     score,
 )
-from spi_engine.convert import score_response_to_pb, units_from_pb
+from spi_engine.api.scoring_messages import score_response_to_pb, units_from_pb
 from spi_engine.ruleset import from_message
 from tests.property.strategies import NAN, column_bytes, rows_to_units, unit_rows
 

@@ -13,7 +13,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from spi_engine import Scores, score
-from spi_engine.convert import results_to_pb, score_response_to_pb, units_from_pb, units_to_pb
+from spi_engine.api.scoring_messages import (
+    results_to_pb,
+    score_response_to_pb,
+    units_from_pb,
+    units_to_pb,
+)
 from tests.property.strategies import (
     NAN,
     SHIPPED_IDS,

@@ -33,7 +33,7 @@ from spi_engine.survey.screening import (
     SPEEDER,
     STRAIGHT_LINER,
 )
-from tests.unit.survey_fixtures import tiny, tiny_responses
+from tests.unit.engine.survey.fixtures import tiny, tiny_responses
 
 RULES = bundled().get("spi-2024")
 TINY = tiny()

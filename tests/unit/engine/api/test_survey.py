@@ -1,0 +1,274 @@
+"""The pure ScoreSurvey / SurveyProgress answers: same results as the library, any chunking gives
+identical bytes, bad uploads get precise field paths, limits name themselves."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import spi_engine.survey as sv
+from spi.v1 import instrument_pb2 as ipb
+from spi.v1 import survey_pb2 as pb
+from spi_engine import InvalidInputError, LimitExceededError, bundled
+from spi_engine.api.survey import (
+    SurveyLimits,
+    SurveySources,
+    bundled_instruments,
+    score_survey,
+    survey_progress,
+)
+from spi_engine.api.survey_messages import (
+    chunk_of,
+    population_to_pb,
+    response_counts,
+    score_requests,
+)
+from spi_engine.survey.instrument import UnknownInstrumentError
+
+
+@functools.cache
+def data() -> tuple[sv.Responses, sv.Population, sv.SyntheticSurvey]:
+    inst = sv.bundled_instrument()
+    generated = sv.generate(inst, institutions=4, respondents=1600, seed=11)
+    c = generated.columns
+    responses = sv.responses_from_columns(
+        inst,
+        respondent_ids=c["respondent_id"],
+        unit_ids=c["unit_id"],
+        groups=c["group"],
+        answers={i: c[i] for i in inst.item_ids},
+        sub_unit_ids=c["sub_unit_id"],
+        completion_seconds=c["completion_seconds"],
+        device_fingerprints=c["device_fingerprint"],
+        submitted_at=c["submitted_at"],
+    )
+    p = generated.population
+    population = sv.population_from_columns(
+        p["unit_id"],
+        p["group"],
+        p["population"],
+        sampled=p["sampled"],
+        sub_unit_ids=p["sub_unit_id"],
+    )
+    return responses, population, generated
+
+
+def sources(**limits: int) -> SurveySources:
+    return SurveySources(bundled(), bundled_instruments(), SurveyLimits(**limits))
+
+
+population_pb = population_to_pb
+
+
+def start(mode: pb.ScreeningMode = pb.SCREENING_MODE_OFF, **fields: object) -> pb.ScoreSurveyStart:
+    _, population, _ = data()
+    message = pb.ScoreSurveyStart(
+        instrument_id="example-survey",
+        ruleset_id="spi-2024",
+        population=population_pb(population),
+        screening=pb.ScreeningOptions(mode=mode, list_excluded=True),
+    )
+    for name, value in fields.items():
+        setattr(message, name, value)
+    return message
+
+
+def upload(chunk_rows: int, mode: pb.ScreeningMode = pb.SCREENING_MODE_OFF) -> bytes:
+    responses, _, _ = data()
+    answer = score_survey(score_requests(start(mode), responses, chunk_rows), sources())
+    return answer.SerializeToString(deterministic=True)
+
+
+def test_scores_equal_the_library() -> None:
+    responses, population, _ = data()
+    answer = score_survey(score_requests(start(), responses, 500), sources())
+    scores = sv.score_survey(responses, bundled().get("spi-2024"), population=population)
+    assert [u.unit_id for u in answer.units] == list(scores.units.unit_ids)
+    index = scores.index(scores.units)
+    for row, unit in enumerate(answer.units):
+        assert unit.index == index[row] if unit.HasField("index") else np.isnan(index[row])
+        se = [c.standard_error for c in unit.components]
+        assert se == scores.units.estimates.component_se[row].tolist()
+    assert len(answer.sub_units) == len(scores.sub_units)
+    assert answer.respondents_received == len(responses) == answer.respondents_scored
+    assert answer.instrument_sha256 == responses.instrument.sha256
+    assert answer.provenance.ruleset_id == "spi-2024"
+
+
+def test_screening_equals_the_library() -> None:
+    responses, population, _ = data()
+    answer = score_survey(
+        score_requests(start(pb.SCREENING_MODE_EXCLUDE_AND_CORRECT), responses, 700), sources()
+    )
+    screening = sv.screen(responses)
+    scores = sv.score_survey(
+        responses,
+        bundled().get("spi-2024"),
+        population=population,
+        exclude=screening.excluded,
+        corrections=screening.local_corrections(),
+    )
+    assert answer.screening.excluded == int(screening.excluded.sum()) > 0
+    assert len(answer.screening.excluded_respondents) == answer.screening.excluded
+    assert answer.respondents_scored == len(responses) - answer.screening.excluded
+    index = scores.index(scores.units)
+    got = [u.index if u.HasField("index") else np.nan for u in answer.units]
+    np.testing.assert_array_equal(got, index)
+    assert "not KPK" in answer.screening.local_rule_label
+
+
+@settings(max_examples=8, deadline=None)
+@given(rows=st.integers(min_value=60, max_value=2000), screened=st.booleans())
+def test_any_chunking_gives_identical_bytes(rows: int, screened: bool) -> None:
+    mode = pb.SCREENING_MODE_EXCLUDE if screened else pb.SCREENING_MODE_OFF
+    assert upload(rows, mode) == upload(1600, mode)
+
+
+def requests(
+    *chunks: ipb.RespondentChunk, first: pb.ScoreSurveyStart | None = None
+) -> Iterator[pb.ScoreSurveyRequest]:
+    yield pb.ScoreSurveyRequest(start=first or start())
+    for chunk in chunks:
+        yield pb.ScoreSurveyRequest(chunk=chunk)
+
+
+def chunks(count: int = 2, rows: int = 50) -> list[ipb.RespondentChunk]:
+    responses, _, _ = data()
+    return [chunk_of(responses, slice(i * rows, (i + 1) * rows)) for i in range(count)]
+
+
+def violation(reqs: Iterator[pb.ScoreSurveyRequest]) -> str:
+    with pytest.raises(InvalidInputError) as error:
+        score_survey(reqs, sources())
+    return str(error.value.violations[0])
+
+
+def test_an_answer_out_of_scale_names_chunk_item_and_row() -> None:
+    first, second = chunks()
+    second.answers[0].codes[7] = 6
+    text = violation(requests(first, second))
+    assert text.startswith("chunks[1].answers[item=int_trans_1].codes[7]: ")
+    assert "got 6" in text
+
+
+def test_an_unknown_item_is_named() -> None:
+    first, second = chunks()
+    second.answers[3].item_id = "INT1_03"
+    assert violation(requests(first, second)).startswith("chunks[1].answers[item=INT1_03]: ")
+
+
+def test_columns_of_different_lengths() -> None:
+    first, second = chunks()
+    del second.answers[2].codes[-1]
+    text = violation(requests(first, second))
+    assert text.startswith("chunks[1].answers[item=int_trans_3].codes: expected 50 codes")
+    first, second = chunks()
+    del second.groups[-1]
+    assert violation(requests(first, second)).startswith("chunks[1].groups: expected 50")
+
+
+def test_a_repeated_respondent_across_chunks() -> None:
+    first, second = chunks()
+    second.respondent_ids[4] = first.respondent_ids[9]
+    text = violation(requests(first, second))
+    assert text.startswith("chunks[1].respondent_ids[4]: expected unique respondent ids")
+
+
+def test_a_chunk_after_the_end_and_wrong_totals() -> None:
+    first, second = chunks()
+    reqs = [
+        pb.ScoreSurveyRequest(start=start()),
+        pb.ScoreSurveyRequest(chunk=first),
+        pb.ScoreSurveyRequest(end=pb.ScoreSurveyEnd(respondents=50, chunks=1)),
+        pb.ScoreSurveyRequest(chunk=second),
+    ]
+    assert violation(iter(reqs)).startswith("chunks[1]: expected nothing after the end message")
+    reqs[2].end.respondents = 49
+    assert violation(iter(reqs[:3])).startswith("end.respondents: the server received 50")
+
+
+def test_no_start_or_a_second_start() -> None:
+    first, _ = chunks()
+    assert violation(iter([pb.ScoreSurveyRequest(chunk=first)])).startswith(
+        "start: expected a start message first"
+    )
+    text = violation(iter([pb.ScoreSurveyRequest(start=start())] * 2))
+    assert text.startswith("start: expected a chunk or the end message")
+
+
+def test_a_unit_missing_from_the_population_is_named_by_its_chunk_row() -> None:
+    first, second = chunks()
+    missing = start()
+    keep = [e for e in missing.population if e.unit_id != second.unit_ids.dictionary[0]]
+    del missing.population[:]
+    missing.population.extend(keep)
+    text = violation(requests(first, second, first=missing))
+    assert text.startswith("chunks[")
+    assert "no internal row in the population table" in text
+
+
+def test_limits_name_themselves() -> None:
+    with pytest.raises(LimitExceededError, match="respondents per upload: at most 60"):
+        score_survey(requests(*chunks()), sources(max_respondents=60))
+    with pytest.raises(LimitExceededError, match=r"chunks\[0\]: respondents per chunk: at most 40"):
+        score_survey(requests(*chunks()), sources(max_chunk_rows=40))
+    with pytest.raises(LimitExceededError, match="respondents per upload"):
+        score_survey(requests(first=start(expected_respondents=10**9)), sources())
+
+
+def test_unknown_instrument_and_local_rule() -> None:
+    with pytest.raises(UnknownInstrumentError):
+        score_survey(requests(*chunks(), first=start(instrument_id="nope")), sources())
+    inline = start()
+    inline.instrument.CopyFrom(sv.bundled_instrument().to_message())
+    answer = score_survey(requests(*chunks(), first=inline), sources())
+    assert answer.instrument_id == "example-survey"
+
+
+def test_progress_equals_the_library() -> None:
+    responses, population, _ = data()
+    so_far = responses.take(np.arange(len(responses)) % 3 == 0)
+    request = pb.SurveyProgressRequest(
+        instrument_id="example-survey",
+        population=population_pb(population),
+        responses=response_counts(so_far),
+    )
+    answer = survey_progress(request, sources())
+    expected = sv.survey_progress(responses.instrument, population, so_far)
+    assert [r.respondents for r in answer.rows] == expected.respondents.tolist()
+    assert [r.more_for_target_margin for r in answer.rows] == expected.needed_for_target.tolist()
+    assert answer.max_margin == 0.10
+
+
+def test_progress_errors() -> None:
+    _, population, _ = data()
+    request = pb.SurveyProgressRequest(
+        instrument_id="example-survey",
+        population=population_pb(population),
+        responses=[
+            pb.ResponseCount(unit_id="nowhere", group=ipb.RESPONDENT_GROUP_INTERNAL, respondents=3)
+        ],
+    )
+    with pytest.raises(InvalidInputError, match=r"responses\[0\].unit_id: unit 'nowhere'"):
+        survey_progress(request, sources())
+    request.responses[0].respondents = -1
+    with pytest.raises(InvalidInputError, match=r"responses\[0\].respondents: expected a count"):
+        survey_progress(request, sources())
+    with pytest.raises(LimitExceededError, match="population rows"):
+        survey_progress(request, sources(max_population_rows=2))
+
+
+def test_progress_on_day_0_with_no_responses() -> None:
+    _, population, _ = data()
+    request = pb.SurveyProgressRequest(
+        instrument_id="example-survey", population=population_pb(population)
+    )
+    answer = survey_progress(request, sources())
+    assert len(answer.rows) == len(population)
+    assert {r.respondents for r in answer.rows} == {0}
+    assert all(r.more_for_target_margin > 0 for r in answer.rows if r.population > 0)
