@@ -30,6 +30,7 @@ from typing import Any
 from . import logs
 from .app import write_port_file
 from .config import Config, split_address
+from .serving import serve
 
 START_TIMEOUT = 60.0
 
@@ -92,8 +93,6 @@ def _start(config: Config, host: str, port: int, folder: Path) -> list[tuple[Any
 
 
 def _worker(config: Config) -> None:
-    from .main import serve
-
     logs.configure(config.log_level)
     raise SystemExit(serve(config))
 
