@@ -17,11 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from spi.v1 import survey_pb2 as pb
 from spi_engine import Catalog
 from spi_engine.api import survey as answers
-from spi_engine.api.survey import SurveyLimits, SurveySources
+from spi_engine.api import table
+from spi_engine.api.survey import SurveyLimits
 from spi_engine.errors import Violation
 from spi_engine.survey import Instrument, InvalidInstrumentError, load_instrument
 
@@ -96,13 +98,20 @@ class SurveyService:
             Method("SurveyProgress", pb.SurveyProgressRequest, self.survey_progress),
         )
 
-    def _sources(self) -> SurveySources:
-        return SurveySources(self.catalog(), self.instruments(), self.limits)
+    def _answer(self, name: str, request: Any, call: Call) -> Any:
+        """The RPC table's answer, over the rulesets and instruments of the moment."""
+        context = table.Context(
+            self.catalog(),
+            instruments=self.instruments(),
+            survey_limits=self.limits,
+            decision_id=call.decision_id,
+        )
+        return table.answer(name, request, context)
 
     def score_survey(
         self, requests: Iterator[pb.ScoreSurveyRequest], call: Call
     ) -> pb.ScoreSurveyResponse:
-        response = answers.score_survey(requests, self._sources(), call.decision_id)
+        response: pb.ScoreSurveyResponse = self._answer("ScoreSurvey", requests, call)
         call.units = len(response.units)
         call.ruleset = (response.provenance.ruleset_id, response.provenance.ruleset_sha256)
         return response
@@ -110,6 +119,6 @@ class SurveyService:
     def survey_progress(
         self, request: pb.SurveyProgressRequest, call: Call
     ) -> pb.SurveyProgressResponse:
-        response = answers.survey_progress(request, self._sources())
+        response: pb.SurveyProgressResponse = self._answer("SurveyProgress", request, call)
         call.units = len({row.unit_id for row in response.rows})
         return response

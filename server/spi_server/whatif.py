@@ -1,7 +1,7 @@
 """The simulation handlers of spi.v1.SpiEngine: convert, call the library, convert.
 
-The work is :mod:`spi_engine.api.whatif` (the CLI in-process runs the same functions, so both
-give the same messages); a handler only hands it the rulesets, datasets and limits of the moment
+The work is the RPC table's (:mod:`spi_engine.api.table`; the CLI in-process answers through it
+too, so both give the same messages); a handler only hands it the rulesets, datasets and limits of the moment
 and notes on the :class:`~spi_server.pipeline.Call` what the decision log and metrics need: the
 units, and the ruleset id and sha256 (for a dataset scored year by year, or old and new rules,
 the ids and hashes joined by commas). Streamed answers (Simulate, Sweep, CompareRulesets) are
@@ -12,14 +12,13 @@ records the decision before it sends the first one.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from spi.v1 import scoring_pb2
 from spi.v1 import simulation_pb2 as pb
 from spi_engine import Catalog
-from spi_engine.api import whatif as answers
-from spi_engine.api.datasets import list_dataset_units
-from spi_engine.api.whatif import Limits, Sources
+from spi_engine.api import table
+from spi_engine.api.whatif import Limits
 from spi_engine.datasets import Datasets
 
 from .pipeline import SERVER_STREAM, Call, Method
@@ -64,47 +63,53 @@ class SimulationService:
             Method("ListDatasetUnits", pb.ListDatasetUnitsRequest, self.list_dataset_units),
         )
 
-    def _sources(self) -> Sources:
-        return Sources(self.catalog(), self.datasets(), self.limits)
+    def _answer(self, name: str, request: Any, call: Call) -> Any:
+        """The RPC table's answer to ``request``, over the rulesets and datasets of the moment."""
+        context = table.Context(
+            self.catalog(), self.datasets(), limits=self.limits, decision_id=call.decision_id
+        )
+        return table.answer(name, request, context)
 
     def simulate(self, request: pb.SimulateRequest, call: Call) -> Iterator[pb.SimulateResponse]:
-        responses = answers.simulate(request, self._sources(), call.decision_id)
+        responses = self._answer("Simulate", request, call)
         return _noted(responses, call, _simulation_note)
 
     def goal_seek(self, request: pb.GoalSeekRequest, call: Call) -> pb.GoalSeekResponse:
-        response = answers.goal_seek(request, self._sources(), call.decision_id)
+        response: pb.GoalSeekResponse = self._answer("GoalSeek", request, call)
         _note(call, len(response.units), [response.provenance])
         return response
 
     def sensitivity(self, request: pb.SensitivityRequest, call: Call) -> pb.SensitivityResponse:
-        response = answers.sensitivity(request, self._sources(), call.decision_id)
+        response: pb.SensitivityResponse = self._answer("Sensitivity", request, call)
         _note(call, len(response.units), [response.provenance])
         return response
 
     def sweep(self, request: pb.SweepRequest, call: Call) -> Iterator[pb.SweepResponse]:
-        responses = answers.sweep(request, self._sources(), call.decision_id)
+        responses = self._answer("Sweep", request, call)
         return _noted(responses, call, _sweep_note)
 
     def estimate_uncertainty(
         self, request: pb.EstimateUncertaintyRequest, call: Call
     ) -> pb.EstimateUncertaintyResponse:
-        response = answers.estimate_uncertainty(request, self._sources(), call.decision_id)
+        response: pb.EstimateUncertaintyResponse = self._answer(
+            "EstimateUncertainty", request, call
+        )
         _note(call, len(response.units), [response.provenance])
         return response
 
     def compare_rulesets(
         self, request: pb.CompareRulesetsRequest, call: Call
     ) -> Iterator[pb.CompareRulesetsResponse]:
-        responses = answers.compare_rulesets(request, self._sources(), call.decision_id)
+        responses = self._answer("CompareRulesets", request, call)
         return _noted(responses, call, _impact_note)
 
     def list_datasets(self, request: pb.ListDatasetsRequest, call: Call) -> pb.ListDatasetsResponse:
-        return answers.list_datasets(request, self._sources())
+        return self._answer("ListDatasets", request, call)  # type: ignore[no-any-return]
 
     def list_dataset_units(
         self, request: pb.ListDatasetUnitsRequest, call: Call
     ) -> pb.ListDatasetUnitsResponse:
-        return list_dataset_units(request, self._sources())
+        return self._answer("ListDatasetUnits", request, call)  # type: ignore[no-any-return]
 
 
 def _note(call: Call, units: int, provenances: Sequence[scoring_pb2.Provenance]) -> None:

@@ -17,8 +17,8 @@ import pytest
 from grpc_reflection.v1alpha import reflection_pb2
 
 from bench import _abuse
+from spi_engine.api import whatif as whatif_answers
 from spi_server import app
-from spi_server import whatif as simulation
 from spi_server.decisions import DecisionLog
 from spi_server.errors import DecisionLogError
 from tests.integration.conftest import ServerProcess
@@ -151,14 +151,14 @@ def test_heavy_calls_past_the_limit_are_refused_and_light_ones_go_on(
 ) -> None:
     running = start_inprocess(max_heavy_per_method=1)
     entered, release = threading.Event(), threading.Event()
-    real = simulation.answers.goal_seek
+    real = whatif_answers.goal_seek
 
     def held(*args: Any, **kwargs: Any) -> Any:
         entered.set()
         release.wait(30)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(simulation.answers, "goal_seek", held)
+    monkeypatch.setattr(whatif_answers, "goal_seek", held)
     request = _abuse.goal_seek(3)
     with grpc.insecure_channel(running.target) as channel:
         goal_seek = channel.unary_unary("/spi.v1.SpiEngine/GoalSeek")
