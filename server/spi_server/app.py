@@ -43,7 +43,7 @@ from .limits import Settings
 from .pipeline import Gate, Method, Pipeline
 from .service import SpiEngineService
 from .survey import Instruments, SurveyService
-from .whatif import SimulationService
+from .whatif import WhatifService
 
 SERVICE_NAME = engine_pb2.DESCRIPTOR.services_by_name["SpiEngine"].full_name
 HEALTH_NAMES = ("", SERVICE_NAME)
@@ -96,7 +96,7 @@ class ReferenceData:
 
 
 def limits_of(config: Config) -> Limits:
-    """The simulation limits the flags set."""
+    """The what-if limits the flags set."""
     return Limits(
         max_units=config.max_units,
         max_grid_points=config.max_grid_points,
@@ -277,7 +277,7 @@ def start(config: Config) -> Server:
     data: list[ReferenceData] = []
     surveys: list[Instruments] = []
     service = SpiEngineService(lambda: holder[0].current(), config.max_units)
-    simulation = SimulationService(
+    whatif = WhatifService(
         lambda: holder[0].current(), lambda: data[0].current(), limits_of(config)
     )
     survey = SurveyService(
@@ -293,7 +293,7 @@ def start(config: Config) -> Server:
         settings_of(config),
         loaded=lambda: holder[0].loaded if holder else frozenset(),
     )
-    methods = (*service.methods(), *simulation.methods(), *survey.methods())
+    methods = (*service.methods(), *whatif.methods(), *survey.methods())
     door = HttpDoor(
         pipeline,
         methods,

@@ -26,7 +26,7 @@ from .pipeline import SERVER_STREAM, Call, Method
 StreamT = TypeVar("StreamT", pb.SimulateResponse, pb.SweepResponse, pb.CompareRulesetsResponse)
 
 
-class SimulationService:
+class WhatifService:
     """Handlers over the catalog and datasets that the callables return when a call starts."""
 
     def __init__(
