@@ -25,6 +25,7 @@ from google.protobuf.message import Message
 from google.rpc import error_details_pb2, status_pb2  # type: ignore[import-untyped]
 from grpc_status import rpc_status
 
+from bench import _abuse
 from spi.v1 import engine_pb2
 from spi.v1 import simulation_pb2 as pb
 
@@ -384,35 +385,10 @@ def test_healthz_static_files_and_nothing_else(spawn_server: Any, tmp_path: Path
 
 
 def test_score_survey_uploads_over_connect_streaming(server: ServerProcess, port: int) -> None:
-    import spi_engine.survey as sv
     from spi.v1 import survey_pb2
-    from spi_client.survey_client import population_entries
-    from spi_engine.api.survey_messages import score_requests
 
-    instrument = sv.bundled_instrument()
-    survey = sv.generate(instrument, institutions=3, respondents=600, seed=5)
-    c, p = survey.columns, survey.population
-    responses = sv.responses_from_columns(
-        instrument,
-        respondent_ids=c["respondent_id"],
-        unit_ids=c["unit_id"],
-        groups=c["group"],
-        answers={i: c[i] for i in instrument.item_ids},
-        sub_unit_ids=c["sub_unit_id"],
-    )
-    population = sv.population_from_columns(
-        p["unit_id"],
-        p["group"],
-        p["population"],
-        sampled=p["sampled"],
-        sub_unit_ids=p["sub_unit_id"],
-    )
-    start = survey_pb2.ScoreSurveyStart(
-        instrument_id=instrument.id,
-        ruleset_id="spi-2024",
-        population=population_entries(population),
-    )
-    requests = list(score_requests(start, responses, 250))
+    uploaded = _abuse.survey_upload(respondents=600, chunk_rows=250)
+    requests = [survey_pb2.ScoreSurveyRequest.FromString(data) for data in uploaded]
     assert len(requests) > 3
     upload = b"".join(envelope(r.SerializeToString()) for r in requests)
     status, _, answer = post(
