@@ -51,6 +51,8 @@ RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED})
 """This client never cancels a call it waits for, so CANCELLED means the server dropped it
 unanswered (a replica shutting down cancels the calls it received but had not started)."""
 MIB = 1024 * 1024
+_ASK_BY_ROWS = frozenset({grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.UNIMPLEMENTED})
+"""ScoreColumns answers after which score_many asks again with Score (the row form)."""
 
 
 class SpiClient(survey_client.SurveyCalls):
@@ -263,14 +265,15 @@ class SpiClient(survey_client.SurveyCalls):
 
     def _by_columns(self, batch: columns.Batch | None) -> Any:
         """ScoreColumns' answer to ``batch``; None when there is no batch, or when the server
-        refuses its values: the row form is then asked, so the error names ``units[i].field``
-        as the caller wrote it, not ``columns.field[i]``."""
+        refuses its values (the row form is then asked, so the error names ``units[i].field``
+        as the caller wrote it, not ``columns.field[i]``), or when it predates ScoreColumns
+        (UNIMPLEMENTED: a rolling upgrade, an older replica)."""
         if batch is None:
             return None
         try:
             return self.rpc("ScoreColumns", batch.request)
         except SpiRpcError as error:
-            if error.code != grpc.StatusCode.INVALID_ARGUMENT:
+            if error.code not in _ASK_BY_ROWS:
                 raise
             return None
 

@@ -107,3 +107,27 @@ def test_unit_to_pb_keeps_absent_fields_absent() -> None:
     nan_component = unit_to_pb({"internal": math.nan})
     assert nan_component.HasField("internal")
     assert math.isnan(nan_component.internal)
+
+
+@pytest.mark.parametrize(
+    ("code", "asked_by_rows"),
+    [
+        (grpc.StatusCode.UNIMPLEMENTED, True),  # a server that predates ScoreColumns
+        (grpc.StatusCode.INVALID_ARGUMENT, True),  # so the error names units[i].field
+        (grpc.StatusCode.PERMISSION_DENIED, False),
+    ],
+)
+def test_score_many_asks_by_rows_when_columns_are_refused(
+    monkeypatch: pytest.MonkeyPatch, code: grpc.StatusCode, asked_by_rows: bool
+) -> None:
+    asked: list[str] = []
+
+    def rpc(self: SpiClient, name: str, request: Any, **kwargs: Any) -> Any:
+        asked.append(name)
+        raise SpiRpcError(code, "refused", method=name)
+
+    monkeypatch.setattr(SpiClient, "rpc", rpc)
+    unit = {"internal": 80.0, "external": 80.0, "expert": 80.0, "correction": 0.0}
+    with SpiClient("127.0.0.1:1") as client, pytest.raises(SpiRpcError):
+        client.score_many("spi-2024", [unit, unit])
+    assert asked == (["ScoreColumns", "Score"] if asked_by_rows else ["ScoreColumns"])
