@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench import _goals
 from spi_engine import bundled, score, units_from_columns
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,6 +90,12 @@ def main(argv: list[str]) -> None:
         f"baseline: plain-Python loop (scaled)   {loop_s * 1000:8.1f} ms   {n / loop_s:12,.0f} units/s"
     )
     print(f"ratio engine / baseline                {loop_s / engine_s:8.1f}x faster")
+    _goals.figure(
+        "score 1,000,000 units in-process",
+        f"{engine_s * 1000:.1f} ms ({n / engine_s / 1e6:.1f} M units/s)",
+        f"plain-Python loop {n / loop_s / 1e3:,.0f} k units/s",
+        f"{loop_s / engine_s:.1f}x faster",
+    )
 
     results = PUBLISHED / "results.csv"
     if not results.exists():
@@ -104,6 +111,12 @@ def main(argv: list[str]) -> None:
     print(f"baseline: `spi --version` (process start and imports)       {version_s * 1000:7.1f} ms")
     print(
         f"scoring work beyond start-up                                {(cli_s - version_s) * 1000:7.1f} ms"
+    )
+    _goals.figure(
+        "`spi score --ruleset auto`, 3,187 published rows, end to end",
+        f"{cli_s * 1000:.0f} ms",
+        f"`spi --version` (start-up) {version_s * 1000:.0f} ms",
+        f"{(cli_s - version_s) * 1000:.0f} ms of work",
     )
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench import _goals
 from spi_engine import Ruleset, Units, bundled, units_from_columns
 from spi_engine.datasets import load_dataset, simulate_dataset
 from spi_engine.goal import goal_seek
@@ -114,6 +115,14 @@ def bench_monte_carlo(rules: Ruleset) -> None:
         f"  plain-Python loop: {loop * 1e3:8.1f} ms for {LOOP_UNITS} units -> {loop_full:6.1f} s for {UNITS}; "
         f"engine is {loop_full / engine:,.0f}x faster"
     )
+    _goals.goal(
+        f"Monte Carlo, {UNITS} units x {DRAWS:,} draws",
+        f"{engine * 1e3:,.0f} ms",
+        f"plain-Python loop ~{loop_full:,.1f} s",
+        f"{loop_full / engine:,.0f}x faster",
+        "< 1 s",
+        engine < 1.0,
+    )
 
 
 def numpy_monte_carlo(rules: Ruleset, units: Units, errors: np.ndarray, draws: int) -> object:
@@ -147,6 +156,12 @@ def bench_monte_carlo_curve(rules: Ruleset) -> None:
             runs, lambda d=draws: numpy_monte_carlo(rules, units, sampling.standard_errors, d)
         )
         print(f"  {draws:>9,} {engine * 1e3:8.1f} ms {peer * 1e3:8.1f} ms  {engine / peer:8.2f}x")
+        _goals.figure(
+            f"Monte Carlo curve, {UNITS} units x {draws:,} draws",
+            f"{engine * 1e3:,.1f} ms",
+            f"numpy peer {peer * 1e3:,.1f} ms",
+            f"{engine / peer:.2f}x the peer's time",
+        )
 
 
 def loop_dataset(
@@ -198,6 +213,14 @@ def bench_dataset() -> None:
     print(
         f"scenario over all {len(data):,} published rows (5 years): {engine * 1e3:8.2f} ms  (target < 50 ms: {verdict})"
     )
+    _goals.goal(
+        f"scenario over the {len(data):,} published rows",
+        f"{engine * 1e3:.2f} ms",
+        f"plain-Python loop {loop * 1e3:.1f} ms",
+        f"{loop / engine:.1f}x faster",
+        "< 50 ms",
+        engine < 0.05,
+    )
     print(f"  plain-Python loop: {loop * 1e3:8.2f} ms; engine is {loop / engine:.1f}x faster")
     print(
         f"  (2024: {left} units leave rentan; mean {run.for_year(2024).mean_before:.2f} -> {run.for_year(2024).mean_after:.2f})"
@@ -219,6 +242,12 @@ def bench_sweep(rules: Ruleset) -> None:
     baseline = best_of(3, loop)
     print(
         f"sweep 101 x 101 (10,201 points): {engine * 1e3:8.2f} ms; plain-Python loop {baseline * 1e3:8.2f} ms; engine is {baseline / engine:.1f}x faster"
+    )
+    _goals.figure(
+        "sweep 101 x 101 levers",
+        f"{engine * 1e3:.2f} ms",
+        f"plain-Python loop {baseline * 1e3:.1f} ms",
+        f"{baseline / engine:.1f}x faster",
     )
 
 
@@ -276,6 +305,12 @@ def bench_goal(rules: Ruleset) -> None:
         f"goal seeking, {UNITS} units x 6 levers to terjaga: {engine * 1e3:8.2f} ms; plain-Python loop {loop * 1e3:8.2f} ms; engine is {loop / engine:.1f}x faster"
     )
     print(f"cheapest multi-lever plan, {UNITS} units x 4 levers: {plan * 1e3:8.2f} ms")
+    _goals.figure(
+        f"goal seeking, {UNITS} units x 6 levers",
+        f"{engine * 1e3:.2f} ms",
+        f"plain-Python loop {loop * 1e3:.1f} ms",
+        f"{loop / engine:.1f}x faster",
+    )
 
 
 def main(argv: list[str]) -> None:
