@@ -32,20 +32,20 @@ def count_by(keys: npt.NDArray[np.integer], size: int) -> IntArray:
 
 def sum_by(keys: npt.NDArray[np.integer], values: npt.NDArray[np.integer], size: int) -> IntArray:
     """The exact int64 sum of ``values`` per key from 0 to ``size - 1``."""
-    values = values.astype(np.int64, copy=False)
-    if values.size == 0:
+    exact: IntArray = values.astype(np.int64, copy=False)
+    if exact.size == 0:
         return np.zeros(size, dtype=np.int64)
-    rows = values.size
-    largest = max(abs(int(values.max())), abs(int(values.min())))
+    rows = exact.size
+    largest = max(abs(int(exact.max())), abs(int(exact.min())))
     if largest * rows < EXACT:
-        return _float_sums(keys, values, size)
+        return _float_sums(keys, exact, size)
     shift = EXACT.bit_length() - 1 - rows.bit_length()
     if shift > 0 and ((largest >> shift) + 1) * rows < EXACT:
-        high = _float_sums(keys, values >> shift, size)
-        low = _float_sums(keys, values & ((1 << shift) - 1), size)
+        high = _float_sums(keys, exact >> shift, size)
+        low = _float_sums(keys, exact & ((1 << shift) - 1), size)
         result: IntArray = (high << shift) + low
         return result
-    return _sorted_sums(keys, values[:, None], size)[:, 0]
+    return _sorted_sums(keys, exact[:, None], size)[:, 0]
 
 
 def sum_rows_by(keys: npt.NDArray[np.integer], rows: IntArray, size: int) -> IntArray:
