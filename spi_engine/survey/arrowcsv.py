@@ -56,14 +56,15 @@ def _error(origin: str, where: str, description: str) -> InvalidInputError:
 
 @dataclass(frozen=True)
 class ArrowTable:
-    """A CSV file split by pyarrow: each kept column's cells as a binary array (no copy of the
-    bytes), read into numpy arrays on demand. Same methods and messages as
-    :class:`~spi_engine.survey.csvio.CsvTable`."""
+    """A CSV file split by pyarrow: text columns as fixed-width bytes, answer-code columns as
+    int8. Same methods and messages as :class:`~spi_engine.survey.csvio.CsvTable`."""
 
     header: tuple[str, ...]
     lines: IntArray
-    columns: dict[str, Any] = field(repr=False)
-    """column name -> pyarrow BinaryArray (one chunk)"""
+    cells: dict[str, ByteStrings] = field(repr=False)
+    """column -> its cells as bytes (every kept column that is not a code column)"""
+    digits: dict[str, npt.NDArray[np.int8]] = field(repr=False)
+    """code column -> its answer codes (-1: empty)"""
     origin: str = ""
     file_header: tuple[str, ...] = ()
 
@@ -76,8 +77,12 @@ class ArrowTable:
 
     def raw(self, column: str) -> ByteStrings:
         """The column as fixed-width bytes (no decoding)."""
-        offsets, data = _buffers(self.columns[column])
-        return gather_text(data, offsets[:-1], offsets[1:])
+        if column in self.cells:
+            return self.cells[column]
+        codes = self.digits[column]
+        chars = np.where(codes < 0, 0, codes + 48).astype(np.uint8)
+        result: ByteStrings = chars.view("S1")
+        return result
 
     def text(self, column: str) -> ByteStrings:
         """The column as UTF-8 bytes, surrounding spaces removed (decode with ``as_strings``)."""
@@ -89,17 +94,14 @@ class ArrowTable:
         return result
 
     def code_columns(self, columns: Sequence[str]) -> dict[str, npt.NDArray[np.integer[Any]]]:
-        """Answer codes of several columns: a column of single digits and empty cells straight
-        from its bytes, as int8; any other column cell by cell, as the plain reader does."""
-        result: dict[str, npt.NDArray[np.integer[Any]]] = {}
-        for name in columns:
-            digits = _single_digits(*_buffers(self.columns[name]))
-            result[name] = (
-                digits
-                if digits is not None
-                else codes_by_value(self.raw(name), self.origin, self.where, name)
-            )
-        return result
+        """Answer codes of several columns: a column of single digits and empty cells as int8,
+        any other column cell by cell, as the plain reader does."""
+        return {
+            name: self.digits[name]
+            if name in self.digits
+            else codes_by_value(self.raw(name), self.origin, self.where, name)
+            for name in columns
+        }
 
     def numbers(self, column: str) -> FloatArray:
         """The column as float64; an empty field is NaN."""
@@ -168,7 +170,7 @@ def read_csv_bytes(
     """:func:`read_csv_file` of bytes."""
     check_reader(reader)
     csv = None if reader == "plain" else _pyarrow_csv(reader == "arrow")
-    table = None if csv is None else _read_fast(csv, data, origin, columns)
+    table = None if csv is None else _read_fast(csv, data, origin, columns, codes)
     return table if table is not None else parse_csv(data, origin, columns)
 
 
@@ -205,7 +207,7 @@ def _body_bounds(data: bytes) -> tuple[int, int, int] | None:
 
 
 def _read_fast(
-    csv: Any, data: bytes, origin: str, columns: Sequence[str] | None
+    csv: Any, data: bytes, origin: str, columns: Sequence[str] | None, codes: Sequence[str]
 ) -> ArrowTable | None:
     bounds = _body_bounds(data)
     if bounds is None:
@@ -220,7 +222,7 @@ def _read_fast(
 
     kept = [name for name in header if columns is None or name in columns]
     try:
-        table = csv.read_csv(
+        batches = csv.open_csv(
             pa.BufferReader(pa.py_buffer(data)[body:end]),
             read_options=csv.ReadOptions(column_names=list(header), block_size=BLOCK_BYTES),
             parse_options=csv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False),
@@ -232,10 +234,41 @@ def _read_fast(
                 quoted_strings_can_be_null=False,
             ),
         )
+        parts = _columns(batches, kept, set(codes))
     except lib.ArrowException:
         return None  # a ragged row, say: the plain reader names its line
-    arrays = {name: table.column(name).combine_chunks() for name in kept}
-    if any(array.null_count for array in arrays.values()):
+    if parts is None:
         return None
-    lines = np.arange(2, table.num_rows + 2, dtype=np.int64)
-    return ArrowTable(tuple(kept), lines, arrays, origin, header)
+    cells, digits, rows = parts
+    lines = np.arange(2, rows + 2, dtype=np.int64)
+    return ArrowTable(tuple(kept), lines, cells, digits, origin, header)
+
+
+def _columns(
+    batches: Any, kept: list[str], codes: set[str]
+) -> tuple[dict[str, ByteStrings], dict[str, npt.NDArray[np.int8]], int] | None:
+    """Every kept column, one batch of rows at a time (so that only one batch of pyarrow's
+    arrays is alive at once): code columns as int8, the others as bytes; None when a code
+    column has any cell other than one digit or nothing (the plain reader then reads it)."""
+    cells: dict[str, list[ByteStrings]] = {name: [] for name in kept if name not in codes}
+    digits: dict[str, list[npt.NDArray[np.int8]]] = {name: [] for name in kept if name in codes}
+    rows = 0
+    for batch in batches:
+        rows += batch.num_rows
+        for name, parts in digits.items():
+            values = _single_digits(*_buffers(batch.column(name)))
+            if values is None:
+                return None
+            parts.append(values)
+        for name, texts in cells.items():
+            offsets, data = _buffers(batch.column(name))
+            texts.append(gather_text(data, offsets[:-1] - offsets[0], offsets[1:] - offsets[0]))
+    return (
+        {name: _joined(parts, "S1") for name, parts in cells.items()},
+        {name: _joined(parts, np.int8) for name, parts in digits.items()},
+        rows,
+    )
+
+
+def _joined(parts: list[Any], dtype: Any) -> Any:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
