@@ -2,7 +2,8 @@
 extra), the plain reader (:mod:`spi_engine.survey.csvio`) otherwise and for every file or column
 the fast path does not read exactly as the plain one would.
 
-The fast path takes a file only when its lines are all data: no quote character, no blank line,
+The fast path takes a file only when its lines are all data: no quote character, no blank line
+(pyarrow skips them; a file whose row count is not its line count goes to the plain reader),
 line ends all ``\\n`` or all ``\\r\\n``. pyarrow splits it into fields, every kept column as raw
 bytes, and the cells become the same arrays as the plain reader's through the same functions:
 text cells as bytes (:func:`~spi_engine.survey.csvio.text_of`), numbers under the strict rule
@@ -193,13 +194,11 @@ def _body_bounds(data: bytes) -> tuple[int, int, int] | None:
     end = len(data)
     while end > start and data[end - 1] in b"\r\n":
         end -= 1
-    if b'"' in data or data.find(b"\n\n", start, end) >= 0:
-        return None  # quotes; blank lines (pyarrow would read a row of empty cells)
-    carriage = data.count(b"\r", start, end)
-    if carriage and (
-        carriage != data.count(b"\r\n", start, end) or data.find(b"\n\r\n", start, end) >= 0
-    ):
-        return None  # a lone carriage return, or a blank line between CRLF line ends
+    if b'"' in data:
+        return None
+    carriage = data.count(b"\r", start, end) if b"\r" in data else 0
+    if carriage and carriage != data.count(b"\r\n", start, end):
+        return None  # a lone carriage return
     newline = data.find(b"\n", start, end)
     if newline < 0 or data.startswith((b"\n", b"\r\n"), start):
         return None
@@ -225,7 +224,7 @@ def _read_fast(
         batches = csv.open_csv(
             pa.BufferReader(pa.py_buffer(data)[body:end]),
             read_options=csv.ReadOptions(column_names=list(header), block_size=BLOCK_BYTES),
-            parse_options=csv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False),
+            parse_options=csv.ParseOptions(newlines_in_values=False, ignore_empty_lines=True),
             convert_options=csv.ConvertOptions(
                 include_columns=kept,
                 column_types=dict.fromkeys(kept, pa.binary()),
@@ -240,6 +239,8 @@ def _read_fast(
     if parts is None:
         return None
     cells, digits, rows = parts
+    if rows != data.count(b"\n", body, end) + 1:
+        return None  # blank lines, which pyarrow skipped: the plain reader keeps their numbers
     lines = np.arange(2, rows + 2, dtype=np.int64)
     return ArrowTable(tuple(kept), lines, cells, digits, origin, header)
 
