@@ -111,7 +111,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--institutions", type=int, default=641)
     parser.add_argument("--respondents", type=int, default=601_453)
     parser.add_argument("--seed", type=int, default=2024)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument(
         "--quick", action="store_true", help="a small case (641 institutions, 60,145 respondents)"
     )
