@@ -1,0 +1,56 @@
+"""The goals a benchmark run checks, gathered so that ``python -m bench`` ends with one table.
+
+Each benchmark module calls :func:`goal` (or :func:`figure` for a line with no target) as it
+measures; the line is printed at once, and ``python -m bench`` prints every line of the run again
+at its end as a Markdown table: the summary that docs/benchmarks.md and the README copy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MET = "met"
+MISSED = "MISSED"
+
+
+@dataclass(frozen=True)
+class Line:
+    what: str
+    figure: str
+    baseline: str
+    ratio: str
+    target: str
+    verdict: str
+
+
+LINES: list[Line] = []
+
+
+def goal(what: str, figure: str, baseline: str, ratio: str, target: str, met: bool) -> Line:
+    """Record and print one goal of the issue's, measured against a baseline of the same run."""
+    return _add(Line(what, figure, baseline, ratio, target, MET if met else MISSED))
+
+
+def figure(what: str, figure: str, baseline: str, ratio: str) -> Line:
+    """Record and print one figure with its baseline, no target."""
+    return _add(Line(what, figure, baseline, ratio, "", ""))
+
+
+def _add(line: Line) -> Line:
+    LINES.append(line)
+    verdict = f"  [{line.target}: {line.verdict}]" if line.target else ""
+    print(f"SUMMARY {line.what}: {line.figure} vs {line.baseline} = {line.ratio}{verdict}")
+    return line
+
+
+def table(lines: list[Line]) -> str:
+    """The lines as a Markdown table."""
+    rows = [
+        "| what | figure | baseline in the same run | ratio | goal | verdict |",
+        "|---|---|---|---|---|---|",
+    ]
+    rows += [
+        f"| {x.what} | {x.figure} | {x.baseline} | {x.ratio} | {x.target} | {x.verdict} |"
+        for x in lines
+    ]
+    return "\n".join(rows)
