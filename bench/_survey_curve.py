@@ -265,7 +265,8 @@ def main(argv: list[str]) -> int:
         national = generated(inst, 60_145 if args.quick else 601_453, folder / "national")
         goals = report(curve(inst, national, None, folder, quick=args.quick))
     for what, figure, baseline, unit, goal, met in goals:
-        print(f"  {what}: {figure:.3f} {unit}, baseline {baseline:.3f} {unit}, {goal}: {met}")
+        verdict = f", {goal}: {'met' if met else 'MISSED'}" if goal else ""
+        print(f"  {what}: {figure:.3f} {unit}, baseline {baseline:.3f} {unit}{verdict}")
     return 0
 
 
