@@ -20,7 +20,7 @@ help: ## List the targets
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[server,client,plot,frames,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[server,client,plot,frames,bench,dev]'
 	@touch $(STAMP)
 
 # The Node.js example client's dependencies, exactly as locked (npm only; no install scripts run).
@@ -30,7 +30,7 @@ $(NODE_STAMP): $(NODE_EXAMPLE)/package-lock.json
 	  npm ci --prefix $(NODE_EXAMPLE) --ignore-scripts --no-audit --no-fund; \
 	else echo "npm not found: the Node.js example client ($(NODE_EXAMPLE)) is not installed; its test skips"; fi
 
-install: $(STAMP) $(NODE_STAMP) ## Create .venv and install the package with every extra (server, client, plot, frames), the dev tools, and the Node example's packages when npm exists (only when missing or stale)
+install: $(STAMP) $(NODE_STAMP) ## Create .venv and install the package with every extra (server, client, plot, frames, bench), the dev tools, and the Node example's packages when npm exists (only when missing or stale)
 
 run: $(STAMP) ## Start the service with the bundled rulesets: gRPC on ADDR=localhost:50051, HTTP/JSON (Connect) and the page on HTTP_ADDR=localhost:8080; DATASET=NAME=PATH adds a reference dataset
 	$(BIN)/spi-server --address $(ADDR) --http-address $(HTTP_ADDR) $(if $(DATASET),--dataset $(DATASET))

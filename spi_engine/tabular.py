@@ -164,7 +164,7 @@ def number_column(table: Table, name: str) -> NumberColumn:
     bad = np.flatnonzero(~empty & ~good)
     values = np.where(good, cells, "nan").astype(np.float64)
     problems = tuple(
-        Violation(table.where(int(row), name), _not_a_number(texts[int(row)]))
+        Violation(table.where(int(row), name), not_a_number(texts[int(row)]))
         for row in bad[:MAX_VIOLATIONS]
     )
     return NumberColumn(values, empty, bad, problems)
@@ -181,7 +181,7 @@ def _plain(cells: npt.NDArray[np.str_]) -> bool:
     )
 
 
-def _not_a_number(cell: str) -> str:
+def not_a_number(cell: str) -> str:
     if DECIMAL_COMMA.fullmatch(cell):
         return (
             f"expected a number with a decimal point; got {cell!r} (the decimal separator must "

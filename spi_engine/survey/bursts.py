@@ -22,6 +22,7 @@ import numpy as np
 from ..numeric import FloatArray, IntArray
 from .instrument import ScreeningRules
 from .responses import Responses
+from .sums import count_by
 
 PAIR_BLOCK = 2_000_000
 """Pairs compared at a time."""
@@ -83,8 +84,7 @@ def _near_in_window(
             continue
         right = left + offset
         close = _distance(responses, order[left], order[right]) <= rules.burst_max_differing_items
-        np.add.at(near, left[close], 1)
-        np.add.at(near, right[close], 1)
+        near += count_by(left[close], order.size) + count_by(right[close], order.size)
     return near
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ import numpy.typing as npt
 
 from ..errors import InvalidInputError, Violation
 from ..numeric import FloatArray, IntArray
-from ..tabular import NUMBER
+from ..tabular import DECIMAL_COMMA, NUMBER, not_a_number
 
 Bytes = npt.NDArray[np.uint8]
 ByteStrings = npt.NDArray[np.bytes_]
@@ -81,10 +81,7 @@ class CsvTable:
 
     def text(self, column: str) -> ByteStrings:
         """The column as UTF-8 bytes, surrounding spaces removed (decode with ``as_strings``)."""
-        raw = self.raw(column)
-        if bool((raw.view(np.uint8) == 32).any()):
-            raw = np.char.strip(raw)
-        return raw
+        return text_of(self.raw(column))
 
     def codes(self, column: str) -> IntArray:
         """Whole numbers from 0 to 999 as int64; an empty field is -1 (missing).
@@ -126,41 +123,64 @@ class CsvTable:
         return runs
 
     def _codes_by_value(self, column: str) -> IntArray:
-        raw = self.raw(column)
-        values, inverse = np.unique(raw, return_inverse=True)
-        parsed = np.array(
-            [_code(v.decode("utf-8", "replace").strip()) for v in values.tolist()],
-            dtype=np.float64,
-        )
-        bad = np.flatnonzero(np.isnan(parsed[inverse]))
-        if bad.size:
-            row = int(bad[0])
-            got = raw[row].decode("utf-8", "replace")
-            raise _error(
-                self.origin,
-                self.where(row, column),
-                f"expected a whole answer code or an empty value; got {got!r}",
-            )
-        result: IntArray = parsed[inverse.reshape(-1)].astype(np.int64)
-        return result
+        return codes_by_value(self.raw(column), self.origin, self.where, column)
 
     def numbers(self, column: str) -> FloatArray:
         """The column as float64; an empty field is NaN."""
-        raw = np.char.strip(self.raw(column))
-        empty = np.char.str_len(raw) == 0
-        if _plain_bytes(raw):
-            try:
-                result: FloatArray = np.where(empty, b"nan", raw).astype(np.float64)
-                return result
-            except ValueError:
-                pass  # "1e", "+-": found below
-        for row, cell in enumerate(raw.tolist()):
-            text = cell.decode("utf-8", "replace")
-            if text and not NUMBER.fullmatch(text):
-                raise _error(
-                    self.origin, self.where(row, column), f"expected a number; got {text!r}"
-                )
-        return np.where(empty, b"nan", raw).astype(np.float64)
+        return numbers_of(self.raw(column), self.origin, self.where, column)
+
+
+def text_of(raw: ByteStrings) -> ByteStrings:
+    """Cells as UTF-8 bytes, surrounding white space removed when the column holds a space."""
+    if bool((raw.view(np.uint8) == 32).any()):
+        raw = np.char.strip(raw)
+    return raw
+
+
+def codes_by_value(
+    raw: ByteStrings, origin: str, where: Callable[[int, str], str], column: str
+) -> IntArray:
+    """Answer codes (0 to 999; empty or -1: -1) parsed among the column's distinct cells; the
+    first cell that is not one names its place."""
+    values, inverse = np.unique(raw, return_inverse=True)
+    parsed = np.array(
+        [_code(v.decode("utf-8", "replace").strip()) for v in values.tolist()],
+        dtype=np.float64,
+    )
+    bad = np.flatnonzero(np.isnan(parsed[inverse]))
+    if bad.size:
+        row = int(bad[0])
+        got = raw[row].decode("utf-8", "replace")
+        raise _error(origin, where(row, column), _not_a_code(got))
+    result: IntArray = parsed[inverse.reshape(-1)].astype(np.int64)
+    return result
+
+
+def numbers_of(
+    raw: ByteStrings, origin: str, where: Callable[[int, str], str], column: str
+) -> FloatArray:
+    """Cells as float64 (empty: NaN) under the strict number rule; the first bad cell names its
+    place (a decimal comma is told so)."""
+    raw = np.char.strip(raw)
+    empty = np.char.str_len(raw) == 0
+    if _plain_bytes(raw):
+        try:
+            result: FloatArray = np.where(empty, b"nan", raw).astype(np.float64)
+            return result
+        except ValueError:
+            pass  # "1e", "+-": found below
+    for row, cell in enumerate(raw.tolist()):
+        text = cell.decode("utf-8", "replace")
+        if text and not NUMBER.fullmatch(text):
+            raise _error(origin, where(row, column), not_a_number(text))
+    return np.where(empty, b"nan", raw).astype(np.float64)
+
+
+def _not_a_code(got: str) -> str:
+    message = f"expected a whole answer code or an empty value; got {got!r}"
+    if DECIMAL_COMMA.fullmatch(got.strip()):
+        message += " (the decimal separator must be a point, e.g. 75.61, not 75,61)"
+    return message
 
 
 def _plain_bytes(cells: ByteStrings) -> bool:

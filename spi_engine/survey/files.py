@@ -8,6 +8,9 @@ optionally ``sub_unit_id`` and ``sampled``.
 
 Messages name the line and column of a CSV file (``line 5, column 'int_pbj_1'``; line 1 is the
 header) or the row of a Parquet file (``row 4, column 'int_pbj_1'``; row 1 is the first).
+
+CSV files are read by pyarrow's multithreaded reader when it is installed, else by numpy
+(:mod:`spi_engine.survey.arrowcsv`); both give identical results and identical messages.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import InvalidInputError, Violation
-from .csvio import CsvTable, gather_text, read_csv, to_csv_bytes
+from .arrowcsv import Table, check_reader, read_csv_file
+from .csvio import gather_text, to_csv_bytes
 from .instrument import Instrument
 from .instrument_checks import RESERVED_COLUMNS
 from .labels import Labels, factorize
@@ -66,14 +70,16 @@ def _check_header(
 
 
 def read_responses(
-    path: str | Path, instrument: Instrument, *, screening: bool = True
+    path: str | Path, instrument: Instrument, *, screening: bool = True, reader: str = "auto"
 ) -> Responses:
     """Validated Responses from a CSV or Parquet file.
 
     ``screening=False`` skips the columns only screening uses (completion_seconds,
-    device_fingerprint, submitted_at): scoring does not need them.
+    device_fingerprint, submitted_at): scoring does not need them. ``reader`` picks the CSV
+    reader (:data:`~spi_engine.survey.arrowcsv.READERS`; ``auto``: pyarrow when installed).
     """
     path = Path(path)
+    check_reader(reader)
     if _is_parquet(path):
         return _responses_parquet(path, instrument, screening)
     wanted = (
@@ -81,7 +87,7 @@ def read_responses(
         if screening
         else [c for c in RESERVED_COLUMNS + instrument.item_ids if c not in SCREENING_COLUMNS]
     )
-    table = read_csv(path, wanted)
+    table = read_csv_file(path, wanted, instrument.item_ids, reader=reader)
     allowed = set(RESERVED_COLUMNS) | set(instrument.item_ids)
     _check_header(table.file_header, REQUIRED, allowed, str(path), "line 1")
     answers = table.code_columns([name for name in table.header if name in instrument.item_ids])
@@ -105,7 +111,7 @@ def read_responses(
     )
 
 
-def _csv_times(table: CsvTable) -> npt.NDArray[np.float64]:
+def _csv_times(table: Table) -> npt.NDArray[np.float64]:
     """ISO 8601 UTC times, or seconds since 1970, or a mix of both; anything else names its line."""
     raw = np.char.strip(table.raw("submitted_at"))
     seconds = iso_seconds(raw)
@@ -135,9 +141,11 @@ def _numeric(raw: npt.NDArray[np.bytes_]) -> bool:
     return True
 
 
-def read_population(path: str | Path) -> Population:
-    """A validated population table from a CSV or Parquet file."""
+def read_population(path: str | Path, *, reader: str = "auto") -> Population:
+    """A validated population table from a CSV or Parquet file (``reader`` as in
+    :func:`read_responses`)."""
     path = Path(path)
+    check_reader(reader)
     if _is_parquet(path):
         columns, where = _parquet_columns(
             path, set(POPULATION_REQUIRED + POPULATION_OPTIONAL), POPULATION_REQUIRED
@@ -151,7 +159,7 @@ def read_population(path: str | Path) -> Population:
             where=where,
             context=str(path),
         )
-    table = read_csv(path)
+    table = read_csv_file(path, reader=reader)
     allowed = set(POPULATION_REQUIRED + POPULATION_OPTIONAL)
     missing = [name for name in POPULATION_REQUIRED if name not in table.header]
     unknown = [name for name in table.header if name not in allowed]

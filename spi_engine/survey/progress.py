@@ -22,6 +22,7 @@ from .population import Population
 from .responses import Responses, Where, api_where
 from .sampling import adequacy, margin_of_error, required_respondents
 from .stats import SurveyStats, chunk_stats
+from .sums import sum_rows_by
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -98,8 +99,7 @@ def survey_progress(
 def _respondents(stats: SurveyStats, population: Population) -> IntArray:
     """Respondents so far of each population row: its cell for a sub-unit, all cells for a unit."""
     units = factorize(stats.unit_ids)
-    per_unit = np.zeros((len(units.names), len(GROUP_NAMES)), dtype=np.int64)
-    np.add.at(per_unit, units.codes, stats.respondents)
+    per_unit = sum_rows_by(units.codes, stats.respondents, len(units.names))
     rows = np.arange(len(population))
     unit_row = key_rows((units.names,), (population.unit_ids,))
     cell_row = key_rows(
@@ -121,8 +121,7 @@ def _check_units(
 ) -> None:
     """Every unit with respondents of a sampling group must have its row in the table."""
     units = factorize(stats.unit_ids)
-    per_unit = np.zeros((len(units.names), len(GROUP_NAMES)), dtype=np.int64)
-    np.add.at(per_unit, units.codes, stats.respondents)
+    per_unit = sum_rows_by(units.codes, stats.respondents, len(units.names))
     first = np.full(len(units.names), np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first, units.codes, stats.first_row)
     problems = []

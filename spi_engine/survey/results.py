@@ -37,6 +37,7 @@ from .population import Population
 from .responses import Responses, Where, api_where
 from .sampling import NOT_PUBLISHABLE
 from .stats import SurveyStats, chunk_stats
+from .sums import sum_rows_by
 
 SCORED = 0
 NOT_PUBLISHED = 1
@@ -165,8 +166,7 @@ def score_stats(
     inst = stats.instrument
     units = factorize(stats.unit_ids)
     n_units = len(units.names)
-    unit_counts = np.zeros((n_units, stats.counts.shape[1]), dtype=np.int64)
-    np.add.at(unit_counts, units.codes, stats.counts)
+    unit_counts = sum_rows_by(units.codes, stats.counts, n_units)
     unit_first = np.full(n_units, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(unit_first, units.codes, stats.first_row)
     unit_ids = units.names

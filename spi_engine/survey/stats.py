@@ -36,6 +36,7 @@ from .exact import dimension_offsets, dimension_sizes, item_units
 from .instrument import GROUP_NAMES, Instrument
 from .labels import StrArray, as_strings, factorize
 from .responses import Responses, Where, api_where
+from .sums import count_by, sum_by, sum_rows_by
 
 MICRO = 1e6
 MILLI = 1e3
@@ -137,19 +138,18 @@ def chunk_stats(
     rows = np.arange(len(responses)) if keep is None else np.flatnonzero(keep)
     n_sub = max(len(responses.sub_units.names), 1)
     cell_keys, cells = _cells(responses, None if keep is None else rows)
-    flat = np.zeros(cell_keys.size * lay.columns, dtype=np.int64)
-    base = cells * lay.columns
+    n_cells = cell_keys.size
+    counts = np.zeros((n_cells, lay.columns), dtype=np.int64)
     groups = responses.groups if keep is None else responses.groups[rows]
-    np.add.at(flat, base + groups, 1)
+    counts[:, :GROUPS] = count_by(cells * GROUPS + groups, n_cells * GROUPS).reshape(-1, GROUPS)
     for group in range(GROUPS):
         members = np.flatnonzero(groups == group)
         items = np.flatnonzero(inst.item_group == group)
         if members.size and items.size:
             answers = responses.answers[np.ix_(items, rows[members])]
-            _fold_group(inst, lay, group, answers, base[members], flat)
+            _fold_group(inst, lay, group, answers, cells[members], counts)
     first = np.full(cell_keys.size, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first, cells, rows.astype(np.int64) + row_offset)
-    counts = flat.reshape(cell_keys.size, lay.columns)
     units = np.array(responses.units.names or [""], dtype=str)[cell_keys // n_sub]
     subs = np.array(responses.sub_units.names or [""], dtype=str)[cell_keys % n_sub]
     return SurveyStats(inst, tuple(units.tolist()), tuple(subs.tolist()), counts, first)
@@ -169,23 +169,30 @@ def _fold_group(
     lay: Layout,
     group: int,
     answers: npt.NDArray[np.int8],
-    base: IntArray,
-    flat: IntArray,
+    cells: IntArray,
+    counts: IntArray,
 ) -> None:
-    """Add the respondents of one group (their answers to that group's items) to ``flat``."""
+    """Add the respondents of one group (their answers to that group's items, their cells) to
+    ``counts`` (cells, columns)."""
+    size = counts.shape[0]
     items = np.flatnonzero(inst.item_group == group)
     for row, item in enumerate(items.tolist()):
         bins = inst.bin_table[item][answers[row].view(np.uint8)]
-        np.add.at(flat, base + (lay.item_start[item] + bins), 1)
+        start, width = int(lay.item_start[item]), int(lay.item_width[item])
+        counts[:, start : start + width] += count_by(cells * width + bins, size * width).reshape(
+            size, width
+        )
     dims, component = group_scores(inst, group, answers)
     for d, values in zip(np.flatnonzero(inst.dimension_group == group).tolist(), dims, strict=True):
-        start = lay.dimension_start + MOMENTS * d
-        for j, moment in enumerate(_moments(values)):
-            np.add.at(flat, base + (start + j), moment)
-    _fold_exact(inst, lay, group, answers, base, flat)
-    start = lay.component_start + MOMENTS * group
-    for j, moment in enumerate(_moments(component)):
-        np.add.at(flat, base + (start + j), moment)
+        _add_moments(counts, lay.dimension_start + MOMENTS * d, cells, values)
+    _fold_exact(inst, lay, group, answers, cells, counts)
+    _add_moments(counts, lay.component_start + MOMENTS * group, cells, component)
+
+
+def _add_moments(counts: IntArray, start: int, cells: IntArray, values: FloatArray) -> None:
+    size = counts.shape[0]
+    for j, moment in enumerate(_moments(values)):
+        counts[:, start + j] += sum_by(cells, moment, size)
 
 
 def _fold_exact(
@@ -193,13 +200,15 @@ def _fold_exact(
     lay: Layout,
     group: int,
     answers: npt.NDArray[np.int8],
-    base: IntArray,
-    flat: IntArray,
+    cells: IntArray,
+    counts: IntArray,
 ) -> None:
     """Add each respondent's integer item-unit sum to its dimension's slot for its count."""
     _, units = item_units(inst)
     items = np.flatnonzero(inst.item_group == group)
     offsets = dimension_offsets(inst)
+    sizes = dimension_sizes(inst)
+    size = counts.shape[0]
     for d in np.flatnonzero(inst.dimension_group == group).tolist():
         total = np.zeros(answers.shape[1], dtype=np.int64)
         count = np.zeros(answers.shape[1], dtype=np.int64)
@@ -208,8 +217,10 @@ def _fold_exact(
             total += units[items[row]][slots]
             count += inst.valid_table[items[row]][slots].astype(np.int64)
         has = np.flatnonzero(count > 0)
-        slot = lay.exact_start + int(offsets[d]) + count[has] - 1
-        np.add.at(flat, base[has] + slot, total[has])
+        width = int(sizes[d])
+        start = lay.exact_start + int(offsets[d])
+        sums = sum_by(cells[has] * width + (count[has] - 1), total[has], size * width)
+        counts[:, start : start + width] += sums.reshape(size, width)
 
 
 def group_scores(
@@ -266,8 +277,7 @@ def merge(first: SurveyStats, second: SurveyStats) -> SurveyStats:
     n_sub = max(len(subs.names), 1)
     cell_keys, cells = np.unique(units.codes * n_sub + subs.codes, return_inverse=True)
     cells = cells.reshape(-1)
-    counts = np.zeros((cell_keys.size, first.counts.shape[1]), dtype=np.int64)
-    np.add.at(counts, cells, np.concatenate((first.counts, second.counts)))
+    counts = sum_rows_by(cells, np.concatenate((first.counts, second.counts)), cell_keys.size)
     rows = np.full(cell_keys.size, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(rows, cells, np.concatenate((first.first_row, second.first_row)))
     return SurveyStats(

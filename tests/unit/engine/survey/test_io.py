@@ -101,13 +101,25 @@ def test_an_answer_code_python_would_read_is_refused(cell: str) -> None:
         table.codes("q1")
 
 
-@pytest.mark.parametrize("cell", ["7_5", "nan", "inf", "1,5"])
+@pytest.mark.parametrize("cell", ["7_5", "nan", "inf"])
 def test_a_number_python_would_read_is_refused(cell: str) -> None:
     table = parse_csv(f'id,t\na,"{cell}"\n'.encode(), "x.csv")
     with pytest.raises(
         InvalidInputError, match=rf"line 2, column 't': expected a number; got '{cell}'"
     ):
         table.numbers("t")
+
+
+@pytest.mark.parametrize(("column", "method"), [("t", "numbers"), ("q1", "codes")])
+def test_a_decimal_comma_is_named_as_such(column: str, method: str) -> None:
+    """docs/input-rules.md: a decimal comma gets the decimal-separator message in every file."""
+    table = parse_csv(f'id,{column}\na,"75,61"\n'.encode(), "x.csv")
+    with pytest.raises(
+        InvalidInputError,
+        match=rf"line 2, column '{column}': expected .*; got '75,61' .*the decimal separator "
+        "must be a point, e.g. 75.61, not 75,61",
+    ):
+        getattr(table, method)(column)
 
 
 def test_plain_numbers_and_empty_cells_still_read() -> None:
