@@ -43,6 +43,9 @@ class Settings:
     stream_write_timeout: float = 30.0
     max_call_seconds: float = 600.0
     max_upload_bytes: int = 512 * MIB
+    inline: bool = True
+    """answer small light calls on the event loop (see spi_server.pipeline.Method.inline_bytes);
+    False: every call in a worker thread"""
 
 
 class HeavyCalls:

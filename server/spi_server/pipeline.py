@@ -48,12 +48,11 @@ metrics show the CANCELLED or DEADLINE_EXCEEDED delivery).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
+import os
 import threading
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Iterator
 from concurrent import futures
 from dataclasses import dataclass, field
@@ -98,6 +97,10 @@ class Method:
     decides: bool = False
     kind: str = UNARY
     heavy: bool = False
+    inline_bytes: int = 0
+    """unary requests up to this many bytes are answered on the event loop itself, without the
+    hop to a worker thread: only for methods whose work is bounded by their request bytes (see
+    :meth:`Pipeline.run`); 0: always in a worker thread"""
 
 
 @dataclass
@@ -114,16 +117,17 @@ class Call:
     deadline: float | None = None
     """time.monotonic() by which the work must be done (None: no limit)"""
     deadline_source: str = "the caller's deadline"
+    inline: bool = False
+    """answered on the event loop (see :meth:`Pipeline.run`), not in a worker thread"""
     _reference: str = field(default="", repr=False)
     _stopped: BaseException | None = field(default=None, repr=False)
     _recorded: bool = field(default=False, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def reference(self) -> str:
         """A short random id of this call for the log, made when first asked for (on errors)."""
         if not self._reference:
-            self._reference = uuid.uuid4().hex[:12]
+            self._reference = os.urandom(6).hex()
         return self._reference
 
     def check_time(self) -> None:
@@ -146,9 +150,23 @@ class Call:
 
     def claim_record(self) -> bool:
         """True the first time only: a call is decision-logged once, whoever gets there first."""
-        with self._lock:
+        with _RECORD_LOCK:
             first, self._recorded = not self._recorded, True
             return first
+
+
+_RECORD_LOCK = threading.Lock()
+"""one lock for every call's :meth:`Call.claim_record` (held for two assignments)"""
+
+
+def new_decision_id() -> str:
+    """A random (version 4) UUID as text, from os.urandom like :func:`uuid.uuid4`, without
+    building a UUID object: unique and unguessable, an audit id."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40
+    raw[8] = raw[8] & 0x3F | 0x80
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 class Frames:
@@ -166,18 +184,35 @@ class Frames:
 
 
 class Gate:
-    """Counts calls in flight; once closed, refuses new ones (the server is draining)."""
+    """Counts calls in flight; once closed, refuses new ones (the server is draining).
+
+    Entering and leaving cost one plain lock each (every call does both, on the event loop);
+    :meth:`wait_idle`, called only while stopping and in tests, looks every few milliseconds.
+    A call counts itself before it looks at the gate, so once :meth:`close` has returned, a
+    call is either counted or refused, never let in unseen by :meth:`wait_idle`.
+    """
+
+    POLL_SECONDS = 0.002
 
     def __init__(self) -> None:
-        self._condition = threading.Condition()
+        self._lock = threading.Lock()
         self._open = True
         self.busy = 0
 
-    def __enter__(self) -> None:
-        with self._condition:
-            if not self._open:
-                raise ShuttingDownError("the server is shutting down; retry on another instance")
+    def enter(self) -> None:
+        with self._lock:
             self.busy += 1
+            if self._open:
+                return
+            self.busy -= 1
+        raise ShuttingDownError("the server is shutting down; retry on another instance")
+
+    def leave(self) -> None:
+        with self._lock:
+            self.busy -= 1
+
+    def __enter__(self) -> None:
+        self.enter()
 
     def __exit__(
         self,
@@ -185,19 +220,20 @@ class Gate:
         error: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        with self._condition:
-            self.busy -= 1
-            if self.busy == 0:
-                self._condition.notify_all()
+        self.leave()
 
     def close(self) -> None:
-        with self._condition:
+        with self._lock:
             self._open = False
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until no call is in flight; False when ``timeout`` seconds pass first."""
-        with self._condition:
-            return self._condition.wait_for(lambda: self.busy == 0, timeout)
+        deadline = time.monotonic() + timeout
+        while self.busy:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(self.POLL_SECONDS)
+        return True
 
 
 @dataclass
@@ -216,6 +252,9 @@ class Pipeline:
     cut_off: bool = False
     """set when the drain's grace period ended: calls stopped from now on are UNAVAILABLE"""
     _meters: dict[Any, Any] = field(default_factory=dict, init=False, repr=False)
+    _labels: dict[tuple[str, str], tuple[Any, str]] = field(
+        default_factory=dict, init=False, repr=False
+    )
     _pools: dict[bool, futures.ThreadPoolExecutor] = field(
         default_factory=dict, init=False, repr=False
     )
@@ -264,7 +303,7 @@ class Pipeline:
         self._labelled(self.metrics.requests, method.name).inc()
         call = Call(method.name)
         if method.decides:
-            call.decision_id = str(uuid.uuid4())
+            call.decision_id = new_decision_id()
         now = time.monotonic()
         limit = self.settings.max_call_seconds
         if time_remaining is not None and time_remaining <= limit:
@@ -276,31 +315,23 @@ class Pipeline:
             )
         return call, time.perf_counter()
 
-    @contextlib.contextmanager
-    def admitted(
-        self, method: Method, call: Call, identify: Callable[[], None], size: int
-    ) -> Iterator[bool]:
-        """Inside the gate, the caller identified (``identify`` sets ``call.caller`` or raises),
-        under the heavy-call limits when the call is heavy; yields whether it is heavy."""
-        with self.gate:
-            identify()
-            heavy = method.heavy or size > self.settings.light_request_bytes
-            if not heavy:
-                yield False
-                return
-            with self._heavy.held(method.name, call.caller):
-                yield True
+    def inline(self, method: Method, size: int) -> bool:
+        """Whether a light call to ``method`` with ``size`` request bytes is answered on the
+        event loop: a unary method whose work its request bytes bound, within its bound."""
+        return method.kind == UNARY and size <= method.inline_bytes and self.settings.inline
 
     async def work(self, heavy: bool, call: Call, job: Callable[[], T]) -> T:
-        """``job()`` in the light or heavy pool, with ``call.check_time`` as the engine's check."""
+        """``job()`` with ``call.check_time`` as the engine's check: in the light or heavy pool,
+        or here on the event loop when the call is inline (its deadline checked first all the
+        same)."""
+        if call.inline:
+            return _job(call, job)
 
         def run() -> T:
             with self._jobs_lock:
                 self._jobs += 1
             try:
-                call.check_time()
-                with checking(call.check_time):
-                    return job()
+                return _job(call, job)
             finally:
                 with self._jobs_lock:
                     self._jobs -= 1
@@ -365,14 +396,30 @@ class Pipeline:
         request: Any,
         body: Callable[[Call, bool], Awaitable[T]],
     ) -> T:
-        """One call on any transport: admitted, ``body`` within the call's deadline, recorded,
-        reported. A failed call raises its error (already recorded and reported): the
-        transport turns it into its own status with :func:`spi_server.status.status_of`."""
+        """One call on any transport: inside the gate, the caller identified (``identify`` sets
+        ``call.caller`` or raises), under the heavy-call limits when heavy, ``body`` within the
+        call's deadline, recorded, reported. A failed call raises its error (already recorded
+        and reported): the transport turns it into its own status with
+        :func:`spi_server.status.status_of`.
+
+        A light call that :meth:`inline` allows runs ``body`` on the event loop: its work has
+        nothing to wait for, so it needs no timer; :meth:`work` checks its deadline first."""
         error: Exception | None = None
         try:
-            with self.admitted(method, call, identify, size) as heavy:
+            self.gate.enter()
+            try:
+                identify()
+                if method.heavy or size > self.settings.light_request_bytes:
+                    with self._heavy.held(method.name, call.caller):
+                        async with asyncio.timeout(call.remaining()):
+                            return await body(call, True)
+                if self.inline(method, size):
+                    call.inline = True
+                    return await body(call, False)
                 async with asyncio.timeout(call.remaining()):
-                    return await body(call, heavy)
+                    return await body(call, False)
+            finally:
+                self.gate.leave()
         except TimeoutError:
             error = call.expired()
             call.stop(error)
@@ -551,6 +598,17 @@ class Pipeline:
             child = self._meters[key] = metric.labels(*values)
         return child
 
+    def _ruleset_label(self, ruleset: tuple[str, str]) -> str:
+        """:func:`ruleset_label` over the rulesets loaded now, kept while they stay loaded."""
+        loaded = self.loaded()
+        kept = self._labels.get(ruleset)
+        if kept is not None and kept[0] is loaded:
+            return kept[1]
+        if len(self._labels) >= LABELS_KEPT:
+            self._labels.clear()
+        label = self._labels[ruleset] = (loaded, ruleset_label(ruleset, loaded))
+        return label[1]
+
     def _decide(
         self,
         log: DecisionLog,
@@ -589,7 +647,7 @@ class Pipeline:
         if error is not None:
             self._labelled(self.metrics.errors, call.method, code).inc()
         elif call.units:
-            label = ruleset_label(call.ruleset, self.loaded())
+            label = self._ruleset_label(call.ruleset)
             self._labelled(self.metrics.units, call.method, label).inc(call.units)
         if error is not None and code == "INTERNAL":
             _log_internal(call, error)
@@ -609,6 +667,8 @@ class Pipeline:
             )
 
 
+LABELS_KEPT = 256
+"""(ruleset ids, sha256s) whose metric label is kept; callers choose variants, so it is bounded"""
 _QUIET_CODES = frozenset({"OK", "INVALID_ARGUMENT", "NOT_FOUND", "CANCELLED"})
 
 
@@ -637,6 +697,13 @@ async def _not_cancelled(context: grpc.aio.ServicerContext) -> None:
     await asyncio.sleep(UPLOAD_END_WAIT)  # a cancellation arriving now cancels this task
     if context.cancelled():
         raise asyncio.CancelledError
+
+
+def _job(call: Call, job: Callable[[], T]) -> T:
+    """``job()`` unless the call is already over, with its deadline check installed."""
+    call.check_time()
+    with checking(call.check_time):
+        return job()
 
 
 def _checked(responses: Iterable[Message], call: Call) -> Iterator[Message]:

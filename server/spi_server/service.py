@@ -24,6 +24,20 @@ from .pipeline import Call, Method
 
 DECIDING = ("Score", "ScoreColumns", "Summarize")
 """The methods of this service whose calls are decisions (recorded in the decision log)."""
+INLINE_BYTES = {
+    "ListRulesets": 1024,
+    "GetRuleset": 1024,
+    "Score": 4096,
+    "Summarize": 4096,
+    "ScoreColumns": 65536,
+}
+"""Requests up to this many bytes are answered on the event loop, without the hop to a worker
+thread (:attr:`spi_server.pipeline.Method.inline_bytes`). Each method's work is bounded by its
+request bytes (ListRulesets and GetRuleset by the loaded catalog), and the bounds keep the
+longest such answer, and so the longest wait it can cause another call on the loop, near 1 ms
+on the 2-core machine of docs/serving-floor.md (about 90 units in rows, 1,700 in columns).
+ValidateRuleset (a ruleset text to parse) and the what-if and survey methods, whose small
+request can ask for much work, always run in a worker thread."""
 
 
 class SpiEngineService:
@@ -37,7 +51,13 @@ class SpiEngineService:
         """The service's methods, in engine.proto's order; the DECIDING ones are decisions."""
         names = ("ListRulesets", "GetRuleset", "ValidateRuleset", "Score", "ScoreColumns")
         return tuple(
-            Method(name, table.RPCS_BY_NAME[name].request, self._handler(name), name in DECIDING)
+            Method(
+                name,
+                table.RPCS_BY_NAME[name].request,
+                self._handler(name),
+                name in DECIDING,
+                inline_bytes=INLINE_BYTES.get(name, 0),
+            )
             for name in (*names, "Summarize")
         )
 

@@ -531,7 +531,8 @@ def test_a_caller_hanging_up_cancels_its_call(start_inprocess: Any, tmp_path: Pa
         return engine_pb2.ScoreResponse()
 
     methods = running.door.methods
-    methods["Score"] = dataclasses.replace(methods["Score"], handler=slow)
+    # A handler this slow is no longer bounded by its request bytes: it runs in a worker thread.
+    methods["Score"] = dataclasses.replace(methods["Score"], handler=slow, inline_bytes=0)
     connection = http.client.HTTPConnection("127.0.0.1", running.http_port, timeout=30)
     connection.request("POST", "/spi.v1.SpiEngine/Score", b"{}", JSON)
     assert working.wait(30)
