@@ -13,10 +13,19 @@ and sha256 until it fits (:func:`bounded_json`, which the decision log uses too)
 An event without a traceback, logged while the server's own handler (:func:`configure`) is the
 logger's only way out, is written by that handler directly: the same line, without a LogRecord
 and the logging module's dispatch, which cost the access log about as much as scoring a unit.
+
+**Lines logged on the event loop are written once per loop turn.** The handler appends such a
+line to a buffer and writes the buffer in one write at the loop's next turn (or at once when it
+holds BUFFER_CHARS characters); a line logged on any other thread writes the buffer and itself
+at once, so lines stay in the order they were logged. :func:`flush` writes what is buffered; the
+server calls it when it reloads (SIGHUP) and when it stops, and the logging module at exit. A
+process that crashes loses at most the lines of the loop turn it was in (the access lines of the
+calls that turn finished); the decision log is not buffered this way.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -38,6 +47,8 @@ MAX_TRACEBACK_CHARS = 8192
 MAX_LINE_BYTES = 16384
 """Longest log line (or decision line), in UTF-8 bytes without its newline."""
 _LIMITS = {"traceback": MAX_TRACEBACK_CHARS}
+BUFFER_CHARS = 65536
+"""Lines buffered on the event loop are written at once when they reach this many characters."""
 
 
 def bounded_json(
@@ -98,16 +109,23 @@ def _bounded(value: Any, limit: int) -> Any:
 def _line(
     created: float, level: str, pid: int | None, event: str, fields: dict[str, Any]
 ) -> dict[str, Any]:
-    line: dict[str, Any] = {
-        "time": datetime.fromtimestamp(created, UTC)
-        .isoformat(timespec="milliseconds")
-        .replace("+00:00", "Z"),
-        "level": level,
-        "pid": pid,
-        "event": event,
-    }
+    line: dict[str, Any] = {"time": _stamp(created), "level": level, "pid": pid, "event": event}
     line.update(fields)
     return line
+
+
+_SECOND: list[Any] = [None, ""]
+"""the last whole second stamped and its text up to the seconds (one stamp a second is built)"""
+
+
+def _stamp(created: float) -> str:
+    """``created`` as UTC ISO 8601 to the millisecond (truncated), e.g. 2026-01-01T00:00:00.123Z."""
+    micros = round(created * 1_000_000)  # as datetime.fromtimestamp rounds it
+    second, micro = divmod(micros, 1_000_000)
+    if _SECOND[0] != second:
+        text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        _SECOND[:] = [second, text]
+    return f"{_SECOND[1]}.{micro // 1000:03d}Z"
 
 
 _HEAD = ("time", "level", "pid", "event")
@@ -125,29 +143,70 @@ class JsonFormatter(logging.Formatter):
 
 
 class JsonLinesHandler(logging.StreamHandler):  # type: ignore[type-arg]  # generic in typeshed only
-    """A stream handler with :class:`JsonFormatter` that also takes plain events directly."""
+    """A stream handler with :class:`JsonFormatter` that also takes plain events directly, and
+    buffers the lines logged on an event loop for one loop turn (see the module docstring)."""
 
     def __init__(self, stream: Any) -> None:
         super().__init__(stream)
         self.setFormatter(JsonFormatter())
+        self._pending: list[str] = []
+        self._pending_chars = 0
+        self._scheduled = False
 
     def write_event(self, level: int, name: str, fields: dict[str, Any]) -> None:
-        """Write the line :class:`JsonFormatter` would write for this event, now."""
+        """Write the line :class:`JsonFormatter` would write for this event."""
         try:
             line = _line(time.time(), logging.getLevelName(level), os.getpid(), name, fields)
-            text = bounded_json(line, keep=_HEAD)
-            with self.lock:  # type: ignore[union-attr]  # created by Handler.__init__
-                self.stream.write(text + self.terminator)
-                self.flush()
+            self.write_line(bounded_json(line, keep=_HEAD))
         except Exception:
             self.handleError(logging.makeLogRecord({"msg": name, "levelno": level}))
 
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.write_line(self.format(record))
+        except Exception:
+            self.handleError(record)
+
+    def write_line(self, text: str) -> None:
+        """``text`` and a newline: at the event loop's next turn when called on the loop (or now
+        once BUFFER_CHARS are waiting), else now, after the lines waiting."""
+        loop = asyncio.events._get_running_loop()
+        with self.lock:  # type: ignore[union-attr]  # created by Handler.__init__
+            self._pending.append(text + self.terminator)
+            self._pending_chars += len(text) + 1
+            if loop is None or self._pending_chars >= BUFFER_CHARS:
+                self._write_pending()
+            elif not self._scheduled:
+                self._scheduled = True
+                loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        """Write the lines waiting, then flush the stream."""
+        with self.lock:  # type: ignore[union-attr]  # created by Handler.__init__
+            self._write_pending()
+
+    def _write_pending(self) -> None:
+        self._scheduled = False
+        if self._pending:
+            text, self._pending, self._pending_chars = "".join(self._pending), [], 0
+            self.stream.write(text)
+        if self.stream and hasattr(self.stream, "flush"):
+            self.stream.flush()
+
 
 def configure(level: str = "INFO", stream: Any = None) -> None:
-    """Send the server's logs to ``stream`` (stderr) as JSON lines, replacing earlier handlers."""
+    """Send the server's logs to ``stream`` (stderr) as JSON lines, replacing earlier handlers
+    (their buffered lines written first)."""
+    flush()
     LOGGER.handlers[:] = [JsonLinesHandler(stream or sys.stderr)]
     LOGGER.setLevel(level.upper())
     LOGGER.propagate = False
+
+
+def flush() -> None:
+    """Write every log line still buffered (see the module docstring)."""
+    for handler in LOGGER.handlers:
+        handler.flush()
 
 
 def event(name: str, level: int = logging.INFO, exc_info: bool = False, **fields: Any) -> None:

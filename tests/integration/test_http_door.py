@@ -350,7 +350,7 @@ def test_tokens_guard_the_http_door(spawn_server: Any, tmp_path: Path) -> None:
     assert status == 200
     status, error = call_json(port, "ListRulesets", {}, Authorization="Bearer s3cret-planner")
     assert (status, error["code"]) == (403, "permission_denied")
-    lines = [line for line in started.logs() if line.get("event") == "call"]
+    lines = started.wait_for_lines(lambda line: line.get("event") == "call", count=4)
     assert {line["door"] for line in lines} == {"http"}
     assert [(line["caller"], line["code"]) for line in lines] == [
         ("anonymous", "UNAUTHENTICATED"),

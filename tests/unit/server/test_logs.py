@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -143,3 +144,51 @@ def test_even_a_line_of_countless_fields_is_bounded(stream: io.StringIO) -> None
     assert len(stream.getvalue().encode()) <= logs.MAX_LINE_BYTES + 1
     assert line["event"] == "crowded"
     assert line["fields_left_out"] > 0
+
+
+def test_lines_logged_on_the_event_loop_are_written_at_its_next_turn(
+    stream: io.StringIO,
+) -> None:
+    async def calls() -> list[str]:
+        for number in range(3):
+            logs.event("call", logging.INFO, number=number)
+        seen = [stream.getvalue()]
+        await asyncio.sleep(0)  # the loop's next turn
+        seen.append(stream.getvalue())
+        return seen
+
+    before, after = asyncio.run(calls())
+    assert before == ""
+    assert [json.loads(line)["number"] for line in after.splitlines()] == [0, 1, 2]
+
+
+def test_a_line_logged_off_the_loop_comes_after_the_lines_buffered_on_it(
+    stream: io.StringIO,
+) -> None:
+    async def calls() -> str:
+        logs.event("call", logging.INFO, number=0)
+        await asyncio.to_thread(logs.event, "elsewhere", logging.WARNING, number=1)
+        return stream.getvalue()  # the thread's line wrote the buffer before itself
+
+    written = asyncio.run(calls())
+    assert [json.loads(line)["number"] for line in written.splitlines()] == [0, 1]
+
+
+def test_flush_writes_what_is_buffered_and_a_full_buffer_writes_itself(
+    stream: io.StringIO,
+) -> None:
+    async def calls() -> tuple[str, int]:
+        logs.event("call", logging.INFO, number=0)
+        assert stream.getvalue() == ""
+        logs.flush()
+        flushed = stream.getvalue()
+        big = "x" * 1000
+        count = 0
+        while stream.getvalue() == flushed:  # no loop turn in between: the size bound writes
+            logs.event("call", logging.INFO, pad=big)
+            count += 1
+        return flushed, count
+
+    flushed, count = asyncio.run(calls())
+    assert json.loads(flushed)["number"] == 0
+    assert count * 1000 <= logs.BUFFER_CHARS + 1000
