@@ -14,13 +14,15 @@ An event without a traceback, logged while the server's own handler (:func:`conf
 logger's only way out, is written by that handler directly: the same line, without a LogRecord
 and the logging module's dispatch, which cost the access log about as much as scoring a unit.
 
-**Lines logged on the event loop are written once per loop turn.** The handler appends such a
-line to a buffer and writes the buffer in one write at the loop's next turn (or at once when it
-holds BUFFER_CHARS characters); a line logged on any other thread writes the buffer and itself
-at once, so lines stay in the order they were logged. :func:`flush` writes what is buffered; the
-server calls it when it reloads (SIGHUP) and when it stops, and the logging module at exit. A
-process that crashes loses at most the lines of the loop turn it was in (the access lines of the
-calls that turn finished); the decision log is not buffered this way.
+**INFO lines logged on the event loop are written in batches.** The handler appends such a
+line (an access line, mostly) to a buffer and writes the buffer in one write at the first loop
+turn FLUSH_SECONDS later, or at once when it holds BUFFER_CHARS characters. A WARNING or worse,
+and any line logged on another thread, writes the buffer and itself at once, so lines stay in
+the order they were logged. (One write per call cost more than the line: the write lets go of
+the GIL, and the loop must win it back from gRPC's poller thread.) :func:`flush` writes what is
+buffered; the server calls it when it reloads (SIGHUP) and when it stops, and the logging module
+at exit. A process that crashes loses at most the INFO lines of its last FLUSH_SECONDS; the
+decision log is not buffered this way.
 """
 
 from __future__ import annotations
@@ -49,6 +51,10 @@ MAX_LINE_BYTES = 16384
 _LIMITS = {"traceback": MAX_TRACEBACK_CHARS}
 BUFFER_CHARS = 65536
 """Lines buffered on the event loop are written at once when they reach this many characters."""
+FLUSH_SECONDS = 0.01
+"""Lines buffered on the event loop are written at most this long after the first of them."""
+_PID = [os.getpid()]
+os.register_at_fork(after_in_child=lambda: _PID.__setitem__(0, os.getpid()))
 
 
 def bounded_json(
@@ -156,21 +162,21 @@ class JsonLinesHandler(logging.StreamHandler):  # type: ignore[type-arg]  # gene
     def write_event(self, level: int, name: str, fields: dict[str, Any]) -> None:
         """Write the line :class:`JsonFormatter` would write for this event."""
         try:
-            line = _line(time.time(), logging.getLevelName(level), os.getpid(), name, fields)
-            self.write_line(bounded_json(line, keep=_HEAD))
+            line = _line(time.time(), logging.getLevelName(level), _PID[0], name, fields)
+            self.write_line(bounded_json(line, keep=_HEAD), level >= logging.WARNING)
         except Exception:
             self.handleError(logging.makeLogRecord({"msg": name, "levelno": level}))
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            self.write_line(self.format(record))
+            self.write_line(self.format(record), record.levelno >= logging.WARNING)
         except Exception:
             self.handleError(record)
 
-    def write_line(self, text: str) -> None:
-        """``text`` and a newline: at the event loop's next turn when called on the loop (or now
-        once BUFFER_CHARS are waiting), else now, after the lines waiting."""
-        loop = asyncio.events._get_running_loop()
+    def write_line(self, text: str, urgent: bool = False) -> None:
+        """``text`` and a newline, after the lines waiting: now when ``urgent`` or not called on
+        an event loop, else within FLUSH_SECONDS (at once when BUFFER_CHARS are waiting)."""
+        loop = None if urgent else asyncio.events._get_running_loop()
         with self.lock:  # type: ignore[union-attr]  # created by Handler.__init__
             self._pending.append(text + self.terminator)
             self._pending_chars += len(text) + 1
@@ -178,7 +184,7 @@ class JsonLinesHandler(logging.StreamHandler):  # type: ignore[type-arg]  # gene
                 self._write_pending()
             elif not self._scheduled:
                 self._scheduled = True
-                loop.call_soon(self.flush)
+                loop.call_later(FLUSH_SECONDS, self.flush)
 
     def flush(self) -> None:
         """Write the lines waiting, then flush the stream."""

@@ -146,20 +146,32 @@ def test_even_a_line_of_countless_fields_is_bounded(stream: io.StringIO) -> None
     assert line["fields_left_out"] > 0
 
 
-def test_lines_logged_on_the_event_loop_are_written_at_its_next_turn(
+def test_info_lines_logged_on_the_event_loop_are_written_together_a_moment_later(
     stream: io.StringIO,
 ) -> None:
     async def calls() -> list[str]:
         for number in range(3):
             logs.event("call", logging.INFO, number=number)
         seen = [stream.getvalue()]
-        await asyncio.sleep(0)  # the loop's next turn
+        await asyncio.sleep(2 * logs.FLUSH_SECONDS)  # a timer due after the flush's
         seen.append(stream.getvalue())
         return seen
 
     before, after = asyncio.run(calls())
     assert before == ""
     assert [json.loads(line)["number"] for line in after.splitlines()] == [0, 1, 2]
+
+
+def test_a_warning_on_the_loop_writes_the_lines_waiting_and_itself_at_once(
+    stream: io.StringIO,
+) -> None:
+    async def calls() -> str:
+        logs.event("call", logging.INFO, number=0)
+        logs.event("call", logging.WARNING, number=1, code="INTERNAL")
+        return stream.getvalue()
+
+    written = asyncio.run(calls())
+    assert [json.loads(line)["number"] for line in written.splitlines()] == [0, 1]
 
 
 def test_a_line_logged_off_the_loop_comes_after_the_lines_buffered_on_it(
