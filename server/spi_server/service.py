@@ -27,17 +27,19 @@ DECIDING = ("Score", "ScoreColumns", "Summarize")
 INLINE_BYTES = {
     "ListRulesets": 1024,
     "GetRuleset": 1024,
-    "Score": 4096,
-    "Summarize": 4096,
-    "ScoreColumns": 65536,
+    "Score": 2048,
+    "Summarize": 2048,
+    "ScoreColumns": 32768,
 }
 """Requests up to this many bytes are answered on the event loop, without the hop to a worker
 thread (:attr:`spi_server.pipeline.Method.inline_bytes`). Each method's work is bounded by its
 request bytes (ListRulesets and GetRuleset by the loaded catalog), and the bounds keep the
-longest such answer, and so the longest wait it can cause another call on the loop, near 1 ms
-on the 2-core machine of docs/serving-floor.md (about 90 units in rows, 1,700 in columns).
-ValidateRuleset (a ruleset text to parse) and the what-if and survey methods, whose small
-request can ask for much work, always run in a worker thread."""
+longest such answer, and so the longest wait it can cause a call behind it on the loop, near
+1 ms: measured worst 1.2 ms (a Summarize of 43 units, each its own group) and 1.6 ms for JSON on
+the HTTP door (a ScoreColumns of 466 units with groups), on the shared 2-core machine of
+docs/serving-floor.md (``python -m bench.serving --inline-worst``). About 45 units in rows, 800
+in columns (so a 641-unit ScoreColumns batch). ValidateRuleset (a ruleset text to parse) and the
+what-if and survey methods, whose small request can ask for much work, always run in a worker thread."""
 
 
 class SpiEngineService:
@@ -91,6 +93,18 @@ def _note_response(response: Message, call: Call) -> None:
     """The ruleset that answered, with its sha256 (metrics label loaded rulesets by both)."""
     if isinstance(response, engine_pb2.GetRulesetResponse):
         call.ruleset = (response.ruleset.id, response.sha256)
-    elif response.DESCRIPTOR.fields_by_name.get("provenance") is not None:
+    elif _has_provenance(type(response)):
         provenance = response.provenance  # type: ignore[attr-defined]
         call.ruleset = (provenance.ruleset_id, provenance.ruleset_sha256)
+
+
+def _has_provenance(message_type: type[Message]) -> bool:
+    """Whether answers of this type carry a provenance (asked once per type)."""
+    name = message_type.DESCRIPTOR.full_name
+    known = _PROVENANCE.get(name)
+    if known is None:
+        known = _PROVENANCE[name] = "provenance" in message_type.DESCRIPTOR.fields_by_name
+    return known
+
+
+_PROVENANCE: dict[str, bool] = {}
