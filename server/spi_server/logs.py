@@ -40,7 +40,8 @@ from typing import Any
 from spi_engine.errors import SHOWN_PREFIX, shown
 
 LOGGER = logging.getLogger("spi_server")
-_ENCODER = json.JSONEncoder(default=str, ensure_ascii=False)
+_ENCODER = json.JSONEncoder(default=str, ensure_ascii=False, check_circular=False)
+"""(the fields logged are the server's own values: no structure of them refers to itself)"""
 
 MAX_FIELD_CHARS = 1024
 """Longest string in a log line (or a decision line) shown whole."""
@@ -120,6 +121,19 @@ def _line(
     return line
 
 
+def _short_line(created: float, level: str, event: str, fields: dict[str, Any]) -> str | None:
+    """The JSON line of :func:`_line`, when it is short (no bounding needed) and no field is
+    named as a head field: its head written directly, its fields encoded alone."""
+    if not fields or not _HEAD_SET.isdisjoint(fields):
+        return None
+    head = (
+        f'{{"time": "{_stamp(created)}", "level": "{level}", "pid": {_PID[0]}, '
+        f'"event": {_ENCODER.encode(event)}, '
+    )
+    text = head + _ENCODER.encode(fields)[1:]
+    return text if len(text) <= MAX_FIELD_CHARS else None
+
+
 _SECOND: list[Any] = [None, ""]
 """the last whole second stamped and its text up to the seconds (one stamp a second is built)"""
 
@@ -135,6 +149,7 @@ def _stamp(created: float) -> str:
 
 
 _HEAD = ("time", "level", "pid", "event")
+_HEAD_SET = frozenset(_HEAD)
 
 
 class JsonFormatter(logging.Formatter):
@@ -162,8 +177,12 @@ class JsonLinesHandler(logging.StreamHandler):  # type: ignore[type-arg]  # gene
     def write_event(self, level: int, name: str, fields: dict[str, Any]) -> None:
         """Write the line :class:`JsonFormatter` would write for this event."""
         try:
-            line = _line(time.time(), logging.getLevelName(level), _PID[0], name, fields)
-            self.write_line(bounded_json(line, keep=_HEAD), level >= logging.WARNING)
+            created, level_name = time.time(), logging.getLevelName(level)
+            text = _short_line(created, level_name, name, fields)
+            if text is None:
+                line = _line(created, level_name, _PID[0], name, fields)
+                text = bounded_json(line, keep=_HEAD)
+            self.write_line(text, level >= logging.WARNING)
         except Exception:
             self.handleError(logging.makeLogRecord({"msg": name, "levelno": level}))
 
