@@ -440,8 +440,8 @@ class Pipeline:
                     with self._heavy.held(method.name, call.caller):
                         async with asyncio.timeout(call.remaining()):
                             return await body(call, True)
-                if self.inline(method, size):
-                    call.inline = True
+                call.inline = self.inline(method, size)
+                if call.inline and not self.records(method):
                     return await body(call, False)
                 async with asyncio.timeout(call.remaining()):
                     return await body(call, False)
@@ -495,9 +495,37 @@ class Pipeline:
                 response: bytes = answer.SerializeToString()
                 return response, response
 
+            if call.inline and self.records(method):
+                return await self._decided_inline(method, call, data, produce)
             return await self.work(heavy, call, lambda: self.decided(method, call, data, produce))
 
         return body
+
+    def records(self, method: Method) -> bool:
+        """Whether calls to ``method`` are written to the decision log."""
+        return method.decides and self.decision_log is not None
+
+    async def _decided_inline(
+        self, method: Method, call: Call, request: Any, produce: Callable[[], tuple[T, Any]]
+    ) -> T:
+        """:meth:`decided` for an inline call: ``produce()`` here on the loop, the decision
+        recorded in a worker thread (its fsync shared with other calls' by the decision log's
+        group commit, and never holding the loop), before the answer leaves."""
+        result: T | None = None
+        response: Any = None
+        error: Exception | None = None
+        try:
+            result, response = _job(call, produce)
+        except Exception as caught:
+            error = caught
+        loop = asyncio.get_running_loop()
+        digests = (request, response)
+        error = await loop.run_in_executor(
+            self._pools[False], self.record, method, call, digests, error
+        )
+        if error is not None:
+            raise error
+        return result  # type: ignore[return-value]  # produce() returned when error is None
 
     def stream_body(
         self, method: Method, data: bytes

@@ -18,12 +18,17 @@ from google.protobuf.message import Message
 from spi.v1 import engine_pb2
 from spi_engine import Catalog
 from spi_engine.api import table
+from spi_engine.api.survey import SurveyLimits
 from spi_engine.api.whatif import Limits
+from spi_engine.datasets import Datasets
 
 from .pipeline import Call, Method
 
 DECIDING = ("Score", "ScoreColumns", "Summarize")
 """The methods of this service whose calls are decisions (recorded in the decision log)."""
+NO_DATASETS = Datasets({})
+SURVEY_LIMITS = SurveyLimits()
+"""(the scoring RPCs use no datasets and no survey limits; made once, not per call)"""
 INLINE_BYTES = {
     "ListRulesets": 1024,
     "GetRuleset": 1024,
@@ -48,6 +53,7 @@ class SpiEngineService:
     def __init__(self, catalog: Callable[[], Catalog], max_units: int) -> None:
         self.catalog = catalog
         self.max_units = max_units
+        self._limits = Limits(max_units=max_units)
 
     def methods(self) -> tuple[Method, ...]:
         """The service's methods, in engine.proto's order; the DECIDING ones are decisions."""
@@ -68,7 +74,9 @@ class SpiEngineService:
             _note_request(request, call)
             context = table.Context(
                 self.catalog(),
-                limits=Limits(max_units=self.max_units),
+                NO_DATASETS,
+                limits=self._limits,
+                survey_limits=SURVEY_LIMITS,
                 decision_id=call.decision_id,
                 checkpoint=call.check_time,
             )
