@@ -1,6 +1,7 @@
 """What keeps one call, or one caller, from taking the server: heavy-call limits and timeouts.
 
-Two thread pools run the numeric work, never the event loop: ``--workers`` threads for light
+Two thread pools run the numeric work (but for the small inline calls of
+spi_server.pipeline.Method.inline_bytes, answered on the event loop): ``--workers`` threads for light
 calls (ListRulesets, GetRuleset, ValidateRuleset, ListDatasets, SurveyProgress, and Score or
 Summarize requests up to ``--light-request-bytes``) and ``--heavy-workers`` threads for heavy
 ones (Simulate, GoalSeek, Sensitivity, Sweep, EstimateUncertainty, CompareRulesets,

@@ -1,13 +1,19 @@
 """What every spi.v1.SpiEngine call goes through, around its handler, in one place.
 
     bytes in ─▶ gate (refuse while draining) ─▶ caller (auth) ─▶ heavy-call limits ─▶ parse
-          ─▶ handler (in a worker thread) ─▶ serialise ─▶ decision log (methods with ``decides``)
-          ─▶ bytes out or a status ─▶ metrics, access log
+          ─▶ handler (in a worker thread, or inline) ─▶ serialise ─▶ decision log (methods
+          with ``decides``) ─▶ bytes out or a status ─▶ metrics, access log
 
 The server is ``grpc.aio``: one event loop per process does the transport (reading, writing,
 health, reflection, auth, limits), and the numeric work runs in a bounded thread pool (light or
-heavy, see :mod:`spi_server.limits`), never on the loop, so an idle, slow or unread stream holds
-no thread and cannot delay anyone else. Handlers are registered with raw bytes in and out, so
+heavy, see :mod:`spi_server.limits`), so an idle, slow or unread stream holds no thread and
+cannot delay anyone else. **Inline calls** are the exception: a unary method whose work its
+request bytes bound (:attr:`Method.inline_bytes`: Score, ScoreColumns, Summarize, ListRulesets,
+GetRuleset) is answered on the loop itself when its request is that small, which saves the hop
+to a worker thread and back (most of a 1-unit Score's cost). The bounds keep such an answer near
+1 ms, so it delays the calls behind it on the loop no more than that; the deadline is checked
+before the work as in a worker; with a decision log, the line is written in a worker thread (its
+fsync joins the group commit and never holds the loop). Handlers are registered with raw bytes in and out, so
 that garbage request bytes become an INVALID_ARGUMENT (not a crash) and the decision log hashes
 exactly the bytes on the wire. The per-call steps take plain values, not gRPC objects:
 :meth:`Pipeline.run` is one call on any transport (gate, auth, limits, deadline, decision log,
