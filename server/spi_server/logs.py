@@ -228,6 +228,72 @@ def configure(level: str = "INFO", stream: Any = None) -> None:
     LOGGER.propagate = False
 
 
+CALL_FIELDS = (
+    "method",
+    "door",
+    "caller",
+    "code",
+    "ms",
+    "units",
+    "ruleset",
+    "decision_id",
+    "message",
+)
+"""The fields of an access line (event "call"), in their order."""
+_CALL_LINE = (
+    '{"time": "%s", "level": "%s", "pid": %d, "event": "call", "method": %s, "door": %s, '
+    '"caller": %s, "code": %s, "ms": %r, "units": %d, "ruleset": %s, "decision_id": %s, '
+    '"message": %s}'
+)
+_quoted = json.encoder.encode_basestring  # as _ENCODER writes a str (ensure_ascii=False)
+
+
+def call(
+    level: int,
+    method: str,
+    door: str,
+    caller: str,
+    code: str,
+    ms: float,
+    units: int,
+    ruleset: str,
+    decision_id: str,
+    message: str,
+) -> None:
+    """Log an access line: ``event("call", level, ...)`` with the fields of CALL_FIELDS, the
+    same line, built from a template when the server's own handler writes it and it is short
+    (each call writes one, so its cost counts)."""
+    if not LOGGER.isEnabledFor(level):
+        return
+    handler = _direct_handler(level)
+    text = None
+    if handler is not None and type(ms) is float and type(units) is int:
+        created = time.time()
+        text = _CALL_LINE % (
+            _stamp(created),
+            logging.getLevelName(level),
+            _PID[0],
+            _quoted(method),
+            _quoted(door),
+            _quoted(caller),
+            _quoted(code),
+            ms,
+            units,
+            _quoted(ruleset),
+            _quoted(decision_id),
+            _quoted(message),
+        )
+    if handler is None or text is None or len(text) > MAX_FIELD_CHARS:
+        values = (method, door, caller, code, ms, units, ruleset, decision_id, message)
+        fields: dict[str, Any] = dict(zip(CALL_FIELDS, values, strict=True))
+        event("call", level, **fields)
+        return
+    try:
+        handler.write_line(text, level >= logging.WARNING)
+    except Exception:
+        handler.handleError(logging.makeLogRecord({"msg": "call", "levelno": level}))
+
+
 def flush() -> None:
     """Write every log line still buffered (see the module docstring)."""
     for handler in LOGGER.handlers:

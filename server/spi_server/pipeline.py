@@ -713,18 +713,17 @@ class Pipeline:
         if error is not None and code == "INTERNAL":
             _log_internal(call, error)
         if self.access_log or error is not None:
-            logs.event(
-                "call",
+            logs.call(
                 logging.INFO if code in _QUIET_CODES else logging.WARNING,
-                method=call.method,
-                door=call.door,
-                caller=call.caller,
-                code=code,
-                ms=round(seconds * 1000, 3),
-                units=call.units,
-                ruleset=call.ruleset[0],
-                decision_id=call.decision_id,
-                message=status.message_of(error, call.reference) if error else "",
+                call.method,
+                call.door,
+                call.caller,
+                code,
+                round(seconds * 1000, 3),
+                call.units,
+                call.ruleset[0],
+                call.decision_id,
+                status.message_of(error, call.reference) if error else "",
             )
 
 

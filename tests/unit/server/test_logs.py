@@ -204,3 +204,23 @@ def test_flush_writes_what_is_buffered_and_a_full_buffer_writes_itself(
     flushed, count = asyncio.run(calls())
     assert json.loads(flushed)["number"] == 0
     assert count * 1000 <= logs.BUFFER_CHARS + 1000
+
+
+CALL = ("Score", "grpc", "plänner \"q\"", "OK", 0.123, 1, "spi-2024", "6f1c1f0e", "")
+
+
+@pytest.mark.parametrize("level", [logging.INFO, logging.WARNING])
+@pytest.mark.parametrize(
+    "values",
+    [CALL, (*CALL[:6], "x" * 2000, *CALL[7:]), (*CALL[:8], "line\nbreak ✓ \ud800")],
+    ids=["short", "long ruleset", "odd message"],
+)
+def test_an_access_line_is_the_line_event_writes(
+    stream: io.StringIO, monkeypatch: pytest.MonkeyPatch, level: int, values: tuple[Any, ...]
+) -> None:
+    monkeypatch.setattr(time, "time", lambda: CREATED)
+    logs.call(level, *values)
+    logs.event("call", level, **dict(zip(logs.CALL_FIELDS, values, strict=True)))
+    template, generic = stream.getvalue().splitlines()
+    assert template == generic
+    assert json.loads(template)["caller"] == 'plänner "q"'
