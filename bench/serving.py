@@ -228,6 +228,8 @@ def spi_server(*args: str) -> list[str]:
     return [*base, "--address", "127.0.0.1:0", "--http-address", "", *args]
 
 
+LOG_PROCESSES = 3
+"""server processes on each side of the access log's cost (see access_log_cost)"""
 SHAPES = (
     ("1", 1, 1),
     ("8", 1, 8),
@@ -382,14 +384,21 @@ async def _alternate(
 
 
 def access_log_cost(
-    logged: str, unlogged: str, callers: int, seconds: float, pairs: int
+    logged: Sequence[str], unlogged: Sequence[str], callers: int, seconds: float, pairs: int
 ) -> tuple[float, float, float]:
     """The access log's cost, 1 - calls/s with it / without it: the median of ``pairs``
-    slice-by-slice ratios, and the 95 % confidence interval of that median (order statistics)."""
-    with_log, without = asyncio.run(
-        _alternate((logged, unlogged), request_bytes(1), callers, seconds, pairs)
-    )
-    ratios = np.sort(np.asarray(with_log) / np.asarray(without))
+    slice-by-slice ratios, and the 95 % confidence interval of that median (order statistics).
+
+    Two processes of the same server differ by a few percent on their own (memory layout, hash
+    seeds), so each side is several processes, the pairs spread evenly over them."""
+    ratios_of: list[np.ndarray] = []
+    for index, (with_it, without_it) in enumerate(zip(logged, unlogged, strict=True)):
+        share = pairs // len(logged) + (index < pairs % len(logged))
+        with_log, without = asyncio.run(
+            _alternate((with_it, without_it), request_bytes(1), callers, seconds, share)
+        )
+        ratios_of.append(np.asarray(with_log) / np.asarray(without))
+    ratios = np.sort(np.concatenate(ratios_of))
     n = len(ratios)
     half = 1.96 * np.sqrt(n) / 2
     low, high = ratios[max(0, int(n / 2 - half))], ratios[min(n - 1, int(np.ceil(n / 2 + half)))]
@@ -498,7 +507,12 @@ def main(argv: Sequence[str]) -> int:
                 processes.append(process)
                 targets.append(Target(label, address, SCORE))
             found = suite(targets, payloads, args.seconds, args.rounds, in_process)
-            logged, unlogged = targets[2].address, targets[3].address
+            logged, unlogged = [targets[2].address], [targets[3].address]
+            for index in range(LOG_PROCESSES - 1):
+                for side, flags in ((logged, ()), (unlogged, ("--no-access-log",))):
+                    process, address = start(spi_server(*flags), folder, f"log-{index}-{flags}")
+                    processes.append(process)
+                    side.append(address)
             log = access_log_cost(logged, unlogged, 32, args.log_slice, args.log_pairs)
         finally:
             for process in processes:
