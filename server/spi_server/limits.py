@@ -1,8 +1,8 @@
 """What keeps one call, or one caller, from taking the server: heavy-call limits and timeouts.
 
 Two thread pools run the numeric work (but for the small inline calls of
-spi_server.pipeline.Method.inline_bytes, answered on the event loop): ``--workers`` threads for light
-calls (ListRulesets, GetRuleset, ValidateRuleset, ListDatasets, SurveyProgress, and Score or
+spi_server.pipeline.Method.inline_bytes, answered on the event loop): ``--workers`` threads for
+light calls (ListRulesets, GetRuleset, ValidateRuleset, ListDatasets, SurveyProgress, and Score or
 Summarize requests up to ``--light-request-bytes``) and ``--heavy-workers`` threads for heavy
 ones (Simulate, GoalSeek, Sensitivity, Sweep, EstimateUncertainty, CompareRulesets,
 ScoreSurvey, and larger Score or Summarize requests). Heavy calls therefore never delay a light

@@ -13,8 +13,8 @@ GetRuleset) is answered on the loop itself when its request is that small, which
 to a worker thread and back (most of a 1-unit Score's cost). The bounds keep such an answer near
 1 ms, so it delays the calls behind it on the loop no more than that; the deadline is checked
 before the work as in a worker; with a decision log, the line is written in a worker thread (its
-fsync joins the group commit and never holds the loop). Handlers are registered with raw bytes in and out, so
-that garbage request bytes become an INVALID_ARGUMENT (not a crash) and the decision log hashes
+fsync joins the group commit and never holds the loop). Handlers are registered with raw bytes
+in and out, so that garbage request bytes become an INVALID_ARGUMENT (not a crash) and the decision log hashes
 exactly the bytes on the wire. The per-call steps take plain values, not gRPC objects:
 :meth:`Pipeline.run` is one call on any transport (gate, auth, limits, deadline, decision log,
 metrics, access log) and :meth:`Pipeline.unary_body`, :meth:`Pipeline.stream_body` and
@@ -436,7 +436,8 @@ class Pipeline:
         :func:`spi_server.status.status_of`.
 
         A light call that :meth:`inline` allows runs ``body`` on the event loop: its work has
-        nothing to wait for, so it needs no timer; :meth:`work` checks its deadline first."""
+        nothing to wait for, so it needs no timer (unless it waits for its decision line to be
+        written in a worker); :meth:`work` checks its deadline first."""
         error: Exception | None = None
         try:
             self.gate.enter()

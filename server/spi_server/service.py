@@ -44,7 +44,8 @@ longest such answer, and so the longest wait it can cause a call behind it on th
 the HTTP door (a ScoreColumns of 466 units with groups), on the shared 2-core machine of
 docs/serving-floor.md (``python -m bench.serving --inline-worst``). About 45 units in rows, 800
 in columns (so a 641-unit ScoreColumns batch). ValidateRuleset (a ruleset text to parse) and the
-what-if and survey methods, whose small request can ask for much work, always run in a worker thread."""
+what-if and survey methods, whose small request can ask for much work, always run in a worker
+thread."""
 
 
 class SpiEngineService:
