@@ -14,8 +14,8 @@ to a worker thread and back (most of a 1-unit Score's cost). The bounds keep suc
 1 ms, so it delays the calls behind it on the loop no more than that; the deadline is checked
 before the work as in a worker; with a decision log, the line is written in a worker thread (its
 fsync joins the group commit and never holds the loop). Handlers are registered with raw bytes
-in and out, so that garbage request bytes become an INVALID_ARGUMENT (not a crash) and the decision log hashes
-exactly the bytes on the wire. The per-call steps take plain values, not gRPC objects:
+in and out, so that garbage request bytes become an INVALID_ARGUMENT (not a crash) and the
+decision log hashes exactly the bytes on the wire. The per-call steps take plain values, not gRPC objects:
 :meth:`Pipeline.run` is one call on any transport (gate, auth, limits, deadline, decision log,
 metrics, access log) and :meth:`Pipeline.unary_body`, :meth:`Pipeline.stream_body` and
 :meth:`Pipeline.upload_body` the work of each kind of method on request bytes. The gRPC door
