@@ -206,7 +206,7 @@ def test_flush_writes_what_is_buffered_and_a_full_buffer_writes_itself(
     assert count * 1000 <= logs.BUFFER_CHARS + 1000
 
 
-CALL = ("Score", "grpc", "plänner \"q\"", "OK", 0.123, 1, "spi-2024", "6f1c1f0e", "")
+CALL = ("Score", "grpc", 'plänner "q"', "OK", 0.123, 1, "spi-2024", "6f1c1f0e", "")
 
 
 @pytest.mark.parametrize("level", [logging.INFO, logging.WARNING])
