@@ -11,8 +11,17 @@ In one run, on loopback:
 - ``spi-server`` as ``make run`` starts it (defaults), then with a decision log (fsync per
   call), and with ``--processes 2``;
 - single-unit ``Score``: calls/s and p50/p99 latency with 1, 8, 32 and 128 concurrent callers;
-- 641-unit batches: units/s and p50/p99 latency with 1 caller;
-- the in-process engine on the same request bytes (parse, convert, score, convert, serialise).
+- 641-unit batches: units/s and p50/p99 latency with 1 caller, as ``Score`` (rows) and as
+  ``ScoreColumns`` (columns, against echo of its own bytes);
+- the in-process engine on the same request bytes (parse, convert, score, convert, serialise);
+- the access log's cost: spi-server with and without it, 1-unit ``Score`` with 32 callers, in
+  many short slices taken in turn (``--log-pairs``), as the median of the pair-by-pair ratios
+  with a 95 % confidence interval of that median (its spread);
+- the longest answer the event loop gives itself (spi_server.service.INLINE_BYTES): the worst
+  request found within each method's bound, timed in-process (``--inline-worst`` alone).
+
+At its end it prints one line per goal of issue 12's serving items: figure, baseline, ratio,
+goal, MET or MISSED.
 
 The load generator is one grpc.aio process with N concurrent callers, the same for every server.
 All servers run during the whole benchmark, idle while another is measured. Each measurement
@@ -33,7 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent import futures
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +54,10 @@ from spi.v1 import engine_pb2, scoring_pb2
 from spi_engine import bundled, score
 from spi_engine.api.scoring_messages import score_response_to_pb, units_from_pb
 
+from . import _inline
+
 SCORE = "/spi.v1.SpiEngine/Score"
+COLUMNS = "/spi.v1.SpiEngine/ScoreColumns"
 ECHO = "/bench.Echo/Echo"
 BARE = "/bench.Echo/Engine"
 BATCH = 641
@@ -216,8 +228,17 @@ def spi_server(*args: str) -> list[str]:
     return [*base, "--address", "127.0.0.1:0", "--http-address", "", *args]
 
 
-SHAPES = (("1", 1, 1), ("8", 1, 8), ("32", 1, 32), ("128", 1, 128), ("batch", BATCH, 1))
-"""(key, units per call, concurrent callers)"""
+LOG_PROCESSES = 3
+"""server processes on each side of the access log's cost (see access_log_cost)"""
+SHAPES = (
+    ("1", 1, 1),
+    ("8", 1, 8),
+    ("32", 1, 32),
+    ("128", 1, 128),
+    ("batch", BATCH, 1),
+    ("columns", BATCH, 1),
+)
+"""(key, units per call, concurrent callers); "columns" calls ScoreColumns (no bare handler)"""
 
 
 @dataclass(frozen=True)
@@ -268,28 +289,49 @@ def pooled(label: str, runs: Sequence[Run], units: int) -> Run:
     )
 
 
+def for_shape(targets: Sequence[Target], key: str) -> list[Target]:
+    """The targets of a shape: for "columns", ScoreColumns on spi-server and no bare handler."""
+    if key != "columns":
+        return list(targets)
+    return [
+        Target(t.label, t.address, COLUMNS if t.method == SCORE else t.method)
+        for t in targets
+        if t.method != BARE
+    ]
+
+
 def suite(
     targets: Sequence[Target],
-    payloads: dict[int, bytes],
+    payloads: dict[str, bytes],
     seconds: float,
     rounds: int,
     in_process: dict[str, float],
-) -> None:
+) -> dict[str, dict[str, float]]:
     """Measure every shape with the targets interleaved; print each against the baselines
-    (echo, and the bare engine handler for spi-server) and against the in-process engine."""
+    (echo, and the bare engine handler for spi-server) and against the in-process engine.
+    Returns each shape's shares of echo by target label, and its echo rate (label "echo")."""
     baselines = {"echo": "echo (transport floor)", "bare": "bare engine handler"}
+    found: dict[str, dict[str, float]] = {}
     for key, units, callers in SHAPES:
         shape = (
             f"{units} unit{'s' if units > 1 else ''}, {callers} caller{'s' if callers > 1 else ''}"
         )
-        runs = interleaved(targets, payloads[units], callers, seconds, rounds)
+        shape += " (ScoreColumns)" if key == "columns" else ""
+        chosen = for_shape(targets, key)
+        runs = interleaved(chosen, payloads[key], callers, seconds, rounds)
         rates = {label: [r.rate for r in each] for label, each in runs.items()}
-        for target in targets:
+        found[key] = {
+            f"{label} rate": float(np.median(each)) * units for label, each in rates.items()
+        }
+        for target in chosen:
             shares = [
                 (name, paired_ratio(rates[target.label], rates[label]))
                 for name, label in baselines.items()
-                if label != target.label and (name == "echo" or target.label.startswith("spi"))
+                if label in rates
+                and label != target.label
+                and (name == "echo" or target.label.startswith("spi"))
             ]
+            found[key][target.label] = shares[0][1] if shares else 1.0
             run = pooled(f"{target.label}: {shape}", runs[target.label], units)
             line = run.line()
             for name, share in shares:
@@ -301,6 +343,90 @@ def suite(
         if logged in rates and unlogged in rates:
             cost = 1 - paired_ratio(rates[logged], rates[unlogged])
             print(f"  access log cost ({shape}): {cost:+.1%} of calls/s (goal <= 5%)", flush=True)
+    return found
+
+
+async def _slice(
+    call: grpc.aio.UnaryUnaryMultiCallable, payload: bytes, callers: int, seconds: float
+) -> float:
+    """calls/s of ``callers`` concurrent callers for ``seconds``, after 10 warm-up calls."""
+    for _ in range(10):
+        await call(payload)
+    stop_at, done = time.perf_counter() + seconds, [0]
+
+    async def caller() -> None:
+        while time.perf_counter() < stop_at:
+            await call(payload)
+            done[0] += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(caller() for _ in range(callers)))
+    return done[0] / (time.perf_counter() - started)
+
+
+async def _alternate(
+    targets: Sequence[str], payload: bytes, callers: int, seconds: float, pairs: int
+) -> list[list[float]]:
+    """calls/s of each target in ``pairs`` rounds of slices taken in turn (the order swapped
+    every other round), each target's channel kept open."""
+    rates: list[list[float]] = [[] for _ in targets]
+    channels = [grpc.aio.insecure_channel(target) for target in targets]
+    try:
+        calls = [channel.unary_unary(SCORE) for channel in channels]
+        for index in range(pairs):
+            order = list(range(len(targets)))
+            for which in order if index % 2 == 0 else order[::-1]:
+                rates[which].append(await _slice(calls[which], payload, callers, seconds))
+    finally:
+        for channel in channels:
+            await channel.close()
+    return rates
+
+
+def access_log_cost(
+    logged: Sequence[str], unlogged: Sequence[str], callers: int, seconds: float, pairs: int
+) -> tuple[float, float, float]:
+    """The access log's cost, 1 - calls/s with it / without it: the median of ``pairs``
+    slice-by-slice ratios, and the 95 % confidence interval of that median (order statistics).
+
+    Two processes of the same server differ by a few percent on their own (memory layout, hash
+    seeds), so each side is several processes, the pairs spread evenly over them."""
+    ratios_of: list[np.ndarray] = []
+    for index, (with_it, without_it) in enumerate(zip(logged, unlogged, strict=True)):
+        share = pairs // len(logged) + (index < pairs % len(logged))
+        with_log, without = asyncio.run(
+            _alternate((with_it, without_it), request_bytes(1), callers, seconds, share)
+        )
+        ratios_of.append(np.asarray(with_log) / np.asarray(without))
+    ratios = np.sort(np.concatenate(ratios_of))
+    n = len(ratios)
+    half = 1.96 * np.sqrt(n) / 2
+    low, high = ratios[max(0, int(n / 2 - half))], ratios[min(n - 1, int(np.ceil(n / 2 + half)))]
+    return 1 - float(np.median(ratios)), 1 - float(high), 1 - float(low)
+
+
+def goal_lines(found: dict[str, dict[str, float]], log: tuple[float, float, float]) -> list[str]:
+    """One line per goal: figure, baseline, ratio, goal, MET or MISSED."""
+    spi, echo = "spi-server (defaults)", "echo (transport floor)"
+    single, columns = found["32"], found["columns"]
+    cost, low, high = log
+    if high <= 0.05:
+        verdict = "MET"
+    elif cost > 0.05:
+        verdict = "MISSED"
+    else:
+        verdict = "NOT RESOLVED (the interval reaches past 5 %)"
+    return [
+        f"goal 1-unit Score, 32 callers: {single[spi + ' rate']:,.0f} calls/s; echo "
+        f"{single[echo + ' rate']:,.0f} calls/s; {single[spi]:.1%} of echo; goal >= 70%: "
+        + ("MET" if single[spi] >= 0.70 else "MISSED"),
+        f"goal access log cost, 1-unit Score, 32 callers: {cost:+.1%} of calls/s "
+        f"(95% interval {low:+.1%} to {high:+.1%}); baseline --no-access-log; goal <= 5%: "
+        + verdict,
+        f"goal {BATCH}-unit ScoreColumns, 1 caller: {columns[spi + ' rate']:,.0f} units/s; "
+        f"echo of the same bytes {columns[echo + ' rate']:,.0f} units/s; {columns[spi]:.1%} "
+        "of echo; goal >= 50%: " + ("MET" if columns[spi] >= 0.50 else "MISSED"),
+    ]
 
 
 def main(argv: Sequence[str]) -> int:
@@ -313,22 +439,48 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument(
         "--rounds", type=int, default=5, help="slices per measurement, the targets taken in turn"
     )
+    parser.add_argument(
+        "--log-pairs",
+        type=int,
+        default=150,
+        help="pairs of slices with and without the access log, taken in turn",
+    )
+    parser.add_argument(
+        "--log-slice", type=float, default=0.2, help="seconds per slice of --log-pairs"
+    )
+    parser.add_argument(
+        "--inline-worst", action="store_true", help="only the longest inline answers"
+    )
     parser.add_argument("--echo-server", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port-file", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.echo_server:
         serve_echo(args.port_file)
         return 0
-    payloads = {1: request_bytes(1), BATCH: request_bytes(BATCH)}
+    if args.inline_worst:
+        _inline.report()
+        return 0
+    from bench.columns import bytes_work, columns_request  # bench.columns imports this module
+
+    payloads = {
+        "1": request_bytes(1),
+        "batch": request_bytes(BATCH),
+        "columns": columns_request(BATCH),
+    }
+    for key in ("8", "32", "128"):
+        payloads[key] = payloads["1"]
     single, batch = (
-        in_process_rate(payloads[1], args.seconds),
-        in_process_rate(payloads[BATCH], args.seconds),
+        in_process_rate(payloads["1"], args.seconds),
+        in_process_rate(payloads["batch"], args.seconds),
     )
+    columnar = _calls_per_second(bytes_work(BATCH), args.seconds)
     in_process = {"1": single, "8": single, "32": single, "128": single, "batch": batch}
+    in_process["columns"] = columnar
     print(f"{'in-process engine: 1 unit':<46} {single:7,.0f} calls/s")
-    print(
-        f"{'in-process engine: ' + str(BATCH) + ' units':<46} {batch:7,.0f} calls/s {batch * BATCH:9,.0f} units/s"
-    )
+    for label, rate in ((f"{BATCH} units", batch), (f"{BATCH} units, columns", columnar)):
+        print(
+            f"{'in-process engine: ' + label:<46} {rate:7,.0f} calls/s {rate * BATCH:9,.0f} units/s"
+        )
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
         servers = [
@@ -354,16 +506,42 @@ def main(argv: Sequence[str]) -> int:
                 process, address = start(command, folder, f"spi-{index}")
                 processes.append(process)
                 targets.append(Target(label, address, SCORE))
-            suite(targets, payloads, args.seconds, args.rounds, in_process)
+            found = suite(targets, payloads, args.seconds, args.rounds, in_process)
+            logged, unlogged = [targets[2].address], [targets[3].address]
+            for index in range(LOG_PROCESSES - 1):
+                for side, flags in ((logged, ()), (unlogged, ("--no-access-log",))):
+                    process, address = start(spi_server(*flags), folder, f"log-{index}-{flags}")
+                    processes.append(process)
+                    side.append(address)
+            log = access_log_cost(logged, unlogged, 32, args.log_slice, args.log_pairs)
         finally:
             for process in processes:
                 stop(process)
     print(
+        f"access log cost, 1-unit Score, 32 callers, {args.log_pairs} pairs of "
+        f"{args.log_slice:g} s slices: "
+        f"{log[0]:+.1%} of calls/s, 95% interval of the median {log[1]:+.1%} to {log[2]:+.1%}"
+    )
+    worst = _inline.report()
+    print(
         f"(loopback, {os.cpu_count()} cores shared by the load generator and the servers; "
         f"each figure pools {args.rounds} slices taken in turn with the others, and each "
-        "share is the median of the slice-by-slice ratios)"
+        "share is the median of the slice-by-slice ratios; load average "
+        + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        + ")"
     )
+    for line in goal_lines(found, log):
+        print(line)
+    print(f"longest inline answer found: {worst:.2f} ms (the loop's longest wait for it)")
     return 0
+
+
+def _calls_per_second(work: Callable[[], object], seconds: float) -> float:
+    calls, started = 0, time.perf_counter()
+    while calls == 0 or time.perf_counter() - started < seconds:
+        work()
+        calls += 1
+    return calls / (time.perf_counter() - started)
 
 
 if __name__ == "__main__":

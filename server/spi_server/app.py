@@ -166,13 +166,15 @@ class Server:
 
     def reload(self) -> bool:
         """Reload ``--rulesets``, ``--dataset`` files, ``--instruments`` and ``--tokens``, and
-        open the ``--decision-log`` path again (after a rotation); what fails to load is logged
-        and the previous version of it stays. True when all reloaded."""
+        open the ``--decision-log`` path again (after a rotation), and write the log lines
+        still buffered; what fails to load is logged and the previous version of it stays.
+        True when all reloaded."""
         rulesets_ok = self._reload_rulesets()
         datasets_ok = self._reload_datasets()
         instruments_ok = self._reload_instruments()
         tokens_ok = self._reload_tokens()
         decision_log_ok = self._reopen_decision_log()
+        logs.flush()
         return rulesets_ok and datasets_ok and instruments_ok and tokens_ok and decision_log_ok
 
     def _reopen_decision_log(self) -> bool:
@@ -263,6 +265,7 @@ class Server:
             self.metrics_http.server_close()
         if self.decision_log is not None:
             self.decision_log.close()
+        logs.flush()  # the access lines of the last calls
         return finished
 
 

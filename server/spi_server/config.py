@@ -336,7 +336,12 @@ _SWITCHES = (
         "SPI_REFLECTION",
         "server reflection (grpc.reflection.v1 and grpc.reflection.v1alpha)",
     ),
-    ("access_log", "SPI_ACCESS_LOG", "one INFO log line per call, with the caller's name"),
+    (
+        "access_log",
+        "SPI_ACCESS_LOG",
+        "one INFO log line per call, with the caller's name; written in batches at most 10 ms "
+        "apart (a crash loses at most the last 10 ms of them); WARNING lines at once",
+    ),
 )
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}

@@ -1,7 +1,8 @@
 """What keeps one call, or one caller, from taking the server: heavy-call limits and timeouts.
 
-Two thread pools run the numeric work, never the event loop: ``--workers`` threads for light
-calls (ListRulesets, GetRuleset, ValidateRuleset, ListDatasets, SurveyProgress, and Score or
+Two thread pools run the numeric work (but for the small inline calls of
+spi_server.pipeline.Method.inline_bytes, answered on the event loop): ``--workers`` threads for
+light calls (ListRulesets, GetRuleset, ValidateRuleset, ListDatasets, SurveyProgress, and Score or
 Summarize requests up to ``--light-request-bytes``) and ``--heavy-workers`` threads for heavy
 ones (Simulate, GoalSeek, Sensitivity, Sweep, EstimateUncertainty, CompareRulesets,
 ScoreSurvey, and larger Score or Summarize requests). Heavy calls therefore never delay a light
@@ -43,6 +44,9 @@ class Settings:
     stream_write_timeout: float = 30.0
     max_call_seconds: float = 600.0
     max_upload_bytes: int = 512 * MIB
+    inline: bool = True
+    """answer small light calls on the event loop (see spi_server.pipeline.Method.inline_bytes);
+    False: every call in a worker thread"""
 
 
 class HeavyCalls:

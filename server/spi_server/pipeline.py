@@ -1,15 +1,21 @@
 """What every spi.v1.SpiEngine call goes through, around its handler, in one place.
 
     bytes in ─▶ gate (refuse while draining) ─▶ caller (auth) ─▶ heavy-call limits ─▶ parse
-          ─▶ handler (in a worker thread) ─▶ serialise ─▶ decision log (methods with ``decides``)
-          ─▶ bytes out or a status ─▶ metrics, access log
+          ─▶ handler (in a worker thread, or inline) ─▶ serialise ─▶ decision log (methods
+          with ``decides``) ─▶ bytes out or a status ─▶ metrics, access log
 
 The server is ``grpc.aio``: one event loop per process does the transport (reading, writing,
 health, reflection, auth, limits), and the numeric work runs in a bounded thread pool (light or
-heavy, see :mod:`spi_server.limits`), never on the loop, so an idle, slow or unread stream holds
-no thread and cannot delay anyone else. Handlers are registered with raw bytes in and out, so
-that garbage request bytes become an INVALID_ARGUMENT (not a crash) and the decision log hashes
-exactly the bytes on the wire. The per-call steps take plain values, not gRPC objects:
+heavy, see :mod:`spi_server.limits`), so an idle, slow or unread stream holds no thread and
+cannot delay anyone else. **Inline calls** are the exception: a unary method whose work its
+request bytes bound (:attr:`Method.inline_bytes`: Score, ScoreColumns, Summarize, ListRulesets,
+GetRuleset) is answered on the loop itself when its request is that small, which saves the hop
+to a worker thread and back (most of a 1-unit Score's cost). The bounds keep such an answer near
+1 ms, so it delays the calls behind it on the loop no more than that; the deadline is checked
+before the work as in a worker; with a decision log, the line is written in a worker thread (its
+fsync joins the group commit and never holds the loop). Handlers are registered with raw bytes
+in and out, so that garbage request bytes become an INVALID_ARGUMENT (not a crash) and the
+decision log hashes exactly the bytes on the wire. The per-call steps take plain values, not gRPC objects:
 :meth:`Pipeline.run` is one call on any transport (gate, auth, limits, deadline, decision log,
 metrics, access log) and :meth:`Pipeline.unary_body`, :meth:`Pipeline.stream_body` and
 :meth:`Pipeline.upload_body` the work of each kind of method on request bytes. The gRPC door
@@ -48,12 +54,11 @@ metrics show the CANCELLED or DEADLINE_EXCEEDED delivery).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
+import os
 import threading
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Iterator
 from concurrent import futures
 from dataclasses import dataclass, field
@@ -98,6 +103,10 @@ class Method:
     decides: bool = False
     kind: str = UNARY
     heavy: bool = False
+    inline_bytes: int = 0
+    """unary requests up to this many bytes are answered on the event loop itself, without the
+    hop to a worker thread: only for methods whose work is bounded by their request bytes (see
+    :meth:`Pipeline.run`); 0: always in a worker thread"""
 
 
 @dataclass
@@ -114,16 +123,17 @@ class Call:
     deadline: float | None = None
     """time.monotonic() by which the work must be done (None: no limit)"""
     deadline_source: str = "the caller's deadline"
+    inline: bool = False
+    """answered on the event loop (see :meth:`Pipeline.run`), not in a worker thread"""
     _reference: str = field(default="", repr=False)
     _stopped: BaseException | None = field(default=None, repr=False)
     _recorded: bool = field(default=False, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def reference(self) -> str:
         """A short random id of this call for the log, made when first asked for (on errors)."""
         if not self._reference:
-            self._reference = uuid.uuid4().hex[:12]
+            self._reference = os.urandom(6).hex()
         return self._reference
 
     def check_time(self) -> None:
@@ -146,9 +156,50 @@ class Call:
 
     def claim_record(self) -> bool:
         """True the first time only: a call is decision-logged once, whoever gets there first."""
-        with self._lock:
+        with _RECORD_LOCK:
             first, self._recorded = not self._recorded, True
             return first
+
+
+_RECORD_LOCK = threading.Lock()
+"""one lock for every call's :meth:`Call.claim_record` (held for two assignments)"""
+
+
+def new_decision_id() -> str:
+    """A random (version 4) UUID as text, from os.urandom like :func:`uuid.uuid4`: unique and
+    unguessable, an audit id. The random bytes are drawn 4 KiB at a time (os.urandom lets go of
+    the GIL, which the event loop would then have to win back for each call)."""
+    raw = bytearray(_RANDOM.take(16))
+    raw[6] = raw[6] & 0x0F | 0x40
+    raw[8] = raw[8] & 0x3F | 0x80
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+class _RandomBytes:
+    """os.urandom drawn ahead, handed out once each; a forked child draws its own."""
+
+    BLOCK = 4096
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._block = b""
+        self._at = 0
+        os.register_at_fork(after_in_child=self._forget)
+
+    def take(self, size: int) -> bytes:
+        with self._lock:
+            if self._at + size > len(self._block):
+                self._block, self._at = os.urandom(self.BLOCK), 0
+            start, self._at = self._at, self._at + size
+            return self._block[start : self._at]
+
+    def _forget(self) -> None:
+        self._lock = threading.Lock()
+        self._block, self._at = b"", 0
+
+
+_RANDOM = _RandomBytes()
 
 
 class Frames:
@@ -166,18 +217,35 @@ class Frames:
 
 
 class Gate:
-    """Counts calls in flight; once closed, refuses new ones (the server is draining)."""
+    """Counts calls in flight; once closed, refuses new ones (the server is draining).
+
+    Entering and leaving cost one plain lock each (every call does both, on the event loop);
+    :meth:`wait_idle`, called only while stopping and in tests, looks every few milliseconds.
+    A call counts itself before it looks at the gate, so once :meth:`close` has returned, a
+    call is either counted or refused, never let in unseen by :meth:`wait_idle`.
+    """
+
+    POLL_SECONDS = 0.002
 
     def __init__(self) -> None:
-        self._condition = threading.Condition()
+        self._lock = threading.Lock()
         self._open = True
         self.busy = 0
 
-    def __enter__(self) -> None:
-        with self._condition:
-            if not self._open:
-                raise ShuttingDownError("the server is shutting down; retry on another instance")
+    def enter(self) -> None:
+        with self._lock:
             self.busy += 1
+            if self._open:
+                return
+            self.busy -= 1
+        raise ShuttingDownError("the server is shutting down; retry on another instance")
+
+    def leave(self) -> None:
+        with self._lock:
+            self.busy -= 1
+
+    def __enter__(self) -> None:
+        self.enter()
 
     def __exit__(
         self,
@@ -185,19 +253,20 @@ class Gate:
         error: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        with self._condition:
-            self.busy -= 1
-            if self.busy == 0:
-                self._condition.notify_all()
+        self.leave()
 
     def close(self) -> None:
-        with self._condition:
+        with self._lock:
             self._open = False
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until no call is in flight; False when ``timeout`` seconds pass first."""
-        with self._condition:
-            return self._condition.wait_for(lambda: self.busy == 0, timeout)
+        deadline = time.monotonic() + timeout
+        while self.busy:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(self.POLL_SECONDS)
+        return True
 
 
 @dataclass
@@ -216,6 +285,9 @@ class Pipeline:
     cut_off: bool = False
     """set when the drain's grace period ended: calls stopped from now on are UNAVAILABLE"""
     _meters: dict[Any, Any] = field(default_factory=dict, init=False, repr=False)
+    _labels: dict[tuple[str, str], tuple[Any, str]] = field(
+        default_factory=dict, init=False, repr=False
+    )
     _pools: dict[bool, futures.ThreadPoolExecutor] = field(
         default_factory=dict, init=False, repr=False
     )
@@ -264,7 +336,7 @@ class Pipeline:
         self._labelled(self.metrics.requests, method.name).inc()
         call = Call(method.name)
         if method.decides:
-            call.decision_id = str(uuid.uuid4())
+            call.decision_id = new_decision_id()
         now = time.monotonic()
         limit = self.settings.max_call_seconds
         if time_remaining is not None and time_remaining <= limit:
@@ -276,31 +348,23 @@ class Pipeline:
             )
         return call, time.perf_counter()
 
-    @contextlib.contextmanager
-    def admitted(
-        self, method: Method, call: Call, identify: Callable[[], None], size: int
-    ) -> Iterator[bool]:
-        """Inside the gate, the caller identified (``identify`` sets ``call.caller`` or raises),
-        under the heavy-call limits when the call is heavy; yields whether it is heavy."""
-        with self.gate:
-            identify()
-            heavy = method.heavy or size > self.settings.light_request_bytes
-            if not heavy:
-                yield False
-                return
-            with self._heavy.held(method.name, call.caller):
-                yield True
+    def inline(self, method: Method, size: int) -> bool:
+        """Whether a light call to ``method`` with ``size`` request bytes is answered on the
+        event loop: a unary method whose work its request bytes bound, within its bound."""
+        return method.kind == UNARY and size <= method.inline_bytes and self.settings.inline
 
     async def work(self, heavy: bool, call: Call, job: Callable[[], T]) -> T:
-        """``job()`` in the light or heavy pool, with ``call.check_time`` as the engine's check."""
+        """``job()`` with ``call.check_time`` as the engine's check: in the light or heavy pool,
+        or here on the event loop when the call is inline (its deadline checked first all the
+        same)."""
+        if call.inline:
+            return _job(call, job)
 
         def run() -> T:
             with self._jobs_lock:
                 self._jobs += 1
             try:
-                call.check_time()
-                with checking(call.check_time):
-                    return job()
+                return _job(call, job)
             finally:
                 with self._jobs_lock:
                     self._jobs -= 1
@@ -365,14 +429,31 @@ class Pipeline:
         request: Any,
         body: Callable[[Call, bool], Awaitable[T]],
     ) -> T:
-        """One call on any transport: admitted, ``body`` within the call's deadline, recorded,
-        reported. A failed call raises its error (already recorded and reported): the
-        transport turns it into its own status with :func:`spi_server.status.status_of`."""
+        """One call on any transport: inside the gate, the caller identified (``identify`` sets
+        ``call.caller`` or raises), under the heavy-call limits when heavy, ``body`` within the
+        call's deadline, recorded, reported. A failed call raises its error (already recorded
+        and reported): the transport turns it into its own status with
+        :func:`spi_server.status.status_of`.
+
+        A light call that :meth:`inline` allows runs ``body`` on the event loop: its work has
+        nothing to wait for, so it needs no timer (unless it waits for its decision line to be
+        written in a worker); :meth:`work` checks its deadline first."""
         error: Exception | None = None
         try:
-            with self.admitted(method, call, identify, size) as heavy:
+            self.gate.enter()
+            try:
+                identify()
+                if method.heavy or size > self.settings.light_request_bytes:
+                    with self._heavy.held(method.name, call.caller):
+                        async with asyncio.timeout(call.remaining()):
+                            return await body(call, True)
+                call.inline = self.inline(method, size)
+                if call.inline and not self.records(method):
+                    return await body(call, False)
                 async with asyncio.timeout(call.remaining()):
-                    return await body(call, heavy)
+                    return await body(call, False)
+            finally:
+                self.gate.leave()
         except TimeoutError:
             error = call.expired()
             call.stop(error)
@@ -421,9 +502,37 @@ class Pipeline:
                 response: bytes = answer.SerializeToString()
                 return response, response
 
+            if call.inline and self.records(method):
+                return await self._decided_inline(method, call, data, produce)
             return await self.work(heavy, call, lambda: self.decided(method, call, data, produce))
 
         return body
+
+    def records(self, method: Method) -> bool:
+        """Whether calls to ``method`` are written to the decision log."""
+        return method.decides and self.decision_log is not None
+
+    async def _decided_inline(
+        self, method: Method, call: Call, request: Any, produce: Callable[[], tuple[T, Any]]
+    ) -> T:
+        """:meth:`decided` for an inline call: ``produce()`` here on the loop, the decision
+        recorded in a worker thread (its fsync shared with other calls' by the decision log's
+        group commit, and never holding the loop), before the answer leaves."""
+        result: T | None = None
+        response: Any = None
+        error: Exception | None = None
+        try:
+            result, response = _job(call, produce)
+        except Exception as caught:
+            error = caught
+        loop = asyncio.get_running_loop()
+        digests = (request, response)
+        error = await loop.run_in_executor(
+            self._pools[False], self.record, method, call, digests, error
+        )
+        if error is not None:
+            raise error
+        return result  # type: ignore[return-value]  # produce() returned when error is None
 
     def stream_body(
         self, method: Method, data: bytes
@@ -551,6 +660,17 @@ class Pipeline:
             child = self._meters[key] = metric.labels(*values)
         return child
 
+    def _ruleset_label(self, ruleset: tuple[str, str]) -> str:
+        """:func:`ruleset_label` over the rulesets loaded now, kept while they stay loaded."""
+        loaded = self.loaded()
+        kept = self._labels.get(ruleset)
+        if kept is not None and kept[0] is loaded:
+            return kept[1]
+        if len(self._labels) >= LABELS_KEPT:
+            self._labels.clear()
+        label = self._labels[ruleset] = (loaded, ruleset_label(ruleset, loaded))
+        return label[1]
+
     def _decide(
         self,
         log: DecisionLog,
@@ -589,26 +709,27 @@ class Pipeline:
         if error is not None:
             self._labelled(self.metrics.errors, call.method, code).inc()
         elif call.units:
-            label = ruleset_label(call.ruleset, self.loaded())
+            label = self._ruleset_label(call.ruleset)
             self._labelled(self.metrics.units, call.method, label).inc(call.units)
         if error is not None and code == "INTERNAL":
             _log_internal(call, error)
         if self.access_log or error is not None:
-            logs.event(
-                "call",
+            logs.call(
                 logging.INFO if code in _QUIET_CODES else logging.WARNING,
-                method=call.method,
-                door=call.door,
-                caller=call.caller,
-                code=code,
-                ms=round(seconds * 1000, 3),
-                units=call.units,
-                ruleset=call.ruleset[0],
-                decision_id=call.decision_id,
-                message=status.message_of(error, call.reference) if error else "",
+                call.method,
+                call.door,
+                call.caller,
+                code,
+                round(seconds * 1000, 3),
+                call.units,
+                call.ruleset[0],
+                call.decision_id,
+                status.message_of(error, call.reference) if error else "",
             )
 
 
+LABELS_KEPT = 256
+"""(ruleset ids, sha256s) whose metric label is kept; callers choose variants, so it is bounded"""
 _QUIET_CODES = frozenset({"OK", "INVALID_ARGUMENT", "NOT_FOUND", "CANCELLED"})
 
 
@@ -637,6 +758,13 @@ async def _not_cancelled(context: grpc.aio.ServicerContext) -> None:
     await asyncio.sleep(UPLOAD_END_WAIT)  # a cancellation arriving now cancels this task
     if context.cancelled():
         raise asyncio.CancelledError
+
+
+def _job(call: Call, job: Callable[[], T]) -> T:
+    """``job()`` unless the call is already over, with its deadline check installed."""
+    call.check_time()
+    with checking(call.check_time):
+        return job()
 
 
 def _checked(responses: Iterable[Message], call: Call) -> Iterator[Message]:

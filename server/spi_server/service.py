@@ -18,12 +18,34 @@ from google.protobuf.message import Message
 from spi.v1 import engine_pb2
 from spi_engine import Catalog
 from spi_engine.api import table
+from spi_engine.api.survey import SurveyLimits
 from spi_engine.api.whatif import Limits
+from spi_engine.datasets import Datasets
 
 from .pipeline import Call, Method
 
 DECIDING = ("Score", "ScoreColumns", "Summarize")
 """The methods of this service whose calls are decisions (recorded in the decision log)."""
+NO_DATASETS = Datasets({})
+SURVEY_LIMITS = SurveyLimits()
+"""(the scoring RPCs use no datasets and no survey limits; made once, not per call)"""
+INLINE_BYTES = {
+    "ListRulesets": 1024,
+    "GetRuleset": 1024,
+    "Score": 2048,
+    "Summarize": 2048,
+    "ScoreColumns": 32768,
+}
+"""Requests up to this many bytes are answered on the event loop, without the hop to a worker
+thread (:attr:`spi_server.pipeline.Method.inline_bytes`). Each method's work is bounded by its
+request bytes (ListRulesets and GetRuleset by the loaded catalog), and the bounds keep the
+longest such answer, and so the longest wait it can cause a call behind it on the loop, near
+1 ms: measured worst 1.2 ms (a Summarize of 43 units, each its own group) and 1.6 ms for JSON on
+the HTTP door (a ScoreColumns of 466 units with groups), on the shared 2-core machine of
+docs/serving-floor.md (``python -m bench.serving --inline-worst``). About 45 units in rows, 800
+in columns (so a 641-unit ScoreColumns batch). ValidateRuleset (a ruleset text to parse) and the
+what-if and survey methods, whose small request can ask for much work, always run in a worker
+thread."""
 
 
 class SpiEngineService:
@@ -32,12 +54,19 @@ class SpiEngineService:
     def __init__(self, catalog: Callable[[], Catalog], max_units: int) -> None:
         self.catalog = catalog
         self.max_units = max_units
+        self._limits = Limits(max_units=max_units)
 
     def methods(self) -> tuple[Method, ...]:
         """The service's methods, in engine.proto's order; the DECIDING ones are decisions."""
         names = ("ListRulesets", "GetRuleset", "ValidateRuleset", "Score", "ScoreColumns")
         return tuple(
-            Method(name, table.RPCS_BY_NAME[name].request, self._handler(name), name in DECIDING)
+            Method(
+                name,
+                table.RPCS_BY_NAME[name].request,
+                self._handler(name),
+                name in DECIDING,
+                inline_bytes=INLINE_BYTES.get(name, 0),
+            )
             for name in (*names, "Summarize")
         )
 
@@ -46,7 +75,9 @@ class SpiEngineService:
             _note_request(request, call)
             context = table.Context(
                 self.catalog(),
-                limits=Limits(max_units=self.max_units),
+                NO_DATASETS,
+                limits=self._limits,
+                survey_limits=SURVEY_LIMITS,
                 decision_id=call.decision_id,
                 checkpoint=call.check_time,
             )
@@ -71,6 +102,18 @@ def _note_response(response: Message, call: Call) -> None:
     """The ruleset that answered, with its sha256 (metrics label loaded rulesets by both)."""
     if isinstance(response, engine_pb2.GetRulesetResponse):
         call.ruleset = (response.ruleset.id, response.sha256)
-    elif response.DESCRIPTOR.fields_by_name.get("provenance") is not None:
+    elif _has_provenance(type(response)):
         provenance = response.provenance  # type: ignore[attr-defined]
         call.ruleset = (provenance.ruleset_id, provenance.ruleset_sha256)
+
+
+def _has_provenance(message_type: type[Message]) -> bool:
+    """Whether answers of this type carry a provenance (asked once per type)."""
+    name = message_type.DESCRIPTOR.full_name
+    known = _PROVENANCE.get(name)
+    if known is None:
+        known = _PROVENANCE[name] = "provenance" in message_type.DESCRIPTOR.fields_by_name
+    return known
+
+
+_PROVENANCE: dict[str, bool] = {}

@@ -65,6 +65,19 @@ class ServerProcess:
             time.sleep(0.05)
         raise AssertionError(f"no {event!r} log line #{count} within {timeout} s: {self.logs()}")
 
+    def wait_for_lines(
+        self, match: Callable[[dict[str, Any]], bool], count: int = 1, timeout: float = 30.0
+    ) -> list[dict[str, Any]]:
+        """The log lines ``match`` accepts, once there are ``count`` of them: the server writes
+        its access lines once per event-loop turn, a moment after the answers may arrive."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [line for line in self.logs() if match(line)]
+            if len(found) >= count:
+                return found
+            time.sleep(0.02)
+        raise AssertionError(f"not {count} matching log lines within {timeout} s: {self.logs()}")
+
     def signal(self, signum: int) -> None:
         self.process.send_signal(signum)
 

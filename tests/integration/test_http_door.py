@@ -350,7 +350,7 @@ def test_tokens_guard_the_http_door(spawn_server: Any, tmp_path: Path) -> None:
     assert status == 200
     status, error = call_json(port, "ListRulesets", {}, Authorization="Bearer s3cret-planner")
     assert (status, error["code"]) == (403, "permission_denied")
-    lines = [line for line in started.logs() if line.get("event") == "call"]
+    lines = started.wait_for_lines(lambda line: line.get("event") == "call", count=4)
     assert {line["door"] for line in lines} == {"http"}
     assert [(line["caller"], line["code"]) for line in lines] == [
         ("anonymous", "UNAUTHENTICATED"),
@@ -531,7 +531,8 @@ def test_a_caller_hanging_up_cancels_its_call(start_inprocess: Any, tmp_path: Pa
         return engine_pb2.ScoreResponse()
 
     methods = running.door.methods
-    methods["Score"] = dataclasses.replace(methods["Score"], handler=slow)
+    # A handler this slow is no longer bounded by its request bytes: it runs in a worker thread.
+    methods["Score"] = dataclasses.replace(methods["Score"], handler=slow, inline_bytes=0)
     connection = http.client.HTTPConnection("127.0.0.1", running.http_port, timeout=30)
     connection.request("POST", "/spi.v1.SpiEngine/Score", b"{}", JSON)
     assert working.wait(30)

@@ -249,8 +249,8 @@ def test_processes_share_the_port_reload_and_stop_together(
                 client.score("spi-2024", internal=80, external=80, expert=80, correction=0)[0].index
                 == 80.0
             )
-    served = {line["pid"] for line in server.logs() if line.get("event") == "call"}
-    assert served == workers
+    calls = server.wait_for_lines(lambda line: line.get("event") == "call", count=20)
+    assert {line["pid"] for line in calls} == workers
     server.signal(signal.SIGHUP)
     server.wait_for_log("reloaded", count=2)
     server.signal(signal.SIGTERM)

@@ -50,9 +50,9 @@ def test_every_log_line_is_json_and_calls_name_the_caller(
     decision = client.score(
         "spi-2024", internal=80, external=80, expert=80, correction=0
     ).decision_id
+    (call,) = server.wait_for_lines(lambda line: line.get("decision_id") == decision)
     lines = [json.loads(line) for line in server.log_path.read_text().splitlines()]
     assert all({"time", "level", "event", "pid"} <= set(line) for line in lines)
-    (call,) = [line for line in lines if line.get("decision_id") == decision]
     assert (call["event"], call["method"], call["caller"], call["code"]) == (
         "call",
         "Score",

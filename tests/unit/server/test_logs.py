@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -143,3 +144,83 @@ def test_even_a_line_of_countless_fields_is_bounded(stream: io.StringIO) -> None
     assert len(stream.getvalue().encode()) <= logs.MAX_LINE_BYTES + 1
     assert line["event"] == "crowded"
     assert line["fields_left_out"] > 0
+
+
+def test_info_lines_logged_on_the_event_loop_are_written_together_a_moment_later(
+    stream: io.StringIO,
+) -> None:
+    async def calls() -> list[str]:
+        for number in range(3):
+            logs.event("call", logging.INFO, number=number)
+        seen = [stream.getvalue()]
+        await asyncio.sleep(2 * logs.FLUSH_SECONDS)  # a timer due after the flush's
+        seen.append(stream.getvalue())
+        return seen
+
+    before, after = asyncio.run(calls())
+    assert before == ""
+    assert [json.loads(line)["number"] for line in after.splitlines()] == [0, 1, 2]
+
+
+def test_a_warning_on_the_loop_writes_the_lines_waiting_and_itself_at_once(
+    stream: io.StringIO,
+) -> None:
+    async def calls() -> str:
+        logs.event("call", logging.INFO, number=0)
+        logs.event("call", logging.WARNING, number=1, code="INTERNAL")
+        return stream.getvalue()
+
+    written = asyncio.run(calls())
+    assert [json.loads(line)["number"] for line in written.splitlines()] == [0, 1]
+
+
+def test_a_line_logged_off_the_loop_comes_after_the_lines_buffered_on_it(
+    stream: io.StringIO,
+) -> None:
+    async def calls() -> str:
+        logs.event("call", logging.INFO, number=0)
+        await asyncio.to_thread(logs.event, "elsewhere", logging.WARNING, number=1)
+        return stream.getvalue()  # the thread's line wrote the buffer before itself
+
+    written = asyncio.run(calls())
+    assert [json.loads(line)["number"] for line in written.splitlines()] == [0, 1]
+
+
+def test_flush_writes_what_is_buffered_and_a_full_buffer_writes_itself(
+    stream: io.StringIO,
+) -> None:
+    async def calls() -> tuple[str, int]:
+        logs.event("call", logging.INFO, number=0)
+        assert stream.getvalue() == ""
+        logs.flush()
+        flushed = stream.getvalue()
+        big = "x" * 1000
+        count = 0
+        while stream.getvalue() == flushed:  # no loop turn in between: the size bound writes
+            logs.event("call", logging.INFO, pad=big)
+            count += 1
+        return flushed, count
+
+    flushed, count = asyncio.run(calls())
+    assert json.loads(flushed)["number"] == 0
+    assert count * 1000 <= logs.BUFFER_CHARS + 1000
+
+
+CALL = ("Score", "grpc", 'plänner "q"', "OK", 0.123, 1, "spi-2024", "6f1c1f0e", "")
+
+
+@pytest.mark.parametrize("level", [logging.INFO, logging.WARNING])
+@pytest.mark.parametrize(
+    "values",
+    [CALL, (*CALL[:6], "x" * 2000, *CALL[7:]), (*CALL[:8], "line\nbreak ✓ \ud800")],
+    ids=["short", "long ruleset", "odd message"],
+)
+def test_an_access_line_is_the_line_event_writes(
+    stream: io.StringIO, monkeypatch: pytest.MonkeyPatch, level: int, values: tuple[Any, ...]
+) -> None:
+    monkeypatch.setattr(time, "time", lambda: CREATED)
+    logs.call(level, *values)
+    logs.event("call", level, **dict(zip(logs.CALL_FIELDS, values, strict=True)))
+    template, generic = stream.getvalue().splitlines()
+    assert template == generic
+    assert json.loads(template)["caller"] == 'plänner "q"'
