@@ -33,6 +33,7 @@ from pathlib import Path
 import grpc
 import numpy as np
 
+from bench import _goals
 from bench.serving import paired_ratio, spi_server, start, stop
 from spi.v1 import columns_pb2, engine_pb2, scoring_pb2
 from spi_engine import bundled, score, units_from_columns
@@ -213,6 +214,12 @@ def batches(spi: str, echo: str, seconds: float, rounds: int) -> None:
         f"{share(rates, 'ScoreColumns', 'Score (row form)'):.2f}x units/s",
         flush=True,
     )
+    _goals.figure(
+        f"{BATCH}-unit batch, `Score` (row form), 1 caller",
+        f"{float(np.median(rates['Score (row form)'])) * BATCH / 1e3:,.0f} k units/s",
+        f"`ScoreColumns`: {float(np.median(rates['ScoreColumns'])) * BATCH / 1e3:,.0f} k units/s",
+        f"columns {share(rates, 'ScoreColumns', 'Score (row form)'):.1f}x the row form",
+    )
 
 
 def curve(spi: str, echo: str, sizes: Sequence[int], seconds: float, rounds: int) -> None:
@@ -246,7 +253,24 @@ def curve(spi: str, echo: str, sizes: Sequence[int], seconds: float, rounds: int
             + f"  {share(rates, 'gRPC', 'echo'):8.1%}",
             flush=True,
         )
+        _goals.figure(
+            f"scoring {n:,} units in one `ScoreColumns` call",
+            f"{median['gRPC'] / 1e6:.2f} M units/s",
+            f"in-process {median['in-process'] / 1e6:.2f} M, echo {median['echo'] / 1e6:.2f} M, "
+            f"engine {median['engine'] / 1e6:.1f} M, numpy {median['numpy'] / 1e6:.1f} M units/s",
+            f"{share(rates, 'gRPC', 'in-process'):.1%} of in-process, "
+            f"{share(rates, 'gRPC', 'echo'):.1%} of echo",
+        )
         if n == BIG:
+            _goals.goal(
+                f"{BIG:,} units in one `ScoreColumns` call",
+                f"{median['gRPC'] / 1e6:.2f} M units/s",
+                f"in-process, request to response bytes: {median['in-process'] / 1e6:.2f} M",
+                f"{share(rates, 'gRPC', 'in-process'):.1%} of in-process "
+                f"({share(rates, 'gRPC', 'engine'):.1%} of validate + score alone)",
+                ">= 30 %",
+                share(rates, "gRPC", "in-process") >= 0.30,
+            )
             print(
                 f"  -> {BIG:,} units in one call: {share(rates, 'gRPC', 'in-process'):.1%} of the "
                 "in-process engine on the same bytes (goal >= 30%); "
