@@ -92,7 +92,7 @@ def answer_codes(column: ipb.AnswerColumn, size: int, name: str) -> Any:
                 )
             ]
         )
-    if not packed and not codes:
+    if not packed and not codes and size:
         raise InvalidInputError(
             [
                 Violation(
@@ -102,7 +102,7 @@ def answer_codes(column: ipb.AnswerColumn, size: int, name: str) -> Any:
                 )
             ]
         )
-    if packed:
+    if packed or not codes:
         if len(packed) != size:
             raise InvalidInputError(
                 [

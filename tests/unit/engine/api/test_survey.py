@@ -78,9 +78,13 @@ def start(mode: pb.ScreeningMode = pb.SCREENING_MODE_OFF, **fields: object) -> p
     return message
 
 
-def upload(chunk_rows: int, mode: pb.ScreeningMode = pb.SCREENING_MODE_OFF) -> bytes:
+def upload(
+    chunk_rows: int, mode: pb.ScreeningMode = pb.SCREENING_MODE_OFF, packed: bool = True
+) -> bytes:
     responses, _, _ = data()
-    answer = score_survey(score_requests(start(mode), responses, chunk_rows), sources())
+    answer = score_survey(
+        score_requests(start(mode), responses, chunk_rows, packed=packed), sources()
+    )
     return answer.SerializeToString(deterministic=True)
 
 
@@ -129,6 +133,46 @@ def test_any_chunking_gives_identical_bytes(rows: int, screened: bool) -> None:
     assert upload(rows, mode) == upload(1600, mode)
 
 
+def unpack(column: ipb.AnswerColumn) -> None:
+    """``column`` rewritten in the first form (``codes``), as a client before packed_codes sends."""
+    codes = np.frombuffer(column.packed_codes, dtype=np.int8).tolist()
+    column.ClearField("packed_codes")
+    column.codes.extend(codes)
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    rows=st.integers(min_value=60, max_value=2000),
+    screened=st.booleans(),
+    forms=st.lists(st.booleans(), min_size=1, max_size=64),
+)
+def test_packed_and_unpacked_answers_give_identical_bytes_however_chunked(
+    rows: int, screened: bool, forms: list[bool]
+) -> None:
+    """Each answer column of each chunk packed or not (a mix inside a chunk too): the same bytes
+    as the whole upload packed, and as the whole upload in codes."""
+    mode = pb.SCREENING_MODE_EXCLUDE if screened else pb.SCREENING_MODE_OFF
+    responses, _, _ = data()
+    mixed = list(score_requests(start(mode), responses, rows))
+    position = 0
+    for request in mixed:
+        for column in request.chunk.answers if request.HasField("chunk") else ():
+            if not forms[position % len(forms)]:
+                unpack(column)
+            position += 1
+    answer = score_survey(mixed, sources()).SerializeToString(deterministic=True)
+    assert answer == upload(1600, mode, packed=True) == upload(rows, mode, packed=False)
+
+
+def test_the_upload_packs_answers_by_default() -> None:
+    responses, _, _ = data()
+    chunk = next(r.chunk for r in score_requests(start(), responses, 500) if r.HasField("chunk"))
+    assert all(len(c.packed_codes) == 500 and not c.codes for c in chunk.answers)
+    assert np.frombuffer(chunk.answers[0].packed_codes, np.int8).tolist() == (
+        responses.answers[0, :500].tolist()
+    )
+
+
 def requests(
     *chunks: ipb.RespondentChunk, first: pb.ScoreSurveyStart | None = None
 ) -> Iterator[pb.ScoreSurveyRequest]:
@@ -137,9 +181,12 @@ def requests(
         yield pb.ScoreSurveyRequest(chunk=chunk)
 
 
-def chunks(count: int = 2, rows: int = 50) -> list[ipb.RespondentChunk]:
+def chunks(count: int = 2, rows: int = 50, packed: bool = False) -> list[ipb.RespondentChunk]:
+    """Chunks of the test survey; answers as ``codes`` (the first form) unless ``packed``."""
     responses, _, _ = data()
-    return [chunk_of(responses, slice(i * rows, (i + 1) * rows)) for i in range(count)]
+    return [
+        chunk_of(responses, slice(i * rows, (i + 1) * rows), packed=packed) for i in range(count)
+    ]
 
 
 def violation(reqs: Iterator[pb.ScoreSurveyRequest]) -> str:
@@ -154,6 +201,40 @@ def test_an_answer_out_of_scale_names_chunk_item_and_row() -> None:
     text = violation(requests(first, second))
     assert text.startswith("chunks[1].answers[item=int_trans_1].codes[7]: ")
     assert "got 6" in text
+
+
+def test_a_packed_answer_out_of_scale_names_its_packed_field_and_row() -> None:
+    first, second = chunks(packed=True)
+    codes = bytearray(second.answers[0].packed_codes)
+    codes[7] = 6
+    second.answers[0].packed_codes = bytes(codes)
+    text = violation(requests(first, second))
+    assert text.startswith("chunks[1].answers[item=int_trans_1].packed_codes[7]: ")
+    assert "got 6" in text
+    codes[7] = 0xFE  # -2 in two's complement: below the missing code
+    second.answers[0].packed_codes = bytes(codes)
+    assert "got -2" in violation(requests(first, second))
+
+
+def test_packed_codes_of_the_wrong_length_both_forms_or_neither() -> None:
+    first, second = chunks(packed=True)
+    second.answers[2].packed_codes = second.answers[2].packed_codes[:-1]
+    assert violation(requests(first, second)) == (
+        "chunks[1].answers[item=int_trans_3].packed_codes: expected 50 bytes (one per "
+        "respondent id); got 49"
+    )
+    first, second = chunks(packed=True)
+    second.answers[2].codes.extend([1] * 50)
+    assert violation(requests(first, second)).startswith(
+        "chunks[1].answers[item=int_trans_3]: expected codes or packed_codes, not both; "
+        "got 50 codes and 50 packed bytes"
+    )
+    first, second = chunks(packed=True)
+    second.answers[2].ClearField("packed_codes")
+    assert violation(requests(first, second)).startswith(
+        "chunks[1].answers[item=int_trans_3]: expected 50 answer codes (packed_codes or codes, "
+        "one per respondent id); got neither"
+    )
 
 
 def test_an_unknown_item_is_named() -> None:
