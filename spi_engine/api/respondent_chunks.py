@@ -134,15 +134,13 @@ def answer_column(item: str, codes: Any, *, packed: bool = True) -> ipb.AnswerCo
     """An answer column of ``codes`` (-1 for missing): as ``packed_codes`` when ``packed`` and
     every code fits in an int8, else as ``codes`` (which the receiving side then validates)."""
     values = np.asarray(codes)
-    if values.dtype == np.int8:
-        small = values
-    else:
-        wide = values.astype(np.int64)
-        fits = not wide.size or (int(wide.min()) >= INT8_MIN and int(wide.max()) <= INT8_MAX)
-        small = wide.astype(np.int8) if fits else None
-    if packed and small is not None:
-        return ipb.AnswerColumn(item_id=item, packed_codes=np.ascontiguousarray(small).tobytes())
-    return ipb.AnswerColumn(item_id=item, codes=values.astype(np.int64).tolist())
+    if packed and values.dtype == np.int8:
+        return ipb.AnswerColumn(item_id=item, packed_codes=values.tobytes())
+    wide = values.astype(np.int64)
+    fits = not wide.size or (int(wide.min()) >= INT8_MIN and int(wide.max()) <= INT8_MAX)
+    if packed and fits:
+        return ipb.AnswerColumn(item_id=item, packed_codes=wide.astype(np.int8).tobytes())
+    return ipb.AnswerColumn(item_id=item, codes=wide.tolist())
 
 
 def _floats(values: Sequence[float], size: int, name: str) -> Any:

@@ -403,13 +403,27 @@ def counts_stats(instrument: Instrument, entries: Sequence[pb.ResponseCount]) ->
     cells = pairs.keys.size
     counts = np.zeros((cells, Layout.of(instrument).columns), dtype=np.int64)
     groups = np.array([e.group - 1 for e in entries], dtype=np.int64)
-    np.add.at(counts, (pairs.cells, groups), [e.respondents for e in entries])
+    slots, sums = exact_sums(
+        pairs.cells * GROUPS + groups, np.array([e.respondents for e in entries], dtype=np.int64)
+    )
+    counts[slots // GROUPS, slots % GROUPS] = sums
     first = np.full(cells, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first, pairs.cells, np.arange(len(entries), dtype=np.int64))
     n_sub = max(len(pairs.second.names), 1)
     units = np.array(pairs.first.names or [""], dtype=str)[pairs.keys // n_sub]
     subs = np.array(pairs.second.names or [""], dtype=str)[pairs.keys % n_sub]
     return SurveyStats(instrument, tuple(units.tolist()), tuple(subs.tolist()), counts, first)
+
+
+def exact_sums(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct keys, the int64 sum of ``values`` at each): sorted, then one reduceat, so every
+    sum is exact whatever the sizes (no float64 partial sums, no np.add.at)."""
+    if keys.size == 0:
+        return keys, values
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    return ordered[starts], np.add.reduceat(values[order], starts)
 
 
 def survey_progress(

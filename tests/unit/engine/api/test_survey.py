@@ -353,3 +353,35 @@ def test_progress_on_day_0_with_no_responses() -> None:
     assert len(answer.rows) == len(population)
     assert {r.respondents for r in answer.rows} == {0}
     assert all(r.more_for_target_margin > 0 for r in answer.rows if r.population > 0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    entries=st.lists(
+        st.tuples(
+            st.sampled_from(["u1", "u2", "u3"]),
+            st.sampled_from(["", "s1"]),
+            st.integers(min_value=1, max_value=3),
+            st.integers(min_value=0, max_value=2**61),
+        ),
+        max_size=40,
+    )
+)
+def test_progress_counts_sum_repeated_cells_exactly(
+    entries: list[tuple[str, str, int, int]],
+) -> None:
+    """Respondents of entries of one (unit, sub-unit, group) add up exactly in int64, as
+    np.add.at adds them (counts beyond 2**53 included: no float64 partial sums)."""
+    from spi_engine.api.survey import counts_stats
+
+    messages = [
+        pb.ResponseCount(unit_id=u, sub_unit_id=s, group=g, respondents=n)  # type: ignore[arg-type]
+        for u, s, g, n in entries
+    ]
+    stats = counts_stats(sv.bundled_instrument(), messages)
+    cells = {key: i for i, key in enumerate(zip(stats.unit_ids, stats.sub_unit_ids, strict=True))}
+    expected = np.zeros((len(cells), 3), dtype=np.int64)
+    for u, s, g, n in entries:
+        np.add.at(expected, (cells[(u, s)], g - 1), n)
+    assert stats.counts[:, :3].tolist() == expected.tolist()
+    assert not stats.counts[:, 3:].any()
