@@ -376,10 +376,15 @@ def progress_to_pb(progress: Progress) -> list[pb.ProgressRow]:
     ]
 
 
-def _labels_pb(labels: Labels, rows: slice) -> ipb.TextColumn:
-    present, codes = np.unique(labels.codes[rows], return_inverse=True)
+def _labels_pb(labels: Labels, rows: slice, into: ipb.TextColumn) -> None:
+    """The labels at ``rows`` into ``into``: the names present (in label order) and codes into
+    them, found by counting (no sort)."""
+    codes = labels.codes[rows]
+    present = np.bincount(codes, minlength=max(len(labels.names), 1)) > 0
+    rank = np.cumsum(present) - 1
     names = np.array(labels.names or [""], dtype=object)[present]
-    return ipb.TextColumn(dictionary=names.tolist(), codes=codes.reshape(-1).tolist())
+    into.dictionary.extend(names.tolist())
+    into.codes.extend(rank[codes].tolist())
 
 
 def chunk_of(
@@ -395,8 +400,8 @@ def chunk_of(
     inst = responses.instrument
     chunk = ipb.RespondentChunk() if into is None else into
     chunk.respondent_ids.extend(as_strings(responses.respondent_ids[rows]).tolist())
-    chunk.unit_ids.CopyFrom(_labels_pb(responses.units, rows))
-    chunk.sub_unit_ids.CopyFrom(_labels_pb(responses.sub_units, rows))
+    _labels_pb(responses.units, rows, chunk.unit_ids)
+    _labels_pb(responses.sub_units, rows, chunk.sub_unit_ids)
     chunk.groups.extend(cast("list[ipb.RespondentGroup]", (responses.groups[rows] + 1).tolist()))
     chunk.answers.extend(
         answer_column(item, responses.answers[i, rows], packed=packed)
