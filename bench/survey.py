@@ -276,7 +276,9 @@ def through_stream(
     baseline: float,
     folder: Path,
 ) -> None:
-    """ScoreSurvey through a real spi-server on loopback, against the in-process figure."""
+    """ScoreSurvey through a real spi-server on loopback, against the in-process figure, with
+    where the time goes: the client's validation and encoding, the server's part (messages
+    prebuilt) with answers packed (what the client sends) and as codes (older clients)."""
     from spi.v1 import survey_pb2 as pb
     from spi_client import SpiClient
     from spi_client.survey_client import population_entries, responses_of
@@ -297,7 +299,11 @@ def through_stream(
     head = pb.ScoreSurveyStart(
         instrument_id=inst.id, ruleset_id="spi-2024", population=population_entries(table)
     )
-    requests = list(score_requests(head, responses_of(wanted, inst), STREAM_CHUNK))
+    validated, responses = best_of(args.repeat, lambda: responses_of(wanted, inst))
+    encoded, requests = best_of(
+        args.repeat, lambda: list(score_requests(head, responses, STREAM_CHUNK))
+    )
+    unpacked = list(score_requests(head, responses, STREAM_CHUNK, packed=False))
     local = score_survey(requests, SurveySources(bundled(), bundled_instruments()))
     size = sum(r.ByteSize() for r in requests) / 1e6
     process, address = start(spi_server("--no-access-log"), folder, "survey-server")
@@ -314,26 +320,42 @@ def through_stream(
                 ),
             )
             server, answer = best_of(args.repeat, lambda: client.stream_in("ScoreSurvey", requests))
+            old, old_answer = best_of(
+                args.repeat, lambda: client.stream_in("ScoreSurvey", unpacked)
+            )
     finally:
         stop(process)
-    answer.decision_id = ""
-    same = answer.SerializeToString(deterministic=True) == local.SerializeToString(
-        deterministic=True
+    same = all(
+        _bare(message) == local.SerializeToString(deterministic=True)
+        for message in (answer, old_answer, result.message)
     )
     print(
         f"  ScoreSurvey stream ({len(requests) - 2} chunks, {size:.0f} MB) to spi-server on loopback:"
     )
     for name, seconds in (
         ("SpiClient.score_survey(columns)", whole),
-        ("server part (messages prebuilt)", server),
+        ("  client: local validation", validated),
+        ("  client: encoding (packed)", encoded),
+        ("  server part (messages prebuilt)", server),
+        ("  server part, answers as codes", old),
     ):
         print(
             f"  {name:<34} {seconds:8.3f} s  {baseline:8.3f} s  {baseline / seconds:5.1f}x  (figure)"
         )
+    ok = whole <= 2 * in_process
     print(
-        f"  {'':<34} in-process {in_process:.3f} s; stream / in-process {whole / in_process:.1f}x; "
-        f"{len(result.units)} units; answer identical to in-process: {same}"
+        f"  {'':<34} in-process {in_process:.3f} s; stream / in-process {whole / in_process:.1f}x "
+        f"(target <= 2x: {'ok' if ok else 'MISSED'}); {len(result.units)} units; "
+        f"answers (packed, codes, client) identical to in-process: {same}"
     )
+
+
+def _bare(message: Any) -> bytes:
+    """A ScoreSurveyResponse's deterministic bytes without its decision id."""
+    copy = type(message).FromString(message.SerializeToString())
+    copy.decision_id = ""
+    result: bytes = copy.SerializeToString(deterministic=True)
+    return result
 
 
 def informational(args: argparse.Namespace, inst: Instrument, path: Path) -> None:
