@@ -12,9 +12,11 @@ Measured in one run, best of ``--repeat`` timings each:
   maximum resident set size;
 - through the ``ScoreSurvey`` stream: a real ``spi-server`` on loopback (its own process), the
   same columns uploaded by ``SpiClient.score_survey`` in chunks of 50,000 respondents (local
-  validation, encoding, upload, the server's validation and scoring, the typed result), and the
-  server's part alone (the upload's messages built beforehand); its answer is checked to be the
-  in-process answer (``spi_engine.api.survey``) byte for byte;
+  validation, encoding with answers as packed int8 bytes, upload, the server's validation and
+  scoring, the typed result; timed in turn with the in-process run), the client's validation and
+  encoding alone, and the server's part alone (the upload's messages built beforehand) with
+  answers packed and as ``codes`` (older clients); every answer is checked to be the in-process
+  answer (``spi_engine.api.survey``) byte for byte;
 - for information: generating the data, writing the files, screening, and folding the upload in
   chunks of 65,536 respondents (what a client-streaming RPC would do).
 
