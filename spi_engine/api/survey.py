@@ -55,7 +55,7 @@ from ..survey.instrument import (
     from_message,
 )
 from ..survey.labels import factorize_pair
-from ..survey.stats import Layout, merge
+from ..survey.stats import Layout
 from ..text_limits import too_long
 from .survey_messages import (
     add_sub_unit_counts,
@@ -130,6 +130,50 @@ def _screening_rules(instrument: Instrument, options: pb.ScreeningOptions) -> Sc
     return from_message(message, "start.screening.rules").screening
 
 
+class CellFold:
+    """Statistics of chunks folded as they come: a chunk's cells are found among the cells so far
+    by their (unit, sub-unit) and its rows added there in int64, exactly (each cell once per
+    chunk, so no np.add.at); memory stays one row per cell. :meth:`stats` gives what merging
+    every chunk's statistics gives (:func:`spi_engine.survey.stats.merge`), cells sorted by
+    (unit id, sub-unit id)."""
+
+    def __init__(self, instrument: Instrument) -> None:
+        self.instrument = instrument
+        self.rows: dict[tuple[str, str], int] = {}
+        self.counts = np.zeros((0, Layout.of(instrument).columns), dtype=np.int64)
+        self.first = np.zeros(0, dtype=np.int64)
+
+    def add(self, part: SurveyStats) -> None:
+        """Add one chunk's statistics (rows numbered across the upload)."""
+        keys = zip(part.unit_ids, part.sub_unit_ids, strict=True)
+        rows = np.fromiter(
+            (self.rows.setdefault(key, len(self.rows)) for key in keys),
+            dtype=np.int64,
+            count=len(part.unit_ids),
+        )
+        new = len(self.rows) - self.first.size
+        if new:
+            self.counts = np.concatenate(
+                (self.counts, np.zeros((new, self.counts.shape[1]), dtype=np.int64))
+            )
+            self.first = np.concatenate(
+                (self.first, np.full(new, np.iinfo(np.int64).max, dtype=np.int64))
+            )
+        self.counts[rows] += part.counts
+        self.first[rows] = np.minimum(self.first[rows], part.first_row)
+
+    def stats(self) -> SurveyStats:
+        keys = list(self.rows)
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        return SurveyStats(
+            self.instrument,
+            tuple(keys[i][0] for i in order),
+            tuple(keys[i][1] for i in order),
+            self.counts[order],
+            self.first[order],
+        )
+
+
 @dataclass
 class _Upload:
     """What the chunks of one upload have given so far."""
@@ -138,7 +182,7 @@ class _Upload:
     keep_rows: bool
     chunks: int = 0
     respondents: int = 0
-    stats: SurveyStats | None = None
+    fold: CellFold | None = None
     parts: list[Responses] = field(default_factory=list)
     seen: list[np.ndarray] = field(default_factory=list)
     """sorted respondent ids of each earlier chunk"""
@@ -187,8 +231,9 @@ def _add_chunk(upload: _Upload, chunk: ipb.RespondentChunk, limits: SurveyLimits
     if upload.keep_rows:
         upload.parts.append(responses)
     else:
-        part = chunk_stats(responses, row_offset=upload.respondents)
-        upload.stats = part if upload.stats is None else merge(upload.stats, part)
+        if upload.fold is None:
+            upload.fold = CellFold(upload.instrument)
+        upload.fold.add(chunk_stats(responses, row_offset=upload.respondents))
     upload.starts.append(upload.respondents)
     upload.chunks += 1
     upload.respondents += rows
@@ -326,8 +371,8 @@ def _upload_where(upload: _Upload) -> Callable[[int, str], str]:
 def _screened(
     start: pb.ScoreSurveyStart, upload: _Upload, rules: ScreeningRules
 ) -> tuple[SurveyStats, Screening | None, Responses | None, Corrections | None]:
-    if upload.stats is not None:
-        return upload.stats, None, None, None
+    if upload.fold is not None:
+        return upload.fold.stats(), None, None, None
     everyone = concat_responses(upload.parts)
     screening = screen(everyone, rules=rules)
     corrections = None

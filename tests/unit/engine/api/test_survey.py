@@ -4,6 +4,7 @@ identical bytes, bad uploads get precise field paths, limits name themselves."""
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Iterator
 
 import numpy as np
@@ -385,3 +386,44 @@ def test_progress_counts_sum_repeated_cells_exactly(
         np.add.at(expected, (cells[(u, s)], g - 1), n)
     assert stats.counts[:, :3].tolist() == expected.tolist()
     assert not stats.counts[:, 3:].any()
+
+
+@settings(max_examples=10, deadline=None)
+@given(cuts=st.lists(st.integers(min_value=0, max_value=1600), max_size=6), seed=st.integers(0, 9))
+def test_folding_chunks_as_they_come_equals_merging_their_statistics(
+    cuts: list[int], seed: int
+) -> None:
+    """CellFold (the upload's fold) gives merge()'s statistics exactly, whatever the chunks and
+    whichever cells come first (rows shuffled; some chunks empty, some with new cells)."""
+    from spi_engine.api.survey import CellFold
+    from spi_engine.survey.stats import merge
+
+    responses, _, _ = data()
+    order = np.random.default_rng(seed).permutation(len(responses))
+    bounds = [0, *sorted(cuts), len(responses)]
+    parts = []
+    for start, stop in itertools.pairwise(bounds):
+        rows = order[start:stop]
+        part = sv.chunk_stats(
+            sv.responses_from_columns(
+                responses.instrument,
+                respondent_ids=responses.respondent_ids[rows],
+                unit_ids=responses.units.values()[rows],
+                groups=responses.groups[rows] + 1,
+                answers={
+                    item: responses.answers[i, rows]
+                    for i, item in enumerate(responses.instrument.item_ids)
+                },
+                sub_unit_ids=responses.sub_units.values()[rows],
+            ),
+            row_offset=start,
+        )
+        parts.append(part)
+    fold = CellFold(responses.instrument)
+    for part in parts:
+        fold.add(part)
+    merged = functools.reduce(merge, parts)
+    folded = fold.stats()
+    assert (folded.unit_ids, folded.sub_unit_ids) == (merged.unit_ids, merged.sub_unit_ids)
+    assert folded.counts.tolist() == merged.counts.tolist()
+    assert folded.first_row.tolist() == merged.first_row.tolist()
