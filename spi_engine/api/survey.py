@@ -185,7 +185,8 @@ class _Upload:
     fold: CellFold | None = None
     parts: list[Responses] = field(default_factory=list)
     seen: list[np.ndarray] = field(default_factory=list)
-    """sorted respondent ids of each earlier chunk"""
+    """the respondent ids of the earlier chunks, in sorted runs of decreasing size (see
+    _remember_ids)"""
     starts: list[int] = field(default_factory=list)
     """the first row (across the upload) of each chunk"""
     ended: bool = False
@@ -209,7 +210,17 @@ def _check_new_ids(upload: _Upload, responses: Responses, index: int) -> None:
                 for r in rows[:20].tolist()
             ]
         )
-    upload.seen.append(np.sort(ids))
+    _remember_ids(upload.seen, ids)
+
+
+def _remember_ids(runs: list[np.ndarray], ids: np.ndarray) -> None:
+    """Add a chunk's ids to the sorted runs, merging runs of about equal size (a binary counter):
+    a chunk is looked up in at most log2(chunks) runs, and each id is re-sorted about that many
+    times, so checking an upload costs O(n log n) whatever the chunk size, not O(chunks * n)."""
+    runs.append(np.sort(ids))
+    while len(runs) > 1 and runs[-1].size >= runs[-2].size:
+        newer, older = runs.pop(), runs.pop()
+        runs.append(np.sort(np.concatenate((older, newer)), kind="stable"))
 
 
 def _add_chunk(upload: _Upload, chunk: ipb.RespondentChunk, limits: SurveyLimits) -> None:

@@ -261,6 +261,23 @@ def test_a_repeated_respondent_across_chunks() -> None:
     assert text.startswith("chunks[1].respondent_ids[4]: expected unique respondent ids")
 
 
+@settings(max_examples=15, deadline=None)
+@given(data_=st.data())
+def test_a_repeated_respondent_is_found_in_any_earlier_chunk(data_: st.DataObject) -> None:
+    """32 chunks of 50: an id of any earlier chunk repeated in a later one is named there (the
+    earlier ids are kept in merged sorted runs, not one array per chunk)."""
+    parts = chunks(count=32, rows=50)
+    later = data_.draw(st.integers(min_value=1, max_value=31))
+    earlier = data_.draw(st.integers(min_value=0, max_value=later - 1))
+    row, source = data_.draw(st.integers(0, 49)), data_.draw(st.integers(0, 49))
+    parts[later].respondent_ids[row] = parts[earlier].respondent_ids[source]
+    with pytest.raises(InvalidInputError) as error:
+        score_survey(requests(*parts), sources())
+    assert [str(v).split(":")[0] for v in error.value.violations] == [
+        f"chunks[{later}].respondent_ids[{row}]"
+    ]
+
+
 def test_a_chunk_after_the_end_and_wrong_totals() -> None:
     first, second = chunks()
     reqs = [
