@@ -68,6 +68,7 @@ from .survey_messages import (
     progress_to_pb,
     screening_to_pb,
 )
+from .upload_state import CellFold, SeenIds
 from .whatif_results import provenance_of
 
 DEFAULT_WEAKEST = 3
@@ -130,50 +131,6 @@ def _screening_rules(instrument: Instrument, options: pb.ScreeningOptions) -> Sc
     return from_message(message, "start.screening.rules").screening
 
 
-class CellFold:
-    """Statistics of chunks folded as they come: a chunk's cells are found among the cells so far
-    by their (unit, sub-unit) and its rows added there in int64, exactly (each cell once per
-    chunk, so no np.add.at); memory stays one row per cell. :meth:`stats` gives what merging
-    every chunk's statistics gives (:func:`spi_engine.survey.stats.merge`), cells sorted by
-    (unit id, sub-unit id)."""
-
-    def __init__(self, instrument: Instrument) -> None:
-        self.instrument = instrument
-        self.rows: dict[tuple[str, str], int] = {}
-        self.counts = np.zeros((0, Layout.of(instrument).columns), dtype=np.int64)
-        self.first = np.zeros(0, dtype=np.int64)
-
-    def add(self, part: SurveyStats) -> None:
-        """Add one chunk's statistics (rows numbered across the upload)."""
-        keys = zip(part.unit_ids, part.sub_unit_ids, strict=True)
-        rows = np.fromiter(
-            (self.rows.setdefault(key, len(self.rows)) for key in keys),
-            dtype=np.int64,
-            count=len(part.unit_ids),
-        )
-        new = len(self.rows) - self.first.size
-        if new:
-            self.counts = np.concatenate(
-                (self.counts, np.zeros((new, self.counts.shape[1]), dtype=np.int64))
-            )
-            self.first = np.concatenate(
-                (self.first, np.full(new, np.iinfo(np.int64).max, dtype=np.int64))
-            )
-        self.counts[rows] += part.counts
-        self.first[rows] = np.minimum(self.first[rows], part.first_row)
-
-    def stats(self) -> SurveyStats:
-        keys = list(self.rows)
-        order = sorted(range(len(keys)), key=keys.__getitem__)
-        return SurveyStats(
-            self.instrument,
-            tuple(keys[i][0] for i in order),
-            tuple(keys[i][1] for i in order),
-            self.counts[order],
-            self.first[order],
-        )
-
-
 @dataclass
 class _Upload:
     """What the chunks of one upload have given so far."""
@@ -184,9 +141,8 @@ class _Upload:
     respondents: int = 0
     fold: CellFold | None = None
     parts: list[Responses] = field(default_factory=list)
-    seen: list[np.ndarray] = field(default_factory=list)
-    """the respondent ids of the earlier chunks, in sorted runs of decreasing size (see
-    _remember_ids)"""
+    seen: SeenIds = field(default_factory=SeenIds)
+    """the respondent ids of the earlier chunks"""
     starts: list[int] = field(default_factory=list)
     """the first row (across the upload) of each chunk"""
     ended: bool = False
@@ -194,11 +150,7 @@ class _Upload:
 
 def _check_new_ids(upload: _Upload, responses: Responses, index: int) -> None:
     ids = np.asarray(responses.respondent_ids).astype(str)
-    found = np.zeros(ids.size, dtype=bool)
-    for earlier in upload.seen:
-        at = np.minimum(np.searchsorted(earlier, ids), max(earlier.size - 1, 0))
-        found |= earlier[at] == ids if earlier.size else False
-    rows = np.flatnonzero(found)
+    rows = upload.seen.repeated(ids)
     if rows.size:
         raise InvalidInputError(
             [
@@ -210,17 +162,7 @@ def _check_new_ids(upload: _Upload, responses: Responses, index: int) -> None:
                 for r in rows[:20].tolist()
             ]
         )
-    _remember_ids(upload.seen, ids)
-
-
-def _remember_ids(runs: list[np.ndarray], ids: np.ndarray) -> None:
-    """Add a chunk's ids to the sorted runs, merging runs of about equal size (a binary counter):
-    a chunk is looked up in at most log2(chunks) runs, and each id is re-sorted about that many
-    times, so checking an upload costs O(n log n) whatever the chunk size, not O(chunks * n)."""
-    runs.append(np.sort(ids))
-    while len(runs) > 1 and runs[-1].size >= runs[-2].size:
-        newer, older = runs.pop(), runs.pop()
-        runs.append(np.sort(np.concatenate((older, newer)), kind="stable"))
+    upload.seen.add(ids)
 
 
 def _add_chunk(upload: _Upload, chunk: ipb.RespondentChunk, limits: SurveyLimits) -> None:
