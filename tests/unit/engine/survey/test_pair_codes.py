@@ -63,7 +63,11 @@ def test_a_chunk_decodes_as_its_strings_validate() -> None:
         respondent_ids=["r1", "r2", "r3"],
         unit_ids=ipb.TextColumn(dictionary=["unused", "u2", "u1"], codes=[1, 2, 1]),
         sub_unit_ids=ipb.TextColumn(dictionary=["x", "", "never"], codes=[0, 1, 0]),
-        groups=[1, 1, 3],
+        groups=[
+            "RESPONDENT_GROUP_INTERNAL",
+            "RESPONDENT_GROUP_INTERNAL",
+            "RESPONDENT_GROUP_EXPERT",
+        ],
         answers=[ipb.AnswerColumn(item_id="int_trans_1", codes=[5, 4, -1])],
     )
     got = responses_from_chunk(inst, chunk)
