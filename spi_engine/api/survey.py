@@ -206,28 +206,21 @@ def _end(upload: _Upload, end: pb.ScoreSurveyEnd) -> None:
     upload.ended = True
 
 
-def _receive(
-    messages: Iterator[pb.ScoreSurveyRequest], upload: _Upload, limits: SurveyLimits
-) -> None:
-    for message in messages:
-        part = message.WhichOneof("part")
-        if part == "chunk":
-            _add_chunk(upload, message.chunk, limits)
-        elif part == "end":
-            _end(upload, message.end)
-        else:
-            raise InvalidInputError(
-                [
-                    Violation(
-                        "start" if part == "start" else "part",
-                        f"expected a chunk or the end message after {upload.chunks} chunk(s); "
-                        f"got {part or 'an empty message'}",
-                    )
-                ]
-            )
-    if upload.respondents == 0:
+def _part(upload: _Upload, message: pb.ScoreSurveyRequest, limits: SurveyLimits) -> None:
+    part = message.WhichOneof("part")
+    if part == "chunk":
+        _add_chunk(upload, message.chunk, limits)
+    elif part == "end":
+        _end(upload, message.end)
+    else:
         raise InvalidInputError(
-            [Violation("chunks", "expected at least one respondent; the upload had none")]
+            [
+                Violation(
+                    "start" if part == "start" else "part",
+                    f"expected a chunk or the end message after {upload.chunks} chunk(s); "
+                    f"got {part or 'an empty message'}",
+                )
+            ]
         )
 
 
@@ -235,16 +228,19 @@ def _start(messages: Iterator[pb.ScoreSurveyRequest]) -> pb.ScoreSurveyStart:
     first = next(messages, None)
     part = first.WhichOneof("part") if first is not None else None
     if first is None or part != "start":
-        raise InvalidInputError(
-            [
-                Violation(
-                    "start",
-                    "expected a start message first (instrument, ruleset); "
-                    f"got {part or 'nothing'}",
-                )
-            ]
-        )
+        raise _no_start(part)
     return first.start
+
+
+def _no_start(part: str | None) -> InvalidInputError:
+    return InvalidInputError(
+        [
+            Violation(
+                "start",
+                f"expected a start message first (instrument, ruleset); got {part or 'nothing'}",
+            )
+        ]
+    )
 
 
 def _check_start(start: pb.ScoreSurveyStart, limits: SurveyLimits) -> None:
@@ -271,43 +267,76 @@ def score_survey(
     requests: Iterable[pb.ScoreSurveyRequest], sources: SurveySources, decision_id: str = ""
 ) -> pb.ScoreSurveyResponse:
     """Score one upload: a start message, chunks, optionally an end message."""
-    limits = sources.limits
-    messages = iter(requests)
-    start = _start(messages)
-    _check_start(start, limits)
-    instrument = resolve_instrument(start, sources.instruments, "start.")
-    ruleset = sources.rulesets.get(start.ruleset_id)
-    population = (
-        population_from_pb(start.population, "start.population") if start.population else None
-    )
-    mode = start.screening.mode
-    screening_on = mode in (pb.SCREENING_MODE_EXCLUDE, pb.SCREENING_MODE_EXCLUDE_AND_CORRECT)
-    rules = _screening_rules(instrument, start.screening)
-    if mode == pb.SCREENING_MODE_EXCLUDE_AND_CORRECT and instrument.local_rule is None:
-        raise InvalidInputError(
-            [
-                Violation(
-                    "start.screening.mode",
-                    f"instrument {instrument.id!r} has no local integrity rule to correct with; "
-                    "got SCREENING_MODE_EXCLUDE_AND_CORRECT",
-                )
-            ]
+    upload = SurveyUpload(sources, decision_id)
+    for message in requests:
+        upload.add(message)
+    return upload.finish()
+
+
+class SurveyUpload:
+    """One ScoreSurvey upload read message by message as it arrives (:meth:`add`), then
+    answered (:meth:`finish`): what :func:`score_survey` does over an iterator, for a server
+    that folds each chunk while the next one is on its way. Errors are those of
+    :func:`score_survey`, raised by the message that causes them (or by :meth:`finish`)."""
+
+    def __init__(self, sources: SurveySources, decision_id: str = "") -> None:
+        self.sources = sources
+        self.decision_id = decision_id
+        self.start: pb.ScoreSurveyStart | None = None
+        self.upload: _Upload | None = None
+
+    def add(self, message: pb.ScoreSurveyRequest) -> None:
+        """Read the next message of the upload (the first must be the start message)."""
+        if self.upload is None:
+            self._begin(_start(iter((message,))))
+        else:
+            _part(self.upload, message, self.sources.limits)
+
+    def _begin(self, start: pb.ScoreSurveyStart) -> None:
+        _check_start(start, self.sources.limits)
+        instrument = resolve_instrument(start, self.sources.instruments, "start.")
+        self.ruleset = self.sources.rulesets.get(start.ruleset_id)
+        self.population = (
+            population_from_pb(start.population, "start.population") if start.population else None
         )
-    upload = _Upload(instrument, keep_rows=screening_on)
-    _receive(messages, upload, limits)
-    if start.expected_respondents and start.expected_respondents != upload.respondents:
-        raise InvalidInputError(
-            [
-                Violation(
-                    "start.expected_respondents",
-                    f"the server received {upload.respondents:,}; the start message says "
-                    f"{start.expected_respondents:,}",
-                )
-            ]
-        )
-    answer = _scored(start, upload, ruleset, population, rules, sources)
-    answer.decision_id = decision_id
-    return answer
+        mode = start.screening.mode
+        screening_on = mode in (pb.SCREENING_MODE_EXCLUDE, pb.SCREENING_MODE_EXCLUDE_AND_CORRECT)
+        self.rules = _screening_rules(instrument, start.screening)
+        if mode == pb.SCREENING_MODE_EXCLUDE_AND_CORRECT and instrument.local_rule is None:
+            raise InvalidInputError(
+                [
+                    Violation(
+                        "start.screening.mode",
+                        f"instrument {instrument.id!r} has no local integrity rule to correct "
+                        "with; got SCREENING_MODE_EXCLUDE_AND_CORRECT",
+                    )
+                ]
+            )
+        self.start = start
+        self.upload = _Upload(instrument, keep_rows=screening_on)
+
+    def finish(self) -> pb.ScoreSurveyResponse:
+        """The answer to the messages read (after the last one)."""
+        upload, start = self.upload, self.start
+        if upload is None or start is None:
+            raise _no_start(None)
+        if upload.respondents == 0:
+            raise InvalidInputError(
+                [Violation("chunks", "expected at least one respondent; the upload had none")]
+            )
+        if start.expected_respondents and start.expected_respondents != upload.respondents:
+            raise InvalidInputError(
+                [
+                    Violation(
+                        "start.expected_respondents",
+                        f"the server received {upload.respondents:,}; the start message says "
+                        f"{start.expected_respondents:,}",
+                    )
+                ]
+            )
+        answer = _scored(start, upload, self.ruleset, self.population, self.rules, self.sources)
+        answer.decision_id = self.decision_id
+        return answer
 
 
 def _upload_where(upload: _Upload) -> Callable[[int, str], str]:
