@@ -254,8 +254,10 @@ class SurveyCalls:
 
         ``source``: a pandas DataFrame, a CSV or Parquet path, or a mapping of column arrays
         (respondent_id, unit_id, group, optional sub_unit_id, item columns, ...), validated here
-        first against ``instrument`` (a bundled id, an Instrument, or a .txtpb path), then sent
-        in chunks of ``chunk_rows``; ``progress(sent, total)`` is called after each chunk.
+        against ``instrument`` (a bundled id, an Instrument, or a .txtpb path) and sent in
+        chunks of ``chunk_rows`` (column arrays: each chunk validated as it is sent, the error
+        still that of the whole columns; a bad chunk after the first cancels the call);
+        ``progress(sent, total)`` is called after each chunk.
         ``population``: a Population, a file path, a DataFrame or columns. ``screening``: "off",
         "exclude" or "exclude_and_correct". The result has ``to_frame("units" | "sub_units")``.
         ``ruleset_id`` as in every other method; ``ruleset`` is its older name, still accepted.

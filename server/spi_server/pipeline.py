@@ -29,6 +29,10 @@ below and the HTTP door (:mod:`spi_server.http_door`, Connect protocol) both cal
   of parsed request messages. The upload is received on the loop first (at most
   ``--stream-idle-timeout`` between messages, at most ``--max-upload-bytes`` in all), then the
   handler reads it in a worker thread; garbage bytes in any message become INVALID_ARGUMENT.
+  A method with ``upload`` (:class:`Upload`: ``add`` each message, then ``finish``) is read as
+  it arrives instead: each message in a worker while the loop receives the next (never a worker
+  waiting for bytes); its first error is raised once the whole upload came, so the limits,
+  the status and the decision's request hash are those of the received-first reading.
 
 **Deadlines and cancellation reach the numeric work.** A call's deadline is the caller's, or
 ``--max-call-seconds`` when sooner. The handler runs with :func:`spi_engine.cancel.checking`
