@@ -20,6 +20,7 @@ DataFrame, as ``score_many``) or by ``dataset=`` name with optional ``year``, ``
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -172,14 +173,40 @@ class SpiClient(survey_client.SurveyCalls):
     ) -> Any:
         """Call the client-streaming RPC ``name`` (e.g. "ScoreSurvey") with the messages of
         ``requests`` (consumed lazily, as gRPC sends them); return its response. Never retried:
-        an upload cannot be replayed."""
+        an upload cannot be replayed. An exception raised by ``requests`` cancels the call and is
+        raised here as itself (not as a CANCELLED call)."""
         if name not in UPLOADS:
             raise ValueError(f"unknown client-streaming RPC {name!r}; known: {', '.join(UPLOADS)}")
+        failed: list[Exception] = []
+        started = threading.Event()
+        calls: list[Any] = []
+
+        def guarded() -> Iterator[Message]:
+            try:
+                yield from requests
+            except Exception as error:
+                failed.append(error)
+                started.wait()
+                if calls:
+                    calls[0].cancel()
+
         try:
-            return self._uploads[name](
-                iter(requests), timeout=timeout or self.timeout, metadata=self._metadata
-            )
+            try:
+                calls.append(
+                    self._uploads[name].future(
+                        guarded(), timeout=timeout or self.timeout, metadata=self._metadata
+                    )
+                )
+            finally:
+                started.set()
+            return calls[0].result()
+        except grpc.FutureCancelledError:
+            if failed:
+                raise failed[0] from None
+            raise
         except grpc.RpcError as error:
+            if failed:
+                raise failed[0] from None
             raise SpiRpcError.from_rpc_error(error, name) from None
 
     def _pause(self, attempt: int) -> float:

@@ -8,15 +8,25 @@ in-process path uses), so a server and this process answer the same messages.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol, cast
 
+import numpy as np
+
 import spi_engine.survey as sv
 from spi.v1 import instrument_pb2 as ipb
 from spi.v1 import survey_pb2 as pb
-from spi_engine.api.survey_messages import population_to_pb, response_counts, score_requests
+from spi_engine.api.survey_messages import (
+    chunk_of,
+    population_to_pb,
+    response_counts,
+    score_requests,
+)
+from spi_engine.api.upload_state import SeenIds
 from spi_engine.survey.instrument_checks import RESERVED_COLUMNS
+from spi_engine.survey.labels import as_strings
 
 from .survey_results import (
     SurveyProgressResult,
@@ -146,12 +156,64 @@ def score_survey(
     inst = _source(instrument, start)
     if population is not None:
         start.population.extend(population_entries(population))
-    responses = responses_of(source, inst)
-    requests = score_requests(start, responses, chunk_rows)
-    answer = client.stream_in(
-        "ScoreSurvey", _reported(requests, len(responses), progress), timeout=timeout
-    )
+    total, requests = _upload(start, source, inst, chunk_rows)
+    answer = client.stream_in("ScoreSurvey", _reported(requests, total, progress), timeout=timeout)
     return score_survey_from_pb(answer)
+
+
+def _upload(
+    start: pb.ScoreSurveyStart, source: Any, inst: sv.Instrument, chunk_rows: int
+) -> tuple[int, Iterator[pb.ScoreSurveyRequest]]:
+    """(respondents, the requests): column arrays validated chunk by chunk as gRPC takes the
+    requests (so the server reads a chunk while the next is validated); any other source, or
+    columns of unequal lengths, validated whole first."""
+    columns = None if isinstance(source, sv.Responses | str | Path) else _columns(source)
+    if columns is None or chunk_rows < 1 or not _sliceable(columns):
+        responses = responses_of(source, inst)
+        return len(responses), score_requests(start, responses, chunk_rows)
+    requests = _checked_chunks(start, columns, inst, chunk_rows)
+    first = list(itertools.islice(requests, 2))  # a bad first chunk raises before any call
+    return len(columns["respondent_id"]), itertools.chain(first, requests)
+
+
+def _sliceable(columns: Mapping[str, Any]) -> bool:
+    """Whether every column is an array or a list of one length (and the required ones are
+    there): only then is validating chunk by chunk what validating them whole is."""
+    for name in ("respondent_id", "unit_id", "group"):
+        columns[name]  # a missing column raises KeyError, as responses_of does
+    values = list(columns.values())
+    kinds = all(isinstance(v, np.ndarray | list | tuple) for v in values)
+    return kinds and len({len(v) for v in values}) == 1
+
+
+def _checked_chunks(
+    start: pb.ScoreSurveyStart, columns: Mapping[str, Any], inst: sv.Instrument, chunk_rows: int
+) -> Iterator[pb.ScoreSurveyRequest]:
+    """The upload of ``columns``, each chunk validated as it is taken. A chunk that fails (or
+    repeats an earlier chunk's respondent id) has the whole columns validated, so the error is
+    the one validating them whole gives: every bad row named across the upload."""
+    size = len(columns["respondent_id"])
+    first = pb.ScoreSurveyStart()
+    first.CopyFrom(start)
+    first.expected_respondents = size
+    yield pb.ScoreSurveyRequest(start=first)
+    seen = SeenIds()
+    rows = range(0, size, chunk_rows)
+    for row in rows:
+        part = {name: values[row : row + chunk_rows] for name, values in columns.items()}
+        try:
+            responses = responses_of(part, inst)
+            ids = as_strings(responses.respondent_ids)
+            if seen.repeated(ids).size:
+                raise ValueError("a respondent id of an earlier chunk")
+            seen.add(ids)
+        except Exception:
+            responses_of(columns, inst)  # raises the error of the whole columns
+            raise
+        request = pb.ScoreSurveyRequest()
+        chunk_of(responses, slice(0, len(responses)), into=request.chunk)
+        yield request
+    yield pb.ScoreSurveyRequest(end=pb.ScoreSurveyEnd(respondents=size, chunks=len(rows)))
 
 
 def survey_progress(
@@ -192,8 +254,10 @@ class SurveyCalls:
 
         ``source``: a pandas DataFrame, a CSV or Parquet path, or a mapping of column arrays
         (respondent_id, unit_id, group, optional sub_unit_id, item columns, ...), validated here
-        first against ``instrument`` (a bundled id, an Instrument, or a .txtpb path), then sent
-        in chunks of ``chunk_rows``; ``progress(sent, total)`` is called after each chunk.
+        against ``instrument`` (a bundled id, an Instrument, or a .txtpb path) and sent in
+        chunks of ``chunk_rows`` (column arrays: each chunk validated as it is sent, the error
+        still that of the whole columns; a bad chunk after the first cancels the call);
+        ``progress(sent, total)`` is called after each chunk.
         ``population``: a Population, a file path, a DataFrame or columns. ``screening``: "off",
         "exclude" or "exclude_and_correct". The result has ``to_frame("units" | "sub_units")``.
         ``ruleset_id`` as in every other method; ``ruleset`` is its older name, still accepted.

@@ -81,25 +81,52 @@ class SurveyEntity:
         return row
 
 
+def _names(enum: Any, prefix: str) -> dict[int, str]:
+    """Every value of ``enum`` by number, as :func:`_name` names it (looked up once)."""
+    return {number: _name(enum, number, prefix) for number in enum.values()}
+
+
+ADEQUACY_NAMES = _names(pb.SampleAdequacy, "SAMPLE_ADEQUACY_")
+STATUS_NAMES = _names(pb.SurveyStatus, "SURVEY_STATUS_")
+NAN = math.nan
+
+
 def _entity(message: pb.SurveyEntityResult) -> SurveyEntity:
+    """One entity: optional values read inline (thousands of entities per answer)."""
     groups, comps = list(message.groups), list(message.components)
     return SurveyEntity(
         unit_id=message.unit_id,
         sub_unit_id=message.sub_unit_id,
-        respondents=tuple(int(g.respondents) for g in groups),  # type: ignore[arg-type]
-        response_rate=tuple(_opt(g, "response_rate") for g in groups),  # type: ignore[arg-type]
-        margin_of_error=tuple(_opt(g, "margin_of_error") for g in groups),  # type: ignore[arg-type]
-        adequacy=_name(pb.SampleAdequacy, message.adequacy, "SAMPLE_ADEQUACY_"),
-        status=_name(pb.SurveyStatus, message.status, "SURVEY_STATUS_"),
-        components=tuple(_opt(c, "published") for c in comps),  # type: ignore[arg-type]
-        component_se=tuple(_opt(c, "standard_error") for c in comps),  # type: ignore[arg-type]
-        inherited=tuple(c.inherited for c in comps),  # type: ignore[arg-type]
-        dimensions={d.dimension_id: _opt(d, "score") for d in message.dimensions},
-        index=_opt(message, "index"),
+        respondents=tuple([int(g.respondents) for g in groups]),  # type: ignore[arg-type]
+        response_rate=tuple(  # type: ignore[arg-type]
+            [g.response_rate if g.HasField("response_rate") else NAN for g in groups]
+        ),
+        margin_of_error=tuple(  # type: ignore[arg-type]
+            [g.margin_of_error if g.HasField("margin_of_error") else NAN for g in groups]
+        ),
+        adequacy=ADEQUACY_NAMES.get(message.adequacy)
+        or _name(pb.SampleAdequacy, message.adequacy, "SAMPLE_ADEQUACY_"),
+        status=STATUS_NAMES.get(message.status)
+        or _name(pb.SurveyStatus, message.status, "SURVEY_STATUS_"),
+        components=tuple(  # type: ignore[arg-type]
+            [c.published if c.HasField("published") else NAN for c in comps]
+        ),
+        component_se=tuple(  # type: ignore[arg-type]
+            [c.standard_error if c.HasField("standard_error") else NAN for c in comps]
+        ),
+        inherited=tuple([c.inherited for c in comps]),  # type: ignore[arg-type]
+        dimensions={
+            d.dimension_id: d.score if d.HasField("score") else NAN for d in message.dimensions
+        },
+        index=message.index if message.HasField("index") else NAN,
         category=message.category,
         weakest=tuple(
-            WeakDimension(w.dimension_id, w.label, w.score, w.category, tuple(w.follow_up_actions))
-            for w in message.weakest
+            [
+                WeakDimension(
+                    w.dimension_id, w.label, w.score, w.category, tuple(w.follow_up_actions)
+                )
+                for w in message.weakest
+            ]
         ),
         sub_unit_categories={c.category: c.count for c in message.sub_unit_categories},
     )

@@ -14,8 +14,9 @@ naming the limit (retry later, or spread the work).
 Streams are bounded in time: ``--stream-idle-timeout`` between two messages of an upload,
 ``--stream-write-timeout`` for the caller to take one message of a server stream, and
 ``--max-call-seconds`` for the whole call (the caller's own deadline wins when it is sooner).
-An upload is received in full (at most ``--max-upload-bytes``) before the numeric work starts,
-so a slow or silent uploader holds no thread, only its bytes.
+An upload is received on the event loop (at most ``--max-upload-bytes``); its numeric work runs
+in a worker only for a message already received, so a slow or silent uploader holds no thread,
+only its bytes.
 """
 
 from __future__ import annotations

@@ -35,6 +35,10 @@ below and the HTTP door (:mod:`spi_server.http_door`, Connect protocol) both cal
   of parsed request messages. The upload is received on the loop first (at most
   ``--stream-idle-timeout`` between messages, at most ``--max-upload-bytes`` in all), then the
   handler reads it in a worker thread; garbage bytes in any message become INVALID_ARGUMENT.
+  A method with ``upload`` (:class:`Upload`: ``add`` each message, then ``finish``) is read as
+  it arrives instead: each message in a worker while the loop receives the next (never a worker
+  waiting for bytes); its first error is raised once the whole upload came, so the limits,
+  the status and the decision's request hash are those of the received-first reading.
 
 **Deadlines and cancellation reach the numeric work.** A call's deadline is the caller's, or
 ``--max-call-seconds`` when sooner. The handler runs with :func:`spi_engine.cancel.checking`
@@ -54,6 +58,7 @@ metrics show the CANCELLED or DEADLINE_EXCEEDED delivery).
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import os
@@ -63,7 +68,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iter
 from concurrent import futures
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import grpc
 from google.protobuf.message import DecodeError, Message
@@ -107,6 +112,17 @@ class Method:
     """unary requests up to this many bytes are answered on the event loop itself, without the
     hop to a worker thread: only for methods whose work is bounded by their request bytes (see
     :meth:`Pipeline.run`); 0: always in a worker thread"""
+    upload: Callable[[Call], Upload] | None = None
+    """CLIENT_STREAM only, optional: the upload read as it arrives, each message in a worker
+    while the next one is received (``handler`` is then not called)"""
+
+
+class Upload(Protocol):
+    """A client stream read message by message: ``add`` each (in order), then ``finish``."""
+
+    def add(self, message: Any) -> None: ...
+
+    def finish(self) -> Message: ...
 
 
 @dataclass
@@ -557,21 +573,86 @@ class Pipeline:
         received: Callable[[], Awaitable[None]] | None = None,
     ) -> Callable[[Call, bool], Awaitable[bytes]]:
         """The work of a client stream: receive the upload (limits applied), ``received()``
-        (the transport's last look for a cancellation), handle, decide."""
+        (the transport's last look for a cancellation), handle, decide. With ``method.upload``
+        each message is parsed and read in a worker while the next one is received."""
 
         async def body(call: Call, heavy: bool) -> bytes:
-            chunks = await self._receive(requests, call, frames)
+            if method.upload is not None:
+                finish = await self._read_as_received(
+                    method, method.upload, requests, call, frames, heavy
+                )
+            else:
+                chunks = [data async for data in self._receive(requests, call, frames)]
+
+                def finish() -> Message:
+                    answer: Message = method.handler(
+                        _parsed(chunks, method.request_type, call), call
+                    )
+                    return answer
+
             if received is not None:
                 await received()
 
             def produce() -> tuple[bytes, bytes]:
-                parsed = _parsed(chunks, method.request_type, call)
-                response: bytes = method.handler(parsed, call).SerializeToString()
+                response: bytes = finish().SerializeToString()
                 return response, response
 
             return await self.work(heavy, call, lambda: self.decided(method, call, frames, produce))
 
         return body
+
+    async def _read_as_received(
+        self,
+        method: Method,
+        start: Callable[[Call], Upload],
+        requests: AsyncIterator[bytes],
+        call: Call,
+        frames: Frames,
+        heavy: bool,
+    ) -> Callable[[], Message]:
+        """Each message of the upload read by an :class:`Upload` (made by ``start`` in the first
+        worker) in a worker, one at a time, while the loop receives the next: no worker waits for
+        bytes. The first error stops the reading, not the receiving: it is raised once the whole
+        upload came, as when the handler reads a received upload, so the limits, the timeouts,
+        the error and the decision's request hash are the same."""
+        reader: list[Upload] = []
+        failed: list[Exception] = []
+        pending: asyncio.Task[None] | None = None
+
+        def step(data: bytes) -> None:
+            if not reader:
+                reader.append(start(call))
+            reader[0].add(_parse(method.request_type, data))
+
+        async def settle(task: asyncio.Task[None]) -> None:
+            try:
+                await task
+            except Exception as error:
+                failed.append(error)
+
+        try:
+            async for data in self._receive(requests, call, frames):
+                if pending is not None:
+                    await settle(pending)
+                    pending = None
+                if not failed:
+                    job = functools.partial(step, data)
+                    pending = asyncio.ensure_future(self.work(heavy, call, job))
+            if pending is not None:
+                await settle(pending)
+                pending = None
+        finally:
+            if pending is not None:
+                pending.cancel()
+
+        def finish() -> Message:
+            if failed:
+                raise failed[0]
+            if not reader:
+                reader.append(start(call))
+            return reader[0].finish()
+
+        return finish
 
     def _unary(self, method: Method) -> RawHandler:
         async def handle(data: bytes, context: grpc.aio.ServicerContext) -> bytes:
@@ -620,10 +701,9 @@ class Pipeline:
 
     async def _receive(
         self, requests: AsyncIterator[bytes], call: Call, frames: Frames
-    ) -> list[bytes]:
-        """Every message of an upload (hashed), with the idle and size limits."""
+    ) -> AsyncIterator[bytes]:
+        """Each message of an upload as it comes (hashed), with the idle and size limits."""
         timeout, limit = self.settings.stream_idle_timeout, self.settings.max_upload_bytes
-        chunks: list[bytes] = []
         total = 0
         iterator = aiter(requests)
         while True:
@@ -631,7 +711,7 @@ class Pipeline:
                 async with asyncio.timeout(timeout):
                     data = await anext(iterator)
             except StopAsyncIteration:
-                return chunks
+                return
             except TimeoutError:
                 raise DeadlineExceededError(
                     f"{call.method}: no message came for {timeout:g} s (--stream-idle-timeout)"
@@ -639,7 +719,7 @@ class Pipeline:
             total += len(data)
             if total > limit:
                 raise LimitExceededError("upload bytes (--max-upload-bytes)", limit, total)
-            chunks.append(frames.add(data))
+            yield frames.add(data)
 
     def _authenticate(self, context: grpc.aio.ServicerContext, call: Call) -> None:
         """Name the caller (its name is kept even when it may not call the method)."""

@@ -3,10 +3,11 @@
 The work is :mod:`spi_engine.api.survey` (the CLI in-process runs the same functions, so both
 give the same messages); a handler hands it the rulesets, instruments and limits of the moment
 and notes on the :class:`~spi_server.pipeline.Call` what the decision log and metrics need. The
-upload is received in full by the pipeline (bounded by ``--max-upload-bytes`` and
-``--stream-idle-timeout``, holding no thread meanwhile), then read here in a heavy worker: each
-chunk is validated and folded (or, with screening, kept) before the next one is parsed, and the
-deadline and cancellation are checked between chunks.
+upload is received by the pipeline (bounded by ``--max-upload-bytes`` and
+``--stream-idle-timeout``, holding no thread while it waits for bytes) and read here as it
+arrives (:class:`ScoreSurveyUpload`): each message is parsed, validated and folded (or, with
+screening, kept) in a heavy worker while the next one is received, and the deadline and
+cancellation are checked before each.
 
 Instruments: the bundled ones plus every ``.txtpb`` / ``.binpb`` file of ``--instruments DIR``
 (a file's instrument id wins over a bundled one of the same id); SIGHUP reloads the directory,
@@ -94,6 +95,7 @@ class SurveyService:
                 decides=True,
                 kind=CLIENT_STREAM,
                 heavy=True,
+                upload=self.score_survey_upload,
             ),
             Method("SurveyProgress", pb.SurveyProgressRequest, self.survey_progress),
         )
@@ -116,9 +118,37 @@ class SurveyService:
         call.ruleset = (response.provenance.ruleset_id, response.provenance.ruleset_sha256)
         return response
 
+    def score_survey_upload(self, call: Call) -> ScoreSurveyUpload:
+        """ScoreSurvey read message by message as the upload arrives (same answer and errors as
+        :meth:`score_survey`)."""
+        context = table.Context(
+            self.catalog(),
+            instruments=self.instruments(),
+            survey_limits=self.limits,
+            decision_id=call.decision_id,
+        )
+        return ScoreSurveyUpload(answers.SurveyUpload(context.survey(), call.decision_id), call)
+
     def survey_progress(
         self, request: pb.SurveyProgressRequest, call: Call
     ) -> pb.SurveyProgressResponse:
         response: pb.SurveyProgressResponse = self._answer("SurveyProgress", request, call)
         call.units = len({row.unit_id for row in response.rows})
+        return response
+
+
+class ScoreSurveyUpload:
+    """One ScoreSurvey call's upload, read as it arrives; notes units and ruleset on the call."""
+
+    def __init__(self, upload: answers.SurveyUpload, call: Call) -> None:
+        self.upload = upload
+        self.call = call
+
+    def add(self, message: pb.ScoreSurveyRequest) -> None:
+        self.upload.add(message)
+
+    def finish(self) -> pb.ScoreSurveyResponse:
+        response = self.upload.finish()
+        self.call.units = len(response.units)
+        self.call.ruleset = (response.provenance.ruleset_id, response.provenance.ruleset_sha256)
         return response

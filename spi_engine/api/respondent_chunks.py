@@ -29,6 +29,8 @@ from ..survey.labels import Labels, as_strings, factorize
 from ..survey.responses import Responses, Where, api_where, responses_from_columns
 from ..text_limits import check_lengths
 
+INT8_MIN, INT8_MAX = -128, 127
+
 
 def text_labels(column: ipb.TextColumn, size: int, name: str) -> Labels | None:
     """A dictionary-encoded text column as Labels (None when absent); ``name`` is its field path."""
@@ -72,17 +74,73 @@ def _answers(instrument: Instrument, chunk: ipb.RespondentChunk, prefix: str) ->
             )
         if column.item_id in answers:
             raise InvalidInputError([Violation(name, "expected each item once; got it again")])
-        if len(column.codes) != size:
+        answers[column.item_id] = answer_codes(column, size, name)
+    return answers
+
+
+def answer_codes(column: ipb.AnswerColumn, size: int, name: str) -> Any:
+    """The codes of one answer column (``packed_codes`` or ``codes``, exactly one of them, one
+    per respondent) as an array: int8 straight from the packed bytes, int64 from ``codes``."""
+    packed, codes = column.packed_codes, column.codes
+    if packed and codes:
+        raise InvalidInputError(
+            [
+                Violation(
+                    name,
+                    f"expected codes or packed_codes, not both; got {len(codes)} codes and "
+                    f"{len(packed)} packed bytes",
+                )
+            ]
+        )
+    if not packed and not codes and size:
+        raise InvalidInputError(
+            [
+                Violation(
+                    name,
+                    f"expected {size} answer codes (packed_codes or codes, one per respondent id); "
+                    "got neither",
+                )
+            ]
+        )
+    if packed or not codes:
+        if len(packed) != size:
             raise InvalidInputError(
                 [
                     Violation(
-                        f"{name}.codes",
-                        f"expected {size} codes (one per respondent id); got {len(column.codes)}",
+                        f"{name}.packed_codes",
+                        f"expected {size} bytes (one per respondent id); got {len(packed)}",
                     )
                 ]
             )
-        answers[column.item_id] = np.asarray(column.codes, dtype=np.int64)
-    return answers
+        return np.frombuffer(packed, dtype=np.int8)
+    if len(codes) != size:
+        raise InvalidInputError(
+            [
+                Violation(
+                    f"{name}.codes",
+                    f"expected {size} codes (one per respondent id); got {len(codes)}",
+                )
+            ]
+        )
+    return np.asarray(codes, dtype=np.int64)
+
+
+def packed_items(chunk: ipb.RespondentChunk) -> frozenset[str]:
+    """The items whose answers came as ``packed_codes`` (to name a bad value by its field)."""
+    return frozenset(column.item_id for column in chunk.answers if column.packed_codes)
+
+
+def answer_column(item: str, codes: Any, *, packed: bool = True) -> ipb.AnswerColumn:
+    """An answer column of ``codes`` (-1 for missing): as ``packed_codes`` when ``packed`` and
+    every code fits in an int8, else as ``codes`` (which the receiving side then validates)."""
+    values = np.asarray(codes)
+    if packed and values.dtype == np.int8:
+        return ipb.AnswerColumn(item_id=item, packed_codes=values.tobytes())
+    wide = values.astype(np.int64)
+    fits = not wide.size or (int(wide.min()) >= INT8_MIN and int(wide.max()) <= INT8_MAX)
+    if packed and fits:
+        return ipb.AnswerColumn(item_id=item, packed_codes=wide.astype(np.int8).tobytes())
+    return ipb.AnswerColumn(item_id=item, codes=wide.tolist())
 
 
 def _floats(values: Sequence[float], size: int, name: str) -> Any:
@@ -159,9 +217,12 @@ def chunk_from_columns(
     completion_seconds: Any = None,
     device_fingerprints: Any = None,
     submitted_at: Any = None,
+    packed: bool = True,
 ) -> ipb.RespondentChunk:
-    """A RespondentChunk of columns (as a client would send them); answers use -1 for missing.
-    Items are not checked here: the receiving side validates the chunk against ``instrument``."""
+    """A RespondentChunk of columns (as a client would send them); answers use -1 for missing,
+    as ``packed_codes`` where they fit in an int8 (``packed=False``: always ``codes``, the first
+    form). Items are not checked here: the receiving side validates the chunk against
+    ``instrument``."""
     del instrument
     names = np.asarray(as_strings(groups))
     codes = np.zeros(names.size, dtype=np.int64)
@@ -171,10 +232,7 @@ def chunk_from_columns(
         respondent_ids=as_strings(respondent_ids).tolist(),
         unit_ids=text_column(unit_ids),
         groups=cast("list[ipb.RespondentGroup]", codes.tolist()),
-        answers=[
-            ipb.AnswerColumn(item_id=item, codes=np.asarray(values, dtype=np.int64).tolist())
-            for item, values in answers.items()
-        ],
+        answers=[answer_column(item, values, packed=packed) for item, values in answers.items()],
     )
     if sub_unit_ids is not None:
         chunk.sub_unit_ids.CopyFrom(text_column(sub_unit_ids))

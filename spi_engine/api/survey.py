@@ -55,7 +55,7 @@ from ..survey.instrument import (
     from_message,
 )
 from ..survey.labels import factorize_pair
-from ..survey.stats import Layout, merge
+from ..survey.stats import Layout
 from ..text_limits import too_long
 from .survey_messages import (
     add_sub_unit_counts,
@@ -68,6 +68,7 @@ from .survey_messages import (
     progress_to_pb,
     screening_to_pb,
 )
+from .upload_state import CellFold, SeenIds
 from .whatif_results import provenance_of
 
 DEFAULT_WEAKEST = 3
@@ -138,10 +139,10 @@ class _Upload:
     keep_rows: bool
     chunks: int = 0
     respondents: int = 0
-    stats: SurveyStats | None = None
+    fold: CellFold | None = None
     parts: list[Responses] = field(default_factory=list)
-    seen: list[np.ndarray] = field(default_factory=list)
-    """sorted respondent ids of each earlier chunk"""
+    seen: SeenIds = field(default_factory=SeenIds)
+    """the respondent ids of the earlier chunks"""
     starts: list[int] = field(default_factory=list)
     """the first row (across the upload) of each chunk"""
     ended: bool = False
@@ -149,11 +150,7 @@ class _Upload:
 
 def _check_new_ids(upload: _Upload, responses: Responses, index: int) -> None:
     ids = np.asarray(responses.respondent_ids).astype(str)
-    found = np.zeros(ids.size, dtype=bool)
-    for earlier in upload.seen:
-        at = np.minimum(np.searchsorted(earlier, ids), max(earlier.size - 1, 0))
-        found |= earlier[at] == ids if earlier.size else False
-    rows = np.flatnonzero(found)
+    rows = upload.seen.repeated(ids)
     if rows.size:
         raise InvalidInputError(
             [
@@ -165,7 +162,7 @@ def _check_new_ids(upload: _Upload, responses: Responses, index: int) -> None:
                 for r in rows[:20].tolist()
             ]
         )
-    upload.seen.append(np.sort(ids))
+    upload.seen.add(ids)
 
 
 def _add_chunk(upload: _Upload, chunk: ipb.RespondentChunk, limits: SurveyLimits) -> None:
@@ -187,8 +184,9 @@ def _add_chunk(upload: _Upload, chunk: ipb.RespondentChunk, limits: SurveyLimits
     if upload.keep_rows:
         upload.parts.append(responses)
     else:
-        part = chunk_stats(responses, row_offset=upload.respondents)
-        upload.stats = part if upload.stats is None else merge(upload.stats, part)
+        if upload.fold is None:
+            upload.fold = CellFold(upload.instrument)
+        upload.fold.add(chunk_stats(responses, row_offset=upload.respondents))
     upload.starts.append(upload.respondents)
     upload.chunks += 1
     upload.respondents += rows
@@ -208,28 +206,21 @@ def _end(upload: _Upload, end: pb.ScoreSurveyEnd) -> None:
     upload.ended = True
 
 
-def _receive(
-    messages: Iterator[pb.ScoreSurveyRequest], upload: _Upload, limits: SurveyLimits
-) -> None:
-    for message in messages:
-        part = message.WhichOneof("part")
-        if part == "chunk":
-            _add_chunk(upload, message.chunk, limits)
-        elif part == "end":
-            _end(upload, message.end)
-        else:
-            raise InvalidInputError(
-                [
-                    Violation(
-                        "start" if part == "start" else "part",
-                        f"expected a chunk or the end message after {upload.chunks} chunk(s); "
-                        f"got {part or 'an empty message'}",
-                    )
-                ]
-            )
-    if upload.respondents == 0:
+def _part(upload: _Upload, message: pb.ScoreSurveyRequest, limits: SurveyLimits) -> None:
+    part = message.WhichOneof("part")
+    if part == "chunk":
+        _add_chunk(upload, message.chunk, limits)
+    elif part == "end":
+        _end(upload, message.end)
+    else:
         raise InvalidInputError(
-            [Violation("chunks", "expected at least one respondent; the upload had none")]
+            [
+                Violation(
+                    "start" if part == "start" else "part",
+                    f"expected a chunk or the end message after {upload.chunks} chunk(s); "
+                    f"got {part or 'an empty message'}",
+                )
+            ]
         )
 
 
@@ -237,16 +228,19 @@ def _start(messages: Iterator[pb.ScoreSurveyRequest]) -> pb.ScoreSurveyStart:
     first = next(messages, None)
     part = first.WhichOneof("part") if first is not None else None
     if first is None or part != "start":
-        raise InvalidInputError(
-            [
-                Violation(
-                    "start",
-                    "expected a start message first (instrument, ruleset); "
-                    f"got {part or 'nothing'}",
-                )
-            ]
-        )
+        raise _no_start(part)
     return first.start
+
+
+def _no_start(part: str | None) -> InvalidInputError:
+    return InvalidInputError(
+        [
+            Violation(
+                "start",
+                f"expected a start message first (instrument, ruleset); got {part or 'nothing'}",
+            )
+        ]
+    )
 
 
 def _check_start(start: pb.ScoreSurveyStart, limits: SurveyLimits) -> None:
@@ -273,43 +267,76 @@ def score_survey(
     requests: Iterable[pb.ScoreSurveyRequest], sources: SurveySources, decision_id: str = ""
 ) -> pb.ScoreSurveyResponse:
     """Score one upload: a start message, chunks, optionally an end message."""
-    limits = sources.limits
-    messages = iter(requests)
-    start = _start(messages)
-    _check_start(start, limits)
-    instrument = resolve_instrument(start, sources.instruments, "start.")
-    ruleset = sources.rulesets.get(start.ruleset_id)
-    population = (
-        population_from_pb(start.population, "start.population") if start.population else None
-    )
-    mode = start.screening.mode
-    screening_on = mode in (pb.SCREENING_MODE_EXCLUDE, pb.SCREENING_MODE_EXCLUDE_AND_CORRECT)
-    rules = _screening_rules(instrument, start.screening)
-    if mode == pb.SCREENING_MODE_EXCLUDE_AND_CORRECT and instrument.local_rule is None:
-        raise InvalidInputError(
-            [
-                Violation(
-                    "start.screening.mode",
-                    f"instrument {instrument.id!r} has no local integrity rule to correct with; "
-                    "got SCREENING_MODE_EXCLUDE_AND_CORRECT",
-                )
-            ]
+    upload = SurveyUpload(sources, decision_id)
+    for message in requests:
+        upload.add(message)
+    return upload.finish()
+
+
+class SurveyUpload:
+    """One ScoreSurvey upload read message by message as it arrives (:meth:`add`), then
+    answered (:meth:`finish`): what :func:`score_survey` does over an iterator, for a server
+    that folds each chunk while the next one is on its way. Errors are those of
+    :func:`score_survey`, raised by the message that causes them (or by :meth:`finish`)."""
+
+    def __init__(self, sources: SurveySources, decision_id: str = "") -> None:
+        self.sources = sources
+        self.decision_id = decision_id
+        self.start: pb.ScoreSurveyStart | None = None
+        self.upload: _Upload | None = None
+
+    def add(self, message: pb.ScoreSurveyRequest) -> None:
+        """Read the next message of the upload (the first must be the start message)."""
+        if self.upload is None:
+            self._begin(_start(iter((message,))))
+        else:
+            _part(self.upload, message, self.sources.limits)
+
+    def _begin(self, start: pb.ScoreSurveyStart) -> None:
+        _check_start(start, self.sources.limits)
+        instrument = resolve_instrument(start, self.sources.instruments, "start.")
+        self.ruleset = self.sources.rulesets.get(start.ruleset_id)
+        self.population = (
+            population_from_pb(start.population, "start.population") if start.population else None
         )
-    upload = _Upload(instrument, keep_rows=screening_on)
-    _receive(messages, upload, limits)
-    if start.expected_respondents and start.expected_respondents != upload.respondents:
-        raise InvalidInputError(
-            [
-                Violation(
-                    "start.expected_respondents",
-                    f"the server received {upload.respondents:,}; the start message says "
-                    f"{start.expected_respondents:,}",
-                )
-            ]
-        )
-    answer = _scored(start, upload, ruleset, population, rules, sources)
-    answer.decision_id = decision_id
-    return answer
+        mode = start.screening.mode
+        screening_on = mode in (pb.SCREENING_MODE_EXCLUDE, pb.SCREENING_MODE_EXCLUDE_AND_CORRECT)
+        self.rules = _screening_rules(instrument, start.screening)
+        if mode == pb.SCREENING_MODE_EXCLUDE_AND_CORRECT and instrument.local_rule is None:
+            raise InvalidInputError(
+                [
+                    Violation(
+                        "start.screening.mode",
+                        f"instrument {instrument.id!r} has no local integrity rule to correct "
+                        "with; got SCREENING_MODE_EXCLUDE_AND_CORRECT",
+                    )
+                ]
+            )
+        self.start = start
+        self.upload = _Upload(instrument, keep_rows=screening_on)
+
+    def finish(self) -> pb.ScoreSurveyResponse:
+        """The answer to the messages read (after the last one)."""
+        upload, start = self.upload, self.start
+        if upload is None or start is None:
+            raise _no_start(None)
+        if upload.respondents == 0:
+            raise InvalidInputError(
+                [Violation("chunks", "expected at least one respondent; the upload had none")]
+            )
+        if start.expected_respondents and start.expected_respondents != upload.respondents:
+            raise InvalidInputError(
+                [
+                    Violation(
+                        "start.expected_respondents",
+                        f"the server received {upload.respondents:,}; the start message says "
+                        f"{start.expected_respondents:,}",
+                    )
+                ]
+            )
+        answer = _scored(start, upload, self.ruleset, self.population, self.rules, self.sources)
+        answer.decision_id = self.decision_id
+        return answer
 
 
 def _upload_where(upload: _Upload) -> Callable[[int, str], str]:
@@ -326,8 +353,8 @@ def _upload_where(upload: _Upload) -> Callable[[int, str], str]:
 def _screened(
     start: pb.ScoreSurveyStart, upload: _Upload, rules: ScreeningRules
 ) -> tuple[SurveyStats, Screening | None, Responses | None, Corrections | None]:
-    if upload.stats is not None:
-        return upload.stats, None, None, None
+    if upload.fold is not None:
+        return upload.fold.stats(), None, None, None
     everyone = concat_responses(upload.parts)
     screening = screen(everyone, rules=rules)
     corrections = None
@@ -403,13 +430,27 @@ def counts_stats(instrument: Instrument, entries: Sequence[pb.ResponseCount]) ->
     cells = pairs.keys.size
     counts = np.zeros((cells, Layout.of(instrument).columns), dtype=np.int64)
     groups = np.array([e.group - 1 for e in entries], dtype=np.int64)
-    np.add.at(counts, (pairs.cells, groups), [e.respondents for e in entries])
+    slots, sums = exact_sums(
+        pairs.cells * GROUPS + groups, np.array([e.respondents for e in entries], dtype=np.int64)
+    )
+    counts[slots // GROUPS, slots % GROUPS] = sums
     first = np.full(cells, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first, pairs.cells, np.arange(len(entries), dtype=np.int64))
     n_sub = max(len(pairs.second.names), 1)
     units = np.array(pairs.first.names or [""], dtype=str)[pairs.keys // n_sub]
     subs = np.array(pairs.second.names or [""], dtype=str)[pairs.keys % n_sub]
     return SurveyStats(instrument, tuple(units.tolist()), tuple(subs.tolist()), counts, first)
+
+
+def exact_sums(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct keys, the int64 sum of ``values`` at each): sorted, then one reduceat, so every
+    sum is exact whatever the sizes (no float64 partial sums, no np.add.at)."""
+    if keys.size == 0:
+        return keys, values
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    return ordered[starts], np.add.reduceat(values[order], starts)
 
 
 def survey_progress(

@@ -26,7 +26,7 @@ from ..survey.reasons import REASONS, reasons_of
 from ..survey.results import MISSING_COMPONENT, NOT_PUBLISHED, SCORED, EntityScores
 from ..survey.screening import Screening
 from ..text_limits import check_lengths
-from .respondent_chunks import responses_from_chunk, text_column
+from .respondent_chunks import answer_column, packed_items, responses_from_chunk, text_column
 
 GROUPS = len(GROUP_NAMES)
 STATUS_CODES = {
@@ -51,11 +51,13 @@ CHUNK_FIELDS = {
 }
 
 
-def chunk_where(chunk: int) -> Callable[[int, str], str]:
-    """How a value of chunk ``chunk`` is named: its field in the message, and its row there."""
+def chunk_where(chunk: int, packed: frozenset[str] = frozenset()) -> Callable[[int, str], str]:
+    """How a value of chunk ``chunk`` is named: its field in the message, and its row there
+    (``packed_codes[row]`` for the items in ``packed``, ``codes[row]`` for the others)."""
 
     def where(row: int, column: str) -> str:
-        pattern = CHUNK_FIELDS.get(column, "answers[item={column}].codes[{row}]")
+        field = "packed_codes" if column in packed else "codes"
+        pattern = CHUNK_FIELDS.get(column, f"answers[item={{column}}].{field}[{{row}}]")
         return f"chunks[{chunk}]." + pattern.format(row=row, column=column)
 
     return where
@@ -64,7 +66,10 @@ def chunk_where(chunk: int) -> Callable[[int, str], str]:
 def chunk_responses(instrument: Instrument, chunk: ipb.RespondentChunk, index: int) -> Responses:
     """Validated Responses of chunk ``index``; every bad value is named by its field there."""
     return responses_from_chunk(
-        instrument, chunk, prefix=f"chunks[{index}]", where=chunk_where(index)
+        instrument,
+        chunk,
+        prefix=f"chunks[{index}]",
+        where=chunk_where(index, packed_items(chunk)),
     )
 
 
@@ -371,24 +376,36 @@ def progress_to_pb(progress: Progress) -> list[pb.ProgressRow]:
     ]
 
 
-def _labels_pb(labels: Labels, rows: slice) -> ipb.TextColumn:
-    present, codes = np.unique(labels.codes[rows], return_inverse=True)
+def _labels_pb(labels: Labels, rows: slice, into: ipb.TextColumn) -> None:
+    """The labels at ``rows`` into ``into``: the names present (in label order) and codes into
+    them, found by counting (no sort)."""
+    codes = labels.codes[rows]
+    present = np.bincount(codes, minlength=max(len(labels.names), 1)) > 0
+    rank = np.cumsum(present) - 1
     names = np.array(labels.names or [""], dtype=object)[present]
-    return ipb.TextColumn(dictionary=names.tolist(), codes=codes.reshape(-1).tolist())
+    into.dictionary.extend(names.tolist())
+    into.codes.extend(rank[codes].tolist())
 
 
-def chunk_of(responses: Responses, rows: slice) -> ipb.RespondentChunk:
-    """The respondents at ``rows`` as one RespondentChunk (optional columns only when known)."""
+def chunk_of(
+    responses: Responses,
+    rows: slice,
+    *,
+    packed: bool = True,
+    into: ipb.RespondentChunk | None = None,
+) -> ipb.RespondentChunk:
+    """The respondents at ``rows`` as one RespondentChunk (optional columns only when known),
+    written into ``into`` when given (a request's own chunk: no copy); answers as
+    ``packed_codes`` (``packed=False``: as ``codes``, what clients sent before packed_codes)."""
     inst = responses.instrument
-    chunk = ipb.RespondentChunk(
-        respondent_ids=as_strings(responses.respondent_ids[rows]).tolist(),
-        unit_ids=_labels_pb(responses.units, rows),
-        sub_unit_ids=_labels_pb(responses.sub_units, rows),
-        groups=cast("list[ipb.RespondentGroup]", (responses.groups[rows] + 1).tolist()),
-        answers=[
-            ipb.AnswerColumn(item_id=item, codes=responses.answers[i, rows].tolist())
-            for i, item in enumerate(inst.item_ids)
-        ],
+    chunk = ipb.RespondentChunk() if into is None else into
+    chunk.respondent_ids.extend(as_strings(responses.respondent_ids[rows]).tolist())
+    _labels_pb(responses.units, rows, chunk.unit_ids)
+    _labels_pb(responses.sub_units, rows, chunk.sub_unit_ids)
+    chunk.groups.extend(cast("list[ipb.RespondentGroup]", (responses.groups[rows] + 1).tolist()))
+    chunk.answers.extend(
+        answer_column(item, responses.answers[i, rows], packed=packed)
+        for i, item in enumerate(inst.item_ids)
     )
     seconds, times = responses.completion_seconds[rows], responses.submitted_at[rows]
     devices = as_strings(responses.devices[rows])
@@ -402,10 +419,11 @@ def chunk_of(responses: Responses, rows: slice) -> ipb.RespondentChunk:
 
 
 def score_requests(
-    start: pb.ScoreSurveyStart, responses: Responses, chunk_rows: int
+    start: pb.ScoreSurveyStart, responses: Responses, chunk_rows: int, *, packed: bool = True
 ) -> Iterator[pb.ScoreSurveyRequest]:
     """A whole ScoreSurvey upload: ``start`` (with the respondent count), the respondents in
-    chunks of ``chunk_rows``, then the end message with the totals."""
+    chunks of ``chunk_rows`` (answers as ``packed_codes``; ``packed=False``: as ``codes``), then
+    the end message with the totals."""
     if chunk_rows < 1:
         raise InvalidInputError([Violation("chunk_rows", f"expected >= 1; got {chunk_rows}")])
     first = pb.ScoreSurveyStart()
@@ -414,7 +432,9 @@ def score_requests(
     yield pb.ScoreSurveyRequest(start=first)
     starts = range(0, len(responses), chunk_rows)
     for row in starts:
-        yield pb.ScoreSurveyRequest(chunk=chunk_of(responses, slice(row, row + chunk_rows)))
+        request = pb.ScoreSurveyRequest()
+        chunk_of(responses, slice(row, row + chunk_rows), packed=packed, into=request.chunk)
+        yield request
     yield pb.ScoreSurveyRequest(
         end=pb.ScoreSurveyEnd(respondents=len(responses), chunks=len(starts))
     )

@@ -178,6 +178,44 @@ def factorize_pair(first: Any, second: Any) -> Pairs:
     )
 
 
+def factorize_pair_codes(first: Labels, second: Labels) -> Pairs:
+    """What :func:`factorize_pair` gives for two columns already dictionary-encoded (as a chunk's
+    text columns arrive), found from their codes alone: no string is hashed or compared per row.
+    Both must hold sorted, distinct names (what Labels promises, and text_labels gives); names
+    no row uses are dropped, as :func:`factorize_pair` never sees them.
+
+    >>> p = factorize_pair_codes(Labels(("u1", "u2", "u9"), np.array([1, 0, 1])),
+    ...     Labels(("", "x"), np.array([1, 0, 1])))
+    >>> p.first.names, p.first.codes.tolist(), p.second.names, p.cells.tolist(), p.keys.tolist()
+    (('u1', 'u2'), [1, 0, 1], ('', 'x'), [1, 0, 1], [0, 3])
+    """
+    a, b = _used(first), _used(second)
+    keys = a.codes * max(len(b.names), 1) + b.codes
+    space = len(a.names) * max(len(b.names), 1)
+    if space <= 4 * keys.size + 4096:
+        present = np.zeros(space, dtype=bool)
+        present[keys] = True
+        distinct = np.flatnonzero(present).astype(np.int64)
+        rank = np.cumsum(present, dtype=np.int64) - 1
+        cells = rank[keys]
+    else:
+        distinct, cells = np.unique(keys, return_inverse=True)
+    return Pairs(
+        a, b, _frozen(cells.reshape(-1).astype(np.int64)), _frozen(distinct.astype(np.int64))
+    )
+
+
+def _used(labels: Labels) -> Labels:
+    """``labels`` without the names no row uses (codes renumbered, order kept)."""
+    codes = np.asarray(labels.codes, dtype=np.int64)
+    used = np.bincount(codes, minlength=len(labels.names)) > 0
+    if bool(used.all()):
+        return Labels(labels.names, _frozen(codes))
+    new = np.cumsum(used, dtype=np.int64) - 1
+    names = tuple(n for n, u in zip(labels.names, used.tolist(), strict=True) if u)
+    return Labels(names, _frozen(new[codes]))
+
+
 def repeats(values: Any) -> npt.NDArray[np.intp]:
     """Rows whose value occurred in an earlier row, in row order."""
     strings = as_text(values)

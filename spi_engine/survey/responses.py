@@ -27,10 +27,12 @@ from .instrument import GROUP_NAMES, MISSING_CODE, Instrument
 from .instrument_checks import MAX_CODE
 from .labels import (
     Labels,
+    Pairs,
     TextArray,
     as_strings,
     as_text,
     factorize_pair,
+    factorize_pair_codes,
     first_occurrence,
     repeats,
     show,
@@ -150,8 +152,7 @@ def responses_from_columns(
     problems = _Problems(where)
     ids = as_text(respondent_ids)
     _check_ids(ids, problems)
-    subs_given = sub_unit_ids if sub_unit_ids is not None else np.full(size, "")
-    pairs = factorize_pair(unit_ids, subs_given)
+    pairs = _pairs(unit_ids, sub_unit_ids, size)
     units, sub_units = pairs.first, pairs.second
     _check_present(units, "unit_id", problems)
     group_codes = _groups(groups, size, problems)
@@ -174,6 +175,14 @@ def responses_from_columns(
         else np.full(size, ""),
         submitted_at=_frozen(times),
     )
+
+
+def _pairs(unit_ids: Any, sub_unit_ids: Any, size: int) -> Pairs:
+    """Units, sub-units and cells; from the codes alone when both come dictionary-encoded."""
+    if isinstance(unit_ids, Labels) and isinstance(sub_unit_ids, Labels | None):
+        whole = Labels(("",), np.zeros(size, dtype=np.int64))
+        return factorize_pair_codes(unit_ids, whole if sub_unit_ids is None else sub_unit_ids)
+    return factorize_pair(unit_ids, sub_unit_ids if sub_unit_ids is not None else np.full(size, ""))
 
 
 def locals_of(

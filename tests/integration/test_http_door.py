@@ -407,6 +407,34 @@ def test_score_survey_uploads_over_connect_streaming(server: ServerProcess, port
     assert without_decision_id(by_http) == without_decision_id(by_grpc)
 
 
+def test_score_survey_packed_answers_travel_as_base64_over_connect_json(
+    server: ServerProcess, port: int
+) -> None:
+    """Connect JSON carries AnswerColumn.packed_codes (bytes) as base64; the answer is gRPC's."""
+    from spi.v1 import survey_pb2
+
+    uploaded = _abuse.survey_upload(respondents=600, chunk_rows=250)
+    requests = [survey_pb2.ScoreSurveyRequest.FromString(data) for data in uploaded]
+    texts = [json_format.MessageToJson(r) for r in requests]
+    column = json.loads(texts[1])["chunk"]["answers"][0]
+    assert "codes" not in column
+    assert base64.b64decode(column["packedCodes"]) == requests[1].chunk.answers[0].packed_codes
+    upload = b"".join(envelope(text.encode()) for text in texts)
+    status, _, answer = post(
+        port,
+        "/spi.v1.SpiEngine/ScoreSurvey",
+        upload,
+        {"Content-Type": "application/connect+json"},
+    )
+    assert status == 200
+    [(flags, body), (end_flags, end)] = list(envelopes(answer))
+    assert (flags, end_flags, json.loads(end)) == (0, 2, {})
+    by_http = json_format.Parse(body, survey_pb2.ScoreSurveyResponse())
+    with server.client(timeout=60) as client:
+        by_grpc = client.stream_in("ScoreSurvey", requests)
+    assert without_decision_id(by_http) == without_decision_id(by_grpc)
+
+
 def test_a_draining_server_refuses_http_calls(start_inprocess: Any) -> None:
     running = start_inprocess(http_address="127.0.0.1:0")
     port = running.http_port

@@ -158,6 +158,19 @@ def test_the_server_answers_the_in_process_bytes_whatever_the_chunking(
         assert bare(answer) == bare(local)
 
 
+def test_an_old_client_sending_codes_gets_the_packed_answer(
+    client: SpiClient, responses: sv.Responses, population: sv.Population
+) -> None:
+    """Answers as ``codes`` (clients before packed_codes) and as ``packed_codes`` (what the client
+    sends now) give the same response bytes from the real server."""
+    start = start_of(population)
+    packed = client.stream_in("ScoreSurvey", score_requests(start, responses, 700))
+    unpacked = list(score_requests(start, responses, 700, packed=False))
+    assert unpacked[1].chunk.answers[0].codes
+    assert not unpacked[1].chunk.answers[0].packed_codes
+    assert bare(client.stream_in("ScoreSurvey", iter(unpacked))) == bare(packed)
+
+
 def test_files_upload_like_frames(
     client: SpiClient, survey: sv.SyntheticSurvey, tmp_path: Path, frame: object
 ) -> None:
@@ -192,7 +205,8 @@ def rejected(client: SpiClient, requests: list[pb.ScoreSurveyRequest]) -> SpiRpc
 def test_bad_chunks_are_invalid_argument_with_field_violations(
     client: SpiClient, responses: sv.Responses, population: sv.Population
 ) -> None:
-    first, second = chunk_of(responses, slice(0, 40)), chunk_of(responses, slice(40, 80))
+    first = chunk_of(responses, slice(0, 40), packed=False)
+    second = chunk_of(responses, slice(40, 80), packed=False)
     second.answers[4].codes[3] = 12
     head = pb.ScoreSurveyRequest(start=start_of(population))
     error = rejected(
@@ -213,6 +227,33 @@ def test_bad_chunks_are_invalid_argument_with_field_violations(
         client, [head, pb.ScoreSurveyRequest(chunk=first), end, pb.ScoreSurveyRequest(chunk=second)]
     )
     assert error.violations[0].field == "chunks[1]"
+
+
+def test_bad_packed_answers_are_invalid_argument_naming_the_packed_field(
+    client: SpiClient, responses: sv.Responses, population: sv.Population
+) -> None:
+    head = pb.ScoreSurveyRequest(start=start_of(population))
+    first, second = chunk_of(responses, slice(0, 40)), chunk_of(responses, slice(40, 80))
+    item = INSTRUMENT.item_ids[4]
+    short = pb.ScoreSurveyRequest(chunk=second)
+    short.chunk.answers[4].packed_codes = second.answers[4].packed_codes[:-1]
+    error = rejected(client, [head, pb.ScoreSurveyRequest(chunk=first), short])
+    assert error.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert error.violations[0].field == f"chunks[1].answers[item={item}].packed_codes"
+    assert error.violations[0].description == "expected 40 bytes (one per respondent id); got 39"
+    both = pb.ScoreSurveyRequest(chunk=second)
+    both.chunk.answers[4].codes.extend([1] * 40)
+    error = rejected(client, [head, pb.ScoreSurveyRequest(chunk=first), both])
+    assert error.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert error.violations[0].field == f"chunks[1].answers[item={item}]"
+    assert "not both" in error.violations[0].description
+    bad = pb.ScoreSurveyRequest(chunk=second)
+    codes = bytearray(bad.chunk.answers[4].packed_codes)
+    codes[3] = 12
+    bad.chunk.answers[4].packed_codes = bytes(codes)
+    error = rejected(client, [head, pb.ScoreSurveyRequest(chunk=first), bad])
+    assert error.violations[0].field == f"chunks[1].answers[item={item}].packed_codes[3]"
+    assert "got 12" in error.violations[0].description
 
 
 def test_limits_are_resource_exhausted(

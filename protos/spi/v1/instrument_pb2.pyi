@@ -191,12 +191,14 @@ class TextColumn(_message.Message):
     def __init__(self, dictionary: _Optional[_Iterable[str]] = ..., codes: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class AnswerColumn(_message.Message):
-    __slots__ = ("item_id", "codes")
+    __slots__ = ("item_id", "codes", "packed_codes")
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
     CODES_FIELD_NUMBER: _ClassVar[int]
+    PACKED_CODES_FIELD_NUMBER: _ClassVar[int]
     item_id: str
     codes: _containers.RepeatedScalarFieldContainer[int]
-    def __init__(self, item_id: _Optional[str] = ..., codes: _Optional[_Iterable[int]] = ...) -> None: ...
+    packed_codes: bytes
+    def __init__(self, item_id: _Optional[str] = ..., codes: _Optional[_Iterable[int]] = ..., packed_codes: _Optional[bytes] = ...) -> None: ...
 
 class RespondentChunk(_message.Message):
     __slots__ = ("respondent_ids", "unit_ids", "sub_unit_ids", "groups", "answers", "completion_seconds", "device_fingerprints", "submitted_at")

@@ -97,3 +97,36 @@ def test_bad_chunks() -> None:
         InvalidInputError, match=r"answers\[item=int_trans_1\]: expected each item once"
     ):
         responses_from_chunk(inst, chunk)
+
+
+def test_answers_are_packed_unless_a_code_does_not_fit_in_an_int8() -> None:
+    inst = bundled_instrument()
+    chunk = chunk_from_columns(
+        inst,
+        respondent_ids=["a", "b"],
+        unit_ids=["u", "u"],
+        groups=["internal", "internal"],
+        answers={"int_trans_1": [5, -1], "int_trans_2": [4, 300]},
+    )
+    packed, wide = chunk.answers
+    assert (packed.packed_codes, list(packed.codes)) == (b"\x05\xff", [])
+    assert (wide.packed_codes, list(wide.codes)) == (b"", [4, 300])
+    narrow = ipb.RespondentChunk()
+    narrow.CopyFrom(chunk)
+    del narrow.answers[1]
+    assert responses_from_chunk(inst, narrow).answers[0].tolist() == [5, -1]
+    with pytest.raises(
+        InvalidInputError,
+        match=r"respondents\[1\]\.int_trans_2: expected an answer from 1 to 5.*got 300",
+    ):
+        responses_from_chunk(inst, chunk)
+    unpacked = chunk_from_columns(
+        inst,
+        respondent_ids=["a", "b"],
+        unit_ids=["u", "u"],
+        groups=["internal", "internal"],
+        answers={"int_trans_1": np.array([5, -1], dtype=np.int8)},
+        packed=False,
+    )
+    assert list(unpacked.answers[0].codes) == [5, -1]
+    assert not unpacked.answers[0].packed_codes

@@ -4,6 +4,7 @@ identical bytes, bad uploads get precise field paths, limits name themselves."""
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Iterator
 
 import numpy as np
@@ -78,9 +79,13 @@ def start(mode: pb.ScreeningMode = pb.SCREENING_MODE_OFF, **fields: object) -> p
     return message
 
 
-def upload(chunk_rows: int, mode: pb.ScreeningMode = pb.SCREENING_MODE_OFF) -> bytes:
+def upload(
+    chunk_rows: int, mode: pb.ScreeningMode = pb.SCREENING_MODE_OFF, packed: bool = True
+) -> bytes:
     responses, _, _ = data()
-    answer = score_survey(score_requests(start(mode), responses, chunk_rows), sources())
+    answer = score_survey(
+        score_requests(start(mode), responses, chunk_rows, packed=packed), sources()
+    )
     return answer.SerializeToString(deterministic=True)
 
 
@@ -129,6 +134,46 @@ def test_any_chunking_gives_identical_bytes(rows: int, screened: bool) -> None:
     assert upload(rows, mode) == upload(1600, mode)
 
 
+def unpack(column: ipb.AnswerColumn) -> None:
+    """``column`` rewritten in the first form (``codes``), as a client before packed_codes sends."""
+    codes = np.frombuffer(column.packed_codes, dtype=np.int8).tolist()
+    column.ClearField("packed_codes")
+    column.codes.extend(codes)
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    rows=st.integers(min_value=60, max_value=2000),
+    screened=st.booleans(),
+    forms=st.lists(st.booleans(), min_size=1, max_size=64),
+)
+def test_packed_and_unpacked_answers_give_identical_bytes_however_chunked(
+    rows: int, screened: bool, forms: list[bool]
+) -> None:
+    """Each answer column of each chunk packed or not (a mix inside a chunk too): the same bytes
+    as the whole upload packed, and as the whole upload in codes."""
+    mode = pb.SCREENING_MODE_EXCLUDE if screened else pb.SCREENING_MODE_OFF
+    responses, _, _ = data()
+    mixed = list(score_requests(start(mode), responses, rows))
+    position = 0
+    for request in mixed:
+        for column in request.chunk.answers if request.HasField("chunk") else ():
+            if not forms[position % len(forms)]:
+                unpack(column)
+            position += 1
+    answer = score_survey(mixed, sources()).SerializeToString(deterministic=True)
+    assert answer == upload(1600, mode, packed=True) == upload(rows, mode, packed=False)
+
+
+def test_the_upload_packs_answers_by_default() -> None:
+    responses, _, _ = data()
+    chunk = next(r.chunk for r in score_requests(start(), responses, 500) if r.HasField("chunk"))
+    assert all(len(c.packed_codes) == 500 and not c.codes for c in chunk.answers)
+    assert np.frombuffer(chunk.answers[0].packed_codes, np.int8).tolist() == (
+        responses.answers[0, :500].tolist()
+    )
+
+
 def requests(
     *chunks: ipb.RespondentChunk, first: pb.ScoreSurveyStart | None = None
 ) -> Iterator[pb.ScoreSurveyRequest]:
@@ -137,9 +182,12 @@ def requests(
         yield pb.ScoreSurveyRequest(chunk=chunk)
 
 
-def chunks(count: int = 2, rows: int = 50) -> list[ipb.RespondentChunk]:
+def chunks(count: int = 2, rows: int = 50, packed: bool = False) -> list[ipb.RespondentChunk]:
+    """Chunks of the test survey; answers as ``codes`` (the first form) unless ``packed``."""
     responses, _, _ = data()
-    return [chunk_of(responses, slice(i * rows, (i + 1) * rows)) for i in range(count)]
+    return [
+        chunk_of(responses, slice(i * rows, (i + 1) * rows), packed=packed) for i in range(count)
+    ]
 
 
 def violation(reqs: Iterator[pb.ScoreSurveyRequest]) -> str:
@@ -154,6 +202,40 @@ def test_an_answer_out_of_scale_names_chunk_item_and_row() -> None:
     text = violation(requests(first, second))
     assert text.startswith("chunks[1].answers[item=int_trans_1].codes[7]: ")
     assert "got 6" in text
+
+
+def test_a_packed_answer_out_of_scale_names_its_packed_field_and_row() -> None:
+    first, second = chunks(packed=True)
+    codes = bytearray(second.answers[0].packed_codes)
+    codes[7] = 6
+    second.answers[0].packed_codes = bytes(codes)
+    text = violation(requests(first, second))
+    assert text.startswith("chunks[1].answers[item=int_trans_1].packed_codes[7]: ")
+    assert "got 6" in text
+    codes[7] = 0xFE  # -2 in two's complement: below the missing code
+    second.answers[0].packed_codes = bytes(codes)
+    assert "got -2" in violation(requests(first, second))
+
+
+def test_packed_codes_of_the_wrong_length_both_forms_or_neither() -> None:
+    first, second = chunks(packed=True)
+    second.answers[2].packed_codes = second.answers[2].packed_codes[:-1]
+    assert violation(requests(first, second)) == (
+        "chunks[1].answers[item=int_trans_3].packed_codes: expected 50 bytes (one per "
+        "respondent id); got 49"
+    )
+    first, second = chunks(packed=True)
+    second.answers[2].codes.extend([1] * 50)
+    assert violation(requests(first, second)).startswith(
+        "chunks[1].answers[item=int_trans_3]: expected codes or packed_codes, not both; "
+        "got 50 codes and 50 packed bytes"
+    )
+    first, second = chunks(packed=True)
+    second.answers[2].ClearField("packed_codes")
+    assert violation(requests(first, second)).startswith(
+        "chunks[1].answers[item=int_trans_3]: expected 50 answer codes (packed_codes or codes, "
+        "one per respondent id); got neither"
+    )
 
 
 def test_an_unknown_item_is_named() -> None:
@@ -177,6 +259,23 @@ def test_a_repeated_respondent_across_chunks() -> None:
     second.respondent_ids[4] = first.respondent_ids[9]
     text = violation(requests(first, second))
     assert text.startswith("chunks[1].respondent_ids[4]: expected unique respondent ids")
+
+
+@settings(max_examples=15, deadline=None)
+@given(data_=st.data())
+def test_a_repeated_respondent_is_found_in_any_earlier_chunk(data_: st.DataObject) -> None:
+    """32 chunks of 50: an id of any earlier chunk repeated in a later one is named there (the
+    earlier ids are kept in merged sorted runs, not one array per chunk)."""
+    parts = chunks(count=32, rows=50)
+    later = data_.draw(st.integers(min_value=1, max_value=31))
+    earlier = data_.draw(st.integers(min_value=0, max_value=later - 1))
+    row, source = data_.draw(st.integers(0, 49)), data_.draw(st.integers(0, 49))
+    parts[later].respondent_ids[row] = parts[earlier].respondent_ids[source]
+    with pytest.raises(InvalidInputError) as error:
+        score_survey(requests(*parts), sources())
+    assert [str(v).split(":")[0] for v in error.value.violations] == [
+        f"chunks[{later}].respondent_ids[{row}]"
+    ]
 
 
 def test_a_chunk_after_the_end_and_wrong_totals() -> None:
@@ -272,3 +371,76 @@ def test_progress_on_day_0_with_no_responses() -> None:
     assert len(answer.rows) == len(population)
     assert {r.respondents for r in answer.rows} == {0}
     assert all(r.more_for_target_margin > 0 for r in answer.rows if r.population > 0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    entries=st.lists(
+        st.tuples(
+            st.sampled_from(["u1", "u2", "u3"]),
+            st.sampled_from(["", "s1"]),
+            st.integers(min_value=1, max_value=3),
+            st.integers(min_value=0, max_value=2**61),
+        ),
+        max_size=40,
+    )
+)
+def test_progress_counts_sum_repeated_cells_exactly(
+    entries: list[tuple[str, str, int, int]],
+) -> None:
+    """Respondents of entries of one (unit, sub-unit, group) add up exactly in int64, as
+    np.add.at adds them (counts beyond 2**53 included: no float64 partial sums)."""
+    from spi_engine.api.survey import counts_stats
+
+    messages = [
+        pb.ResponseCount(unit_id=u, sub_unit_id=s, group=g, respondents=n)  # type: ignore[arg-type]
+        for u, s, g, n in entries
+    ]
+    stats = counts_stats(sv.bundled_instrument(), messages)
+    cells = {key: i for i, key in enumerate(zip(stats.unit_ids, stats.sub_unit_ids, strict=True))}
+    expected = np.zeros((len(cells), 3), dtype=np.int64)
+    for u, s, g, n in entries:
+        np.add.at(expected, (cells[(u, s)], g - 1), n)
+    assert stats.counts[:, :3].tolist() == expected.tolist()
+    assert not stats.counts[:, 3:].any()
+
+
+@settings(max_examples=10, deadline=None)
+@given(cuts=st.lists(st.integers(min_value=0, max_value=1600), max_size=6), seed=st.integers(0, 9))
+def test_folding_chunks_as_they_come_equals_merging_their_statistics(
+    cuts: list[int], seed: int
+) -> None:
+    """CellFold (the upload's fold) gives merge()'s statistics exactly, whatever the chunks and
+    whichever cells come first (rows shuffled; some chunks empty, some with new cells)."""
+    from spi_engine.api.survey import CellFold
+    from spi_engine.survey.stats import merge
+
+    responses, _, _ = data()
+    order = np.random.default_rng(seed).permutation(len(responses))
+    bounds = [0, *sorted(cuts), len(responses)]
+    parts = []
+    for start, stop in itertools.pairwise(bounds):
+        rows = order[start:stop]
+        part = sv.chunk_stats(
+            sv.responses_from_columns(
+                responses.instrument,
+                respondent_ids=responses.respondent_ids[rows],
+                unit_ids=responses.units.values()[rows],
+                groups=responses.groups[rows] + 1,
+                answers={
+                    item: responses.answers[i, rows]
+                    for i, item in enumerate(responses.instrument.item_ids)
+                },
+                sub_unit_ids=responses.sub_units.values()[rows],
+            ),
+            row_offset=start,
+        )
+        parts.append(part)
+    fold = CellFold(responses.instrument)
+    for part in parts:
+        fold.add(part)
+    merged = functools.reduce(merge, parts)
+    folded = fold.stats()
+    assert (folded.unit_ids, folded.sub_unit_ids) == (merged.unit_ids, merged.sub_unit_ids)
+    assert folded.counts.tolist() == merged.counts.tolist()
+    assert folded.first_row.tolist() == merged.first_row.tolist()
