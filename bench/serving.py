@@ -20,8 +20,8 @@ In one run, on loopback:
 - the longest answer the event loop gives itself (spi_server.service.INLINE_BYTES): the worst
   request found within each method's bound, timed in-process (``--inline-worst`` alone).
 
-At its end it prints one line per goal of issue 12's serving items: figure, baseline, ratio,
-goal, MET or MISSED.
+At its end it records one line per goal of issue 12's serving items in the run's summary
+(:mod:`bench._goals`): figure, baseline, ratio, goal, met or MISSED.
 
 The load generator is one grpc.aio process with N concurrent callers, the same for every server.
 All servers run during the whole benchmark, idle while another is measured. Each measurement
