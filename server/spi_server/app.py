@@ -425,11 +425,18 @@ def _read(path: str, flag: str) -> bytes:
 
 
 def write_port_file(
-    path: str, port: int, metrics_port: int | None, http_port: int | None = None
+    path: str,
+    port: int,
+    metrics_port: int | None,
+    http_port: int | None = None,
+    **extra: Any,
 ) -> None:
-    """Write the bound ports as JSON, atomically (readers never see half a file)."""
+    """Write the bound ports (and any ``extra`` keys) as JSON in one atomic step.
+
+    Readers never see half a file, nor a first version without the extra keys.
+    """
     ports = {"port": port, "http_port": http_port, "metrics_port": metrics_port}
-    text = json.dumps({**ports, "pid": os.getpid()})
+    text = json.dumps({**ports, "pid": os.getpid(), **extra})
     temporary = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
     Path(temporary).write_text(text + "\n", "utf-8")
     os.replace(temporary, path)

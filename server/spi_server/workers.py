@@ -120,12 +120,8 @@ def _await_ready(
 def _write_parent_port_file(config: Config, port: int, ready: list[dict[str, Any]]) -> None:
     if not config.port_file:
         return
-    write_port_file(config.port_file, port, ready[0]["metrics_port"], ready[0].get("http_port"))
-    record = json.loads(Path(config.port_file).read_text("utf-8"))
-    record["workers"] = ready
-    temporary = f"{config.port_file}.{os.getpid()}.tmp"
-    Path(temporary).write_text(json.dumps(record) + "\n", "utf-8")
-    os.replace(temporary, config.port_file)
+    metrics_port, http_port = ready[0]["metrics_port"], ready[0].get("http_port")
+    write_port_file(config.port_file, port, metrics_port, http_port, workers=ready)
 
 
 def _supervise(workers: list[tuple[Any, Path]], received: list[int]) -> int:
