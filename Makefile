@@ -81,8 +81,9 @@ screenshots: $(STAMP) browser-deps ## Run the page tests and copy their screensh
 docs: $(STAMP) ## Regenerate the server flags table in docs/service.md from spi-server's parser
 	$(BIN)/python -m spi_server.flags_doc docs/service.md
 
-bench: $(STAMP) ## Run the benchmarks (figures and ratios against baselines measured in the same run)
-	$(BIN)/python -m bench
+bench: $(STAMP) ## Run the benchmarks (figures and ratios against baselines measured in the same run); the run's summary table replaces the one in README.md and docs/benchmarks.md
+	$(BIN)/python -m bench --summary out/bench-summary.md
+	$(BIN)/python -m bench._publish out/bench-summary.md README.md docs/benchmarks.md
 
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info $(NODE_EXAMPLE)/node_modules

@@ -2,7 +2,8 @@
 
 Each benchmark module calls :func:`goal` (or :func:`figure` for a line with no target) as it
 measures; the line is printed at once, and ``python -m bench`` prints every line of the run again
-at its end as a Markdown table: the summary that docs/benchmarks.md and the README copy.
+at its end as a Markdown table: the summary that ``python -m bench._publish`` copies into
+docs/benchmarks.md and the README.
 """
 
 from __future__ import annotations
@@ -54,3 +55,10 @@ def table(lines: list[Line]) -> str:
         for x in lines
     ]
     return "\n".join(rows)
+
+
+def summary(heading: str, lines: list[Line]) -> str:
+    """The run's summary as Markdown: its heading, the table and the count of goals met."""
+    met = sum(line.verdict == MET for line in lines)
+    missed = sum(line.verdict == MISSED for line in lines)
+    return f"{heading}\n\n{table(lines)}\n\ngoals: {met} met, {missed} missed.\n"

@@ -58,4 +58,4 @@ def test_the_run_ends_with_the_summary_table(
     assert runner.main(["core"]) == 0
     out = capsys.readouterr().out
     assert "| fake goal | 2 ms | 4 ms | 2x | < 3 ms | met |" in out
-    assert out.rstrip().endswith("goals: 1 met, 0 missed")
+    assert out.rstrip().endswith("goals: 1 met, 0 missed.")
