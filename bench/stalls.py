@@ -29,7 +29,7 @@ from pathlib import Path
 import grpc
 import numpy as np
 
-from bench import _abuse, _cpu
+from bench import _abuse, _cpu, _goals
 from spi.v1 import engine_pb2, scoring_pb2
 
 STALLS_BEFORE_GIVING_UP = 3
@@ -96,6 +96,20 @@ def line(label: str, taken: np.ndarray, stalled: int, idle: np.ndarray | None) -
     return text
 
 
+def record(abuse: str, taken: np.ndarray, stalled: int, idle: np.ndarray) -> None:
+    """The run's summary line: latency under the abuse against the idle server's, no stall."""
+    p50, p99 = np.percentile(taken, [50, 99]) * 1000
+    i50, i99 = np.percentile(idle, [50, 99]) * 1000
+    _goals.goal(
+        f"1-unit `Score` one after another, under {abuse}",
+        f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, {stalled} stalled",
+        f"idle server: p50 {i50:.1f} ms, p99 {i99:.1f} ms",
+        f"{p50 / i50:.1f}x p50, {p99 / i99:.1f}x p99",
+        "no call stalled",
+        stalled == 0,
+    )
+
+
 def deadline_cpu(pid: int, target: str) -> None:
     unit = scoring_pb2.UnitInput(**_abuse.UNIT)  # type: ignore[arg-type]
     big = engine_pb2.ScoreRequest(ruleset_id="spi-2024", units=[unit] * 100_000)
@@ -114,6 +128,12 @@ def deadline_cpu(pid: int, target: str) -> None:
                 f"{label:<34} full {full:6.2f} s CPU  after a 50 ms deadline {cut:6.2f} s"
                 f"  = {cut / full:6.1%} of the full work",
                 flush=True,
+            )
+            _goals.figure(
+                f"server CPU of a call with a 50 ms deadline (the work before it included), {label}",
+                f"{cut:.3f} s",
+                f"the same call in full: {full:.2f} s",
+                f"{cut / full:.1%} of the full work",
             )
 
 
@@ -142,6 +162,7 @@ def main(argv: list[str]) -> int:
             finally:
                 abuse.close()
             print(line(f"under {args.abusers} x {kind}", taken, stalled, idle), flush=True)
+            record(f"{args.abusers} x {kind}", taken, stalled, idle)
             _cpu.settled(pid, limit=300)
         if sys.platform.startswith("linux"):
             print("\nCPU of the server process per call, in full and after a passed deadline")
