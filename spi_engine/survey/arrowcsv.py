@@ -21,7 +21,7 @@ give byte-identical results on a valid file and the same error on an invalid one
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,10 @@ READERS = ("auto", "plain", "arrow")
 BOM = b"\xef\xbb\xbf"
 BLOCK_BYTES = 1 << 20
 """pyarrow's block: one per thread at a time"""
+PIECE_BYTES = 32 << 20
+"""the body is read in pieces of about this size, each by pyarrow's multithreaded ``read_csv``
+(its streaming reader parses on one thread: twice the time) and turned into numpy columns before
+the next, so one piece's arrow arrays are alive at a time, whatever the file's size"""
 
 
 def _error(origin: str, where: str, description: str) -> InvalidInputError:
@@ -221,17 +225,22 @@ def _read_fast(
 
     kept = [name for name in header if columns is None or name in columns]
     try:
-        batches = csv.open_csv(
-            pa.BufferReader(pa.py_buffer(data)[body:end]),
-            read_options=csv.ReadOptions(column_names=list(header), block_size=BLOCK_BYTES),
-            parse_options=csv.ParseOptions(newlines_in_values=False, ignore_empty_lines=True),
-            convert_options=csv.ConvertOptions(
+        options = {
+            "read_options": csv.ReadOptions(column_names=list(header), block_size=BLOCK_BYTES),
+            "parse_options": csv.ParseOptions(newlines_in_values=False, ignore_empty_lines=True),
+            "convert_options": csv.ConvertOptions(
                 include_columns=kept,
                 column_types=dict.fromkeys(kept, pa.binary()),
                 null_values=[],
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
+        }
+        whole = pa.py_buffer(data)
+        batches = (
+            batch
+            for first, last in _pieces(data, body, end)
+            for batch in csv.read_csv(pa.BufferReader(whole[first:last]), **options).to_batches()
         )
         parts = _columns(batches, kept, set(codes))
     except lib.ArrowException:
@@ -243,6 +252,16 @@ def _read_fast(
         return None  # blank lines, which pyarrow skipped: the plain reader keeps their numbers
     lines = np.arange(2, rows + 2, dtype=np.int64)
     return ArrowTable(tuple(kept), lines, cells, digits, origin, header)
+
+
+def _pieces(data: bytes, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """(first, last) byte of each piece of about :data:`PIECE_BYTES` of the body, cut after a
+    line end (the fast path reads only files without quotes, so a line end ends a row)."""
+    while start < end:
+        cut = data.find(b"\n", min(start + PIECE_BYTES, end), end)
+        last = end if cut < 0 else cut + 1
+        yield start, last
+        start = last
 
 
 def _columns(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -17,7 +18,14 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from spi_engine import InvalidInputError, bundled
-from spi_engine.survey import generate, read_population, read_responses, score_survey, write_survey
+from spi_engine.survey import (
+    arrowcsv,
+    generate,
+    read_population,
+    read_responses,
+    score_survey,
+    write_survey,
+)
 from spi_engine.survey.arrowcsv import ArrowTable, read_csv_bytes
 from spi_engine.survey.csvio import CsvTable
 from spi_engine.survey.labels import as_strings
@@ -159,22 +167,33 @@ def _same(a: Responses, b: Responses) -> bool:
 
 
 @PROFILE
-@given(data=files(), screening=st.booleans())
-@example(data=b"respondent_id,unit_id,group,o1\na,u1,internal,0x5\n", screening=True)
+@given(data=files(), screening=st.booleans(), piece=st.sampled_from([32 << 20, 1, 40]))
+@example(data=b"respondent_id,unit_id,group,o1\na,u1,internal,0x5\n", screening=True, piece=1)
 @example(
-    data=b"respondent_id,unit_id,group,o1\na,u1,internal,\n\nb,u1,internal,5\n", screening=True
+    data=b"respondent_id,unit_id,group,o1\na,u1,internal,\n\nb,u1,internal,5\n",
+    screening=True,
+    piece=1,
 )
-@example(data=b"respondent_id,unit_id,group,o1\na,u1,internal,55\nb,u1,internal,\n", screening=True)
 @example(
-    data=b'respondent_id,unit_id,group,completion_seconds\na,u1,internal,"75,61"\n', screening=True
+    data=b"respondent_id,unit_id,group,o1\na,u1,internal,55\nb,u1,internal,\n",
+    screening=True,
+    piece=1,
 )
-@example(data=b"respondent_id,unit_id,group,o1\r\na,u1,internal,5\r\n", screening=False)
+@example(
+    data=b'respondent_id,unit_id,group,completion_seconds\na,u1,internal,"75,61"\n',
+    screening=True,
+    piece=1,
+)
+@example(data=b"respondent_id,unit_id,group,o1\r\na,u1,internal,5\r\n", screening=False, piece=1)
 def test_both_readers_give_the_same_responses_or_the_same_error(
-    tmp_path: Path, data: bytes, screening: bool
+    tmp_path: Path, data: bytes, screening: bool, piece: int
 ) -> None:
+    """``piece``: the arrow reader's piece size (1: every line a piece of its own)."""
     path = tmp_path / "respondents.csv"
     path.write_bytes(data)
-    plain, arrow = _read(path, "plain", screening), _read(path, "arrow", screening)
+    with mock.patch.object(arrowcsv, "PIECE_BYTES", piece):
+        arrow = _read(path, "arrow", screening)
+    plain = _read(path, "plain", screening)
     if isinstance(plain, str) or isinstance(arrow, str):
         assert arrow == plain
     else:
@@ -191,6 +210,21 @@ def test_clean_files_take_the_fast_path_and_others_the_plain_one() -> None:
         InvalidInputError, match="line 2: expected 2 fields as in the header; got 1"
     ):
         read_csv_bytes(b"id,q\nr1\n", reader="arrow")
+
+
+@pytest.mark.parametrize("piece", [1, 5, 12, 32 << 20])
+@pytest.mark.parametrize("end", ["\n", "\r\n"])
+def test_a_file_read_in_pieces_keeps_the_fast_path_and_every_row(piece: int, end: str) -> None:
+    rows = [f"r{n},{n % 10}," + ("1.5" if n % 3 else "") for n in range(40)]
+    data = end.join(["id,q,t", *rows, ""]).encode()
+    with mock.patch.object(arrowcsv, "PIECE_BYTES", piece):
+        table = read_csv_bytes(data, codes=("q",), reader="arrow")
+    plain = read_csv_bytes(data, codes=("q",), reader="plain")
+    assert isinstance(table, ArrowTable)
+    assert table.text("id").tolist() == plain.text("id").tolist()
+    assert table.code_columns(["q"])["q"].tolist() == [n % 10 for n in range(40)]
+    assert table.numbers("t").tobytes() == plain.numbers("t").tobytes()
+    assert table.lines.tolist() == plain.lines.tolist()
 
 
 def test_an_unknown_reader_is_refused(tmp_path: Path) -> None:
