@@ -237,12 +237,11 @@ def _read_fast(
             ),
         }
         whole = pa.py_buffer(data)
-        batches = (
-            batch
+        tables = (
+            csv.read_csv(pa.BufferReader(whole[first:last]), **options)
             for first, last in _pieces(data, body, end)
-            for batch in csv.read_csv(pa.BufferReader(whole[first:last]), **options).to_batches()
         )
-        parts = _columns(batches, kept, set(codes))
+        parts = _columns(tables, kept, set(codes))
     except lib.ArrowException:
         return None  # a ragged row, say: the plain reader names its line
     if parts is None:
@@ -265,23 +264,23 @@ def _pieces(data: bytes, start: int, end: int) -> Iterator[tuple[int, int]]:
 
 
 def _columns(
-    batches: Any, kept: list[str], codes: set[str]
+    tables: Any, kept: list[str], codes: set[str]
 ) -> tuple[dict[str, ByteStrings], dict[str, npt.NDArray[np.int8]], int] | None:
-    """Every kept column, one batch of rows at a time (so that only one batch of pyarrow's
-    arrays is alive at once): code columns as int8, the others as bytes; None when a code
+    """Every kept column, one piece's table at a time (so that only one piece's arrow arrays
+    are alive at once): code columns as int8, the others as bytes; None when a code
     column has any cell other than one digit or nothing (the plain reader then reads it)."""
     cells: dict[str, list[ByteStrings]] = {name: [] for name in kept if name not in codes}
     digits: dict[str, list[npt.NDArray[np.int8]]] = {name: [] for name in kept if name in codes}
     rows = 0
-    for batch in batches:
-        rows += batch.num_rows
+    for table in tables:
+        rows += table.num_rows
         for name, parts in digits.items():
-            values = _single_digits(*_buffers(batch.column(name)))
+            values = _single_digits(*_buffers(table.column(name).combine_chunks()))
             if values is None:
                 return None
             parts.append(values)
         for name, texts in cells.items():
-            offsets, data = _buffers(batch.column(name))
+            offsets, data = _buffers(table.column(name).combine_chunks())
             texts.append(gather_text(data, offsets[:-1] - offsets[0], offsets[1:] - offsets[0]))
     return (
         {name: _joined(parts, "S1") for name, parts in cells.items()},
