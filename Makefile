@@ -81,9 +81,11 @@ screenshots: $(STAMP) browser-deps ## Run the page tests and copy their screensh
 docs: $(STAMP) ## Regenerate the server flags table in docs/service.md from spi-server's parser
 	$(BIN)/python -m spi_server.flags_doc docs/service.md
 
-bench: $(STAMP) ## Run the benchmarks (figures and ratios against baselines measured in the same run); the run's summary table replaces the one in README.md and docs/benchmarks.md
-	$(BIN)/python -m bench --summary out/bench-summary.md
+bench: $(STAMP) ## Run the benchmarks (figures and ratios against baselines measured in the same run); the run's summary table replaces the one in README.md and docs/benchmarks.md, its whole output docs/bench-output.txt
+	@mkdir -p out
+	set -o pipefail; PYTHONUNBUFFERED=1 $(BIN)/python -m bench --summary out/bench-summary.md 2>&1 | tee out/bench-output.txt
 	$(BIN)/python -m bench._publish out/bench-summary.md README.md docs/benchmarks.md
+	cp out/bench-output.txt docs/bench-output.txt
 
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info $(NODE_EXAMPLE)/node_modules

@@ -57,10 +57,14 @@ def ours_in_process(inst: Instrument, columns: dict[str, Any], population: dict[
 
 def ours_from_file(inst: Instrument, respondents: Path, population: Path) -> Any:
     """Read, validate and score a respondent file (CSV or Parquet) with its population table."""
-    responses = read_responses(respondents, inst, screening=False)
-    return score_survey(
-        responses, bundled().get("spi-2024"), population=read_population(population)
-    )
+    responses, table = ours_read(inst, respondents, population)
+    return score_survey(responses, bundled().get("spi-2024"), population=table)
+
+
+def ours_read(inst: Instrument, respondents: Path, population: Path) -> Any:
+    """The respondent file read and validated, and its population table: what
+    :func:`ours_from_file` scores."""
+    return read_responses(respondents, inst, screening=False), read_population(population)
 
 
 def pandas_scores(frame: Any, inst: Instrument) -> dict[str, Any]:
@@ -100,6 +104,11 @@ def pandas_in_process(inst: Instrument, columns: dict[str, Any]) -> dict[str, An
 
 
 def pandas_from_file(inst: Instrument, path: Path) -> dict[str, Any]:
+    return pandas_scores(pandas_read(inst, path), inst)
+
+
+def pandas_read(inst: Instrument, path: Path) -> Any:
+    """The respondent file (CSV or Parquet) as the pandas frame its scoring takes."""
     import pandas as pd
 
     if path.suffix == ".csv":
@@ -108,7 +117,7 @@ def pandas_from_file(inst: Instrument, path: Path) -> dict[str, Any]:
     else:
         frame = pd.read_parquet(path, columns=wanted(inst))
         frame["sub_unit_id"] = frame["sub_unit_id"].astype(str)
-    return pandas_scores(frame, inst)
+    return frame
 
 
 def polars_scores(frame: Any, inst: Instrument) -> dict[str, Any]:
@@ -161,18 +170,21 @@ def polars_in_process(inst: Instrument, columns: dict[str, Any]) -> dict[str, An
 
 
 def polars_from_file(inst: Instrument, path: Path) -> dict[str, Any]:
+    return polars_scores(polars_read(inst, path), inst)
+
+
+def polars_read(inst: Instrument, path: Path) -> Any:
+    """The respondent file (CSV or Parquet) as the polars frame its scoring takes."""
     import polars as pl
 
     if path.suffix == ".csv":
-        frame = pl.read_csv(
+        return pl.read_csv(
             path,
             columns=wanted(inst),
             schema_overrides={item: pl.Int8 for item in inst.item_ids},
             null_values=[""],
         ).with_columns(pl.col("sub_unit_id").fill_null(""))
-    else:
-        frame = pl.read_parquet(path, columns=wanted(inst))
-    return polars_scores(frame, inst)
+    return pl.read_parquet(path, columns=wanted(inst))
 
 
 def agree(ours: Any, theirs: dict[str, Any], inst: Instrument) -> float:

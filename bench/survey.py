@@ -218,6 +218,7 @@ def report(args: argparse.Namespace, inst: Instrument, data: Any, folder: Path) 
             s["polars csv"] >= s["ours csv"],
         ),
     ]
+    goals.append(reading(args, inst, csv, csv_paths["population"]))
     if not args.quick:
         goals.append(through_stream(args, inst, cols, pop, s["ours"], s["pandas"], folder))
         informational(args, inst, csv)
@@ -233,6 +234,32 @@ def report(args: argparse.Namespace, inst: Instrument, data: Any, folder: Path) 
         points = curve.curve(inst, (cols, pop, csv_paths), national, folder, quick=args.quick)
         goals.extend(curve.report(points))
     return goals
+
+
+def reading(args: argparse.Namespace, inst: Instrument, csv: Path, population: Path) -> Goal:
+    """The CSV file read alone (no scoring), ours and the peers' in turn: what the end-to-end
+    figures add to the in-process ones. Ours: read_responses (pyarrow's reader, then the
+    columns validated and labelled) and the population table; the peers: their read_csv of the
+    same columns into the frame their scoring takes."""
+    timed = interleaved(
+        args.repeat,
+        {
+            "ours": lambda: peers.ours_read(inst, csv, population),
+            "pandas": lambda: peers.pandas_read(inst, csv),
+            "polars": lambda: peers.polars_read(inst, csv),
+        },
+    )
+    s = {name: seconds for name, (seconds, _) in timed.items()}
+    print(line("CSV read alone (no scoring)", s["ours"], s["pandas"], s["polars"]))
+    return (
+        f"survey CSV read alone (no scoring), {len(timed['ours'][1][0]) // 1000:,}k respondents, "
+        "vs polars",
+        s["ours"],
+        s["polars"],
+        "s",
+        "",
+        True,
+    )
 
 
 def through_stream(
