@@ -128,8 +128,8 @@ def _single_digits(offsets: npt.NDArray[np.int32], data: Bytes) -> npt.NDArray[n
     """Cells of one digit or empty as int8 (empty: -1); None when any cell is something else.
 
     A column of such cells holds one byte per answered cell, in row order."""
-    digits = data.view(np.int8) - np.int8(48)
-    if not bool(((digits >= 0) & (digits <= 9)).all()):
+    digits = (data - np.uint8(48)).view(np.int8)  # '0'..'9' -> 0..9; any other byte wraps
+    if digits.size and int(digits.view(np.uint8).max()) > 9:
         return None
     length = np.diff(offsets)
     if int(length.max(initial=0)) > 1:
@@ -217,7 +217,7 @@ def _read_fast(
         return None
     start, body, end = bounds
     head = data[start:body].rstrip(b"\r\n")
-    if not data[start:end].strip():
+    if not head.strip() and not data[start:end].strip():  # (a copy of the file: only then)
         return None  # the plain reader says the file is empty
     header = parse_header(head, origin, 1)
     import pyarrow as pa
