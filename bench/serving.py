@@ -203,8 +203,10 @@ def serve_echo(port_file: str) -> None:
 
 def start(command: Sequence[str], folder: Path, name: str) -> tuple[subprocess.Popen[bytes], str]:
     port_file = folder / f"{name}.json"
-    log = open(folder / f"{name}.log", "wb")  # noqa: SIM115 - kept open while the server runs
-    process = subprocess.Popen([*command, "--port-file", str(port_file)], stdout=log, stderr=log)
+    with open(folder / f"{name}.log", "wb") as log:  # the server writes to its own copy
+        process = subprocess.Popen(
+            [*command, "--port-file", str(port_file)], stdout=log, stderr=log
+        )
     deadline = time.monotonic() + 60
     while not port_file.exists():
         if process.poll() is not None or time.monotonic() > deadline:
