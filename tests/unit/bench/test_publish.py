@@ -78,3 +78,35 @@ def test_the_run_writes_the_summary_it_prints(
 def test_summary_without_a_file_name_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert runner.main(["core", "--summary"]) == 2
     assert "--summary needs a file name" in capsys.readouterr().err
+
+
+ROOT = Path(__file__).resolve().parents[3]
+PUBLISHED = ("README.md", "docs/benchmarks.md")
+
+
+def block(name: str) -> list[str]:
+    """The lines between the summary markers of a published doc."""
+    text = (ROOT / name).read_text("utf-8")
+    assert text.count(_publish.START) == 1, name
+    assert text.count(_publish.END) == 1, name
+    return text.split(_publish.START, 1)[1].split(_publish.END, 1)[0].strip().splitlines()
+
+
+@pytest.mark.parametrize("name", PUBLISHED)
+def test_the_docs_hold_a_whole_run_summary(name: str) -> None:
+    lines = block(name)
+    assert lines[0].startswith("Run of `python -m bench --summary out/bench-summary.md`: "), name
+    assert lines[2] == "| what | figure | baseline in the same run | ratio | goal | verdict |"
+    assert lines[-1].startswith("goals: "), name
+
+
+def test_the_readme_and_the_benchmarks_page_show_the_same_run() -> None:
+    assert block("README.md") == block("docs/benchmarks.md")
+
+
+def test_the_whole_output_of_that_run_is_kept_beside_it() -> None:
+    output = (ROOT / "docs/bench-output.txt").read_text("utf-8")
+    lines = block("docs/benchmarks.md")
+    table = "\n".join(line for line in lines[2:-1] if line)
+    assert table in output  # as that run printed it
+    assert lines[-1] in output
