@@ -17,11 +17,12 @@ T = TypeVar("T")
 
 _lock = threading.Lock()
 _loop: asyncio.AbstractEventLoop | None = None
+_thread: threading.Thread | None = None
 
 
 def shared() -> asyncio.AbstractEventLoop:
     """The process's loop, started on a daemon thread the first time it is asked for."""
-    global _loop
+    global _loop, _thread
     with _lock:
         if _loop is None:
             loop = asyncio.new_event_loop()
@@ -32,7 +33,8 @@ def shared() -> asyncio.AbstractEventLoop:
                 loop.call_soon(ready.set)
                 loop.run_forever()
 
-            threading.Thread(target=forever, name="spi-loop", daemon=True).start()
+            _thread = threading.Thread(target=forever, name="spi-loop", daemon=True)
+            _thread.start()
             ready.wait()
             _loop = loop
         return _loop
@@ -41,3 +43,19 @@ def shared() -> asyncio.AbstractEventLoop:
 def run(coroutine: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
     """Run ``coroutine`` on the shared loop and return its result (from a thread not the loop's)."""
     return asyncio.run_coroutine_threadsafe(coroutine, shared()).result(timeout)
+
+
+def stop(timeout: float = 5.0) -> None:
+    """Stop the shared loop and wait for its thread, before the process exits: a loop still
+    running while the interpreter shuts down can run gRPC's completion-queue callback on a
+    closed file descriptor and print a traceback (grpc/grpc#34139). Servers on it must have
+    stopped first; a later :func:`shared` starts a new loop."""
+    global _loop, _thread
+    with _lock:
+        loop, thread, _loop, _thread = _loop, _thread, None, None
+    if loop is None or thread is None:
+        return
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(timeout)
+    if not thread.is_alive():
+        loop.close()

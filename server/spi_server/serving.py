@@ -16,7 +16,7 @@ from types import FrameType
 
 from spi_engine import SpiError
 
-from . import app, logs
+from . import app, logs, loop
 from .config import Config, ConfigError
 from .errors import ServerError
 
@@ -26,7 +26,16 @@ POLL_SECONDS = 0.05
 
 
 def serve(config: Config) -> int:
-    """Run one server process until SIGTERM/SIGINT; the signals are handled in this thread."""
+    """Run one server process until SIGTERM/SIGINT; the signals are handled in this thread.
+    The event loop is stopped before it returns (whether the server started or not)."""
+    try:
+        return _serve(config)
+    finally:
+        loop.stop()
+        logs.flush()
+
+
+def _serve(config: Config) -> int:
     pending: collections.deque[int] = collections.deque()
 
     def remember(signum: int, frame: FrameType | None) -> None:
