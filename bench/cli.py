@@ -37,6 +37,7 @@ def run(command: Sequence[str], output: Path) -> tuple[float, int]:
         process = subprocess.Popen(command, stdout=out, stderr=err)
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
+    # (Popen did not reap it, so tell it how it ended: it warns about a process it thinks runs)
     process.returncode = code = os.waitstatus_to_exitcode(status)
     if code != 0:
         said = errors.read_text("utf-8", "replace")[-2000:]
@@ -77,21 +78,27 @@ def main(argv: Sequence[str]) -> int:
         }  # fmt: skip
         process, address = start(spi_server(), folder, "cli-server")
         try:
-            timed = measure(spi, commands, address, folder, args.repeat)
+            timed, start_up, lines = measure(spi, commands, address, folder, args.repeat)
         finally:
             stop(process)
         said = (folder / "gen.txt").read_text()
         found = re.search(r"([\d,]+) respondents in (\d+) institutions", said)
         if found is None:
             raise RuntimeError(f"spi survey generate did not say what it wrote: {said!r}")
-        report(f"{found[1]} respondents of {found[2]} institutions", generated, timed)
+        case = f"{found[1]} respondents of {found[2]} institutions"
+        report(case, generated, timed, start_up, lines)
     return 0
+
+
+Timed = dict[str, dict[str, tuple[float, int]]]
+"""command -> "in-process" | "server" -> (best seconds, largest peak bytes)"""
 
 
 def measure(
     spi: str, commands: dict[str, list[str]], address: str, folder: Path, repeat: int
-) -> dict[str, dict[str, tuple[float, int]]]:
-    """Every command in-process and with --server, and ``spi --version``, in turn."""
+) -> tuple[Timed, float, dict[str, int]]:
+    """Every command in-process and with --server, and ``spi --version``, in turn: the timings,
+    the start-up's best seconds, and the lines each command printed (the same both ways)."""
     runs: dict[str, dict[str, list[tuple[float, int]]]] = {
         name: {"in-process": [], "server": []} for name in commands
     }
@@ -102,32 +109,33 @@ def measure(
             for mode, extra in (("in-process", []), ("server", ["--server", address])):
                 output = folder / f"{name.split()[0]}-{mode}.txt"
                 runs[name][mode].append(run([spi, *command, *extra], output))
-    timed = {name: {mode: best(r) for mode, r in modes.items()} for name, modes in runs.items()}
-    timed["--version"] = {"in-process": best(start_up)}
+    lines = {}
     for name in commands:
         stem = name.split()[0]
         ours = (folder / f"{stem}-in-process.txt").read_bytes()
         theirs = (folder / f"{stem}-server.txt").read_bytes()
         if ours != theirs:
             raise RuntimeError(f"spi survey {name}: --server printed other bytes than in-process")
-        timed[name]["lines"] = (ours.count(b"\n"), 0)
-    return timed
+        lines[name] = ours.count(b"\n")
+    timed = {name: {mode: best(r) for mode, r in modes.items()} for name, modes in runs.items()}
+    return timed, best(start_up)[0], lines
 
 
 def report(
-    case: str, generated: tuple[float, int], timed: dict[str, dict[str, tuple[float, int]]]
+    case: str,
+    generated: tuple[float, int],
+    timed: Timed,
+    start_up: float,
+    lines: dict[str, int],
 ) -> None:
-    start_up, _ = timed["--version"]["in-process"]
     print(f"spi survey commands on {case} (CSV), each a fresh process:")
     print(f"  {'command':<28} {'in-process':>10} {'peak':>10} {'--server':>10} {'peak':>10}")
     print(f"  {'generate':<28} {generated[0]:9.2f}s {generated[1] / GIB:7.2f}GiB")
     for name, modes in timed.items():
-        if name == "--version":
-            continue
         (alone, peak), (served, served_peak) = modes["in-process"], modes["server"]
         print(
             f"  {name:<28} {alone:9.2f}s {peak / GIB:7.2f}GiB {served:9.2f}s "
-            f"{served_peak / GIB:7.2f}GiB  ({modes['lines'][0]:,} lines, identical)"
+            f"{served_peak / GIB:7.2f}GiB  ({lines[name]:,} lines, identical)"
         )
         _goals.figure(
             f"`spi survey {name}`, {case} from CSV, in-process",

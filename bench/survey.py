@@ -10,13 +10,17 @@ Measured in one run, best of ``--repeat`` timings each, ours and the peers inter
 - end to end from a file (CSV, and Parquet) written by the generator: read, validate, score,
   against ``read_csv`` / ``read_parquet`` of pandas and polars plus the same work;
 - peak memory of both our paths (tracemalloc, in separate untimed runs);
+- the CSV file read alone (ours: read and validate, with the population table; the peers: their
+  ``read_csv`` into the frame their scoring takes), the part of the end-to-end time that is not
+  scoring;
 - through the ``ScoreSurvey`` stream: a real ``spi-server`` on loopback (its own process), the
   same columns uploaded by ``SpiClient.score_survey`` in chunks of 50,000 respondents (local
   validation, encoding with answers as packed int8 bytes, upload, the server's validation and
   scoring, the typed result; timed in turn with the in-process run), the client's validation and
   encoding alone, and the server's part alone (the upload's messages built beforehand) with
   answers packed and as ``codes`` (older clients); every answer is checked to be the in-process
-  answer (``spi_engine.api.survey``) byte for byte;
+  answer (``spi_engine.api.survey``) byte for byte; and, without gRPC, the server's reading of
+  the upload's messages and its answering, and the client's typed result of that answer;
 - for information: generating the data, writing the files, screening, and folding the upload in
   chunks of 65,536 respondents;
 - the scaling curve, 60k -> 600k -> 6M respondents (``bench._survey_curve``): time in-process
@@ -350,7 +354,7 @@ def through_stream(
         f"(target <= 2x: {'ok' if ok else 'MISSED'}); {len(result.units)} units; "
         f"answers (packed, codes, client) identical to in-process: {same}"
     )
-    alone = sum(seconds for name, seconds in stages.items() if "server alone" in name)
+    alone = stages[READING] + stages[ANSWERING]
     _goals.figure(
         f"ScoreSurvey server work alone (no gRPC, no client), {n // 1000:,}k respondents",
         f"{alone:.3f} s",
@@ -365,6 +369,10 @@ def through_stream(
         "ratio >= 0.5 (stream <= 2x in-process)",
         whole <= 2 * in_process,
     )
+
+
+READING = "  server alone, no gRPC: reading chunks"
+ANSWERING = "  server alone, no gRPC: answering"
 
 
 def server_stages(args: argparse.Namespace, requests: list[Any], sources: Any) -> dict[str, float]:
@@ -383,11 +391,7 @@ def server_stages(args: argparse.Namespace, requests: list[Any], sources: Any) -
     reading, upload = best_of(args.repeat, read)
     answering, answer = best_of(args.repeat, upload.finish)
     typed, _ = best_of(args.repeat, lambda: score_survey_from_pb(answer))
-    return {
-        "  server alone, no gRPC: reading chunks": reading,
-        "  server alone, no gRPC: answering": answering,
-        "  client: the typed result": typed,
-    }
+    return {READING: reading, ANSWERING: answering, "  client: the typed result": typed}
 
 
 def _bare(message: Any) -> bytes:

@@ -32,7 +32,7 @@ def serve(config: Config) -> int:
         return _serve(config)
     finally:
         loop.stop()
-        logs.flush()
+        logs.flush()  # lines whose batch was due on the loop just stopped
 
 
 def _serve(config: Config) -> int:
