@@ -49,6 +49,14 @@ del server
 gc.collect()
 loop.stop()
 print(calls)
+
+async def served():  # a later caller gets a fresh loop, on which gRPC serves again
+    server = await start()
+    await server.stop(0)
+    return "served again"
+
+print(loop.run(served()))
+loop.stop()
 """
 )
 
@@ -81,6 +89,7 @@ def test_a_grpc_server_freed_on_the_main_thread_leaves_the_loop_on_the_loops_thr
     calls = ast.literal_eval(lines[0])
     assert calls, "gRPC never removed its reader: the test no longer watches the shutdown"
     assert _unsafe(calls) == [], calls
+    assert lines[1] == "served again"
     assert "Traceback" not in stderr
 
 
