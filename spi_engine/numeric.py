@@ -130,3 +130,22 @@ def half_up_texts(values: FloatArray, decimals: int) -> list[str]:
         format_steps(int(s), decimals) if h else ""
         for s, h in zip(steps.tolist(), has.tolist(), strict=True)
     ]
+
+
+def half_up_text(value: float, decimals: int) -> str:
+    """:func:`half_up_texts` of one value, in Python arithmetic (no array; a report's cells one
+    by one): the same text wherever the column form's snapped product fits in int64 (values
+    within about +-9.2e9); beyond that, where the column form overflows, it still gives the
+    rounded float product's digits. An infinity has no text: ValueError.
+
+    >>> half_up_text(71.655, 2), half_up_text(float("nan"), 2), half_up_text(0.005, 2)
+    ('71.66', '', '0.01')
+    """
+    if value != value:
+        return ""
+    if value in (INFINITY, -INFINITY):
+        raise ValueError(f"expected a finite value to round; got {value}")
+    return format_steps(round_half_up_step(value, decimals), decimals)
+
+
+INFINITY = float("inf")

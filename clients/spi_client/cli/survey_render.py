@@ -13,11 +13,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 from spi.v1 import instrument_pb2 as ipb
 from spi.v1 import survey_pb2 as pb
-from spi_engine.numeric import half_up_texts
+from spi_engine.numeric import half_up_text
 from spi_engine.survey import text_table
 from spi_engine.survey.instrument import GROUP_NAMES
 
@@ -32,7 +30,7 @@ def _name(enum: Any, value: int, prefix: str) -> str:
 
 
 def half_up(value: float, decimals: int) -> str:
-    return half_up_texts(np.array([float(value)]), decimals)[0]
+    return half_up_text(float(value), decimals)
 
 
 def percent(message: Any, field: str) -> str:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from spi_engine.numeric import (
     as_float_array,
     format_steps,
+    half_up_text,
+    half_up_texts,
     mean_steps,
     round_half_up_steps,
     steps_to_float,
@@ -149,3 +153,20 @@ def test_as_float_array_is_a_read_only_float64_copy() -> None:
     assert not array.flags.writeable
     source[0, 0] = 99
     assert array[0] == 1.0
+
+
+@settings(max_examples=500)
+@given(
+    value=st.floats(min_value=-9e9, max_value=9e9)
+    | st.sampled_from([71.655, 1.005, 72.985, -0.005, 0.0, -0.0, float("nan")]),
+    decimals=st.integers(min_value=0, max_value=9),
+)
+def test_one_value_is_rounded_as_a_column_of_them(value: float, decimals: int) -> None:
+    """(within +-9e9, where the column form's snapped product fits in int64)"""
+    assert half_up_text(value, decimals) == half_up_texts(np.array([value]), decimals)[0]
+
+
+def test_one_value_beyond_int64_steps_still_rounds_and_an_infinity_is_refused() -> None:
+    assert half_up_text(5e12, 2) == "5000000000000.00"
+    with pytest.raises(ValueError, match=r"^expected a finite value to round; got -inf$"):
+        half_up_text(float("-inf"), 2)
