@@ -54,7 +54,7 @@ from ..survey.instrument import (
     bundled_instrument_ids,
     from_message,
 )
-from ..survey.labels import factorize_pair
+from ..survey.labels import as_strings, factorize_pair
 from ..survey.stats import Layout
 from ..text_limits import too_long
 from .survey_messages import (
@@ -149,7 +149,7 @@ class _Upload:
 
 
 def _check_new_ids(upload: _Upload, responses: Responses, index: int) -> None:
-    ids = np.asarray(responses.respondent_ids).astype(str)
+    ids = as_strings(responses.respondent_ids)  # a file's reader may give UTF-8 bytes
     rows = upload.seen.repeated(ids)
     if rows.size:
         raise InvalidInputError(
@@ -179,7 +179,12 @@ def _add_chunk(upload: _Upload, chunk: ipb.RespondentChunk, limits: SurveyLimits
         raise LimitExceededError(
             "respondents per upload", limits.max_respondents, upload.respondents + rows
         )
-    responses = chunk_responses(upload.instrument, chunk, index)
+    _add_responses(upload, chunk_responses(upload.instrument, chunk, index))
+
+
+def _add_responses(upload: _Upload, responses: Responses) -> None:
+    """Fold validated respondents into the upload as its next chunk."""
+    index, rows = upload.chunks, len(responses)
     _check_new_ids(upload, responses, index)
     if upload.keep_rows:
         upload.parts.append(responses)
@@ -273,6 +278,17 @@ def score_survey(
     return upload.finish()
 
 
+def score_responses(
+    start: pb.ScoreSurveyStart, responses: Responses, sources: SurveySources, decision_id: str = ""
+) -> pb.ScoreSurveyResponse:
+    """Score an upload whose respondents are already validated: the answer :func:`score_survey`
+    gives for ``start`` and those respondents in chunks, without building the chunks."""
+    upload = SurveyUpload(sources, decision_id)
+    upload.add(pb.ScoreSurveyRequest(start=start))
+    upload.add_responses(responses)
+    return upload.finish()
+
+
 class SurveyUpload:
     """One ScoreSurvey upload read message by message as it arrives (:meth:`add`), then
     answered (:meth:`finish`): what :func:`score_survey` does over an iterator, for a server
@@ -291,6 +307,41 @@ class SurveyUpload:
             self._begin(_start(iter((message,))))
         else:
             _part(self.upload, message, self.sources.limits)
+
+    def add_responses(self, responses: Responses) -> None:
+        """Read respondents already validated for the upload's instrument (an in-process caller's,
+        e.g. ``spi survey score`` without ``--server``) as the upload's next chunk, without
+        encoding them into a chunk message and decoding it: the answer is the same, byte for
+        byte, as for the same respondents uploaded in chunks of any size."""
+        upload = self.upload
+        if upload is None:
+            raise _no_start("respondents")
+        if upload.ended:
+            raise InvalidInputError(
+                [
+                    Violation(
+                        f"chunks[{upload.chunks}]",
+                        "expected nothing after the end message; got respondents",
+                    )
+                ]
+            )
+        if responses.instrument.sha256 != upload.instrument.sha256:
+            raise InvalidInputError(
+                [
+                    Violation(
+                        f"chunks[{upload.chunks}]",
+                        f"expected respondents of instrument {upload.instrument.id} "
+                        f"({upload.instrument.sha256[:12]}); got {responses.instrument.id} "
+                        f"({responses.instrument.sha256[:12]})",
+                    )
+                ]
+            )
+        limit = self.sources.limits.max_respondents
+        if upload.respondents + len(responses) > limit:
+            raise LimitExceededError(
+                "respondents per upload", limit, upload.respondents + len(responses)
+            )
+        _add_responses(upload, responses)
 
     def _begin(self, start: pb.ScoreSurveyStart) -> None:
         _check_start(start, self.sources.limits)

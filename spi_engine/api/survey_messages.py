@@ -339,17 +339,19 @@ def _list_excluded(
     rows = np.flatnonzero(screening.excluded)
     summary.excluded_truncated = bool(rows.size > limit)
     rows = rows[:limit]
-    ids = responses.respondent_ids
-    units = responses.units.values()
-    for r in rows.tolist():
+    related_rows = screening.related_row[rows]
+    # ids as text (a file's reader may give UTF-8 bytes); only the rows listed are decoded
+    ids = as_strings(responses.respondent_ids[rows]).tolist()
+    related_ids = as_strings(responses.respondent_ids[np.maximum(related_rows, 0)]).tolist()
+    units = as_strings(responses.units.values()[rows]).tolist()
+    for i, r in enumerate(rows.tolist()):
         bits = int(screening.reasons[r])
-        related = int(screening.related_row[r])
         summary.excluded_respondents.append(
             pb.ExcludedRespondent(
-                respondent_id=str(ids[r]),
-                unit_id=str(units[r]),
+                respondent_id=ids[i],
+                unit_id=units[i],
                 reasons=[cast(ipb.ExclusionReason, k) for k in reasons_of(bits)],
-                related_to=str(ids[related]) if related >= 0 else "",
+                related_to=related_ids[i] if related_rows[i] >= 0 else "",
             )
         )
 

@@ -493,29 +493,6 @@ def test_unit_filter_shows_those_units_and_their_sub_units(
     )
 
 
-class Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
-def test_the_upload_shows_a_bar_on_a_terminal_only(
-    capsys: pytest.CaptureFixture[str], survey: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    argv = ["survey", "score", "--responses", str(survey / "respondents.csv"), "--format", "csv"]
-    monkeypatch.setattr(survey_commands, "PROGRESS_FROM", 100)
-    monkeypatch.setattr(survey_commands, "CHUNK_ROWS", 500)
-    code, plain, err = run(capsys, *argv)
-    assert (code, err) == (0, "")
-    screen = Terminal()
-    monkeypatch.setattr(sys, "stderr", screen)
-    assert main(argv) == 0
-    assert capsys.readouterr().out == plain
-    drawn = screen.getvalue()
-    assert "\ruploading respondents [##########--------------]  41% 500/1,200" in drawn
-    assert "\ruploading respondents [########################] 100% 1,200/1,200" in drawn
-    assert drawn.endswith("\r")
-
-
 def test_parquet_and_an_instrument_file_give_the_same_scores(
     capsys: pytest.CaptureFixture[str], survey: Path, tmp_path: Path
 ) -> None:

@@ -4,10 +4,13 @@ same messages come back, so every format, exit code and error message must come 
 
 from __future__ import annotations
 
+import io
+import sys
 from pathlib import Path
 
 import pytest
 
+from spi_client.cli import backend
 from spi_client.cli import main as cli
 
 pytestmark = pytest.mark.integration
@@ -29,6 +32,9 @@ def survey(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     lines = (folder / "csv" / "respondents.csv").read_text().splitlines()
     population = (folder / "csv" / "population.csv").read_text().splitlines()
     (folder / "dup.csv").write_text("\n".join([*lines[:3], lines[1]]) + "\n")
+    # respondent ids beyond ASCII (a file's reader keeps them as UTF-8 bytes in-process)
+    renamed = [x.replace("R0", "Ré-0", 1) if x.startswith("R0") else x for x in lines]
+    (folder / "utf8.csv").write_text("\n".join(renamed) + "\n", "utf-8")
     (folder / "pop.csv").write_text(
         "\n".join(x for x in population if "kabupaten-001," not in x) + "\n"
     )
@@ -37,6 +43,7 @@ def survey(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "parquet": str(folder / "parquet" / "respondents.parquet"),
         "population": str(folder / "csv" / "population.csv"),
         "dup": str(folder / "dup.csv"),
+        "utf8": str(folder / "utf8.csv"),
         "pop_missing": str(folder / "pop.csv"),
     }
 
@@ -60,6 +67,8 @@ def commands(files: dict[str, str]) -> list[list[str]]:
         ["survey", "screen", "--responses", csv, "--corrections"],
         ["survey", "screen", "--responses", parquet, "--format", "json"],
         ["survey", "screen", "--responses", csv, "--format", "csv"],
+        ["survey", "screen", "--responses", files["utf8"], "--corrections"],
+        ["survey", "score", "--responses", files["utf8"], "--exclude-flagged", "--format", "json"],
     ]  # fmt: skip
 
 
@@ -70,6 +79,56 @@ def test_every_survey_command_prints_the_same_bytes(
         expected = _run(capsys, argv)
         assert expected[0] == 0, (argv, expected[2])
         assert _run(capsys, [*argv, "--server", address]) == expected, argv
+        if survey["utf8"] in argv and "screen" in argv:
+            assert "Ré-0000058" in expected[1]  # listed whole, not as b'...'
+
+
+def test_the_same_bytes_however_the_upload_is_chunked(
+    address: str,
+    survey: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In-process the respondents are scored as one validated batch; the server gets them in
+    chunks (here 6 of 500, and 2 of 1,024 and a shorter one), and the answer must not move."""
+    for chunk_rows in (500, 1024):
+        monkeypatch.setattr(backend, "CHUNK_ROWS", chunk_rows)
+        for argv in commands(survey):
+            if argv[1] == "progress":
+                continue
+            expected = _run(capsys, argv)
+            assert expected[0] == 0, (argv, expected[2])
+            assert _run(capsys, [*argv, "--server", address]) == expected, (chunk_rows, argv)
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_upload_shows_a_bar_on_a_terminal_only(
+    address: str,
+    survey: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    argv = ["survey", "score", "--responses", survey["csv"], "--format", "csv"]
+    monkeypatch.setattr(backend, "PROGRESS_FROM", 100)
+    monkeypatch.setattr(backend, "CHUNK_ROWS", 500)
+    code, plain, err = _run(capsys, [*argv, "--server", address])
+    assert (code, err) == (0, "")
+    for where in ([], ["--server", address]):  # in-process nothing is uploaded: no bar
+        screen = Terminal()
+        monkeypatch.setattr(sys, "stderr", screen)
+        assert cli.main([*argv, *where]) == 0
+        assert capsys.readouterr().out == plain
+        drawn = screen.getvalue()
+        if where:
+            assert "\ruploading respondents [####--------------------]  16% 500/3,000" in drawn
+            assert "\ruploading respondents [########################] 100% 3,000/3,000" in drawn
+            assert drawn.endswith("\r")
+        else:
+            assert drawn == ""
 
 
 def test_bad_files_fail_the_same_way(

@@ -9,22 +9,31 @@ requests (what-if) are built once by the command and answered here through the R
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
+import spi_engine.survey as sv
 from spi.v1 import engine_pb2
 from spi.v1 import simulation_pb2 as sim
 from spi.v1 import survey_pb2 as survey
 from spi_engine import Catalog, Units, bundled, load_file
+from spi_engine.api import survey as answer_survey
 from spi_engine.api import table
 from spi_engine.api.scoring_columns import score_response_from_columns, units_to_columns_pb
 from spi_engine.api.scoring_messages import units_to_pb
+from spi_engine.api.survey_messages import score_requests
 from spi_engine.api.whatif import Limits
 from spi_engine.catalog import load_directory
 from spi_engine.datasets import Datasets, load_dataset
 from spi_engine.errors import InvalidInputError, Violation
 
+from .progress import Progress
+
+CHUNK_ROWS = 65_536
+"""Respondents per uploaded RespondentChunk (the server accepts up to 100,000)."""
+PROGRESS_FROM = 100_000
+"""Respondents from which the upload shows a progress bar (on a terminal only)."""
 RULESET_FILE_SUFFIXES = (".txtpb", ".binpb", ".pb", ".textproto")
 ANY_NUMBER = sys.maxsize
 """Units per Score or Summarize request in-process: no limit (the server has --max-units)."""
@@ -67,7 +76,7 @@ class Backend(Protocol):
     ) -> Iterator[sim.CompareRulesetsResponse]: ...
     def list_datasets(self) -> sim.ListDatasetsResponse: ...
     def score_survey(
-        self, requests: Iterable[survey.ScoreSurveyRequest]
+        self, start: survey.ScoreSurveyStart, responses: sv.Responses
     ) -> survey.ScoreSurveyResponse: ...
     def survey_progress(
         self, request: survey.SurveyProgressRequest
@@ -190,10 +199,12 @@ class LocalBackend:
         return response
 
     def score_survey(
-        self, requests: Iterable[survey.ScoreSurveyRequest]
+        self, start: survey.ScoreSurveyStart, responses: sv.Responses
     ) -> survey.ScoreSurveyResponse:
-        response: survey.ScoreSurveyResponse = table.answer("ScoreSurvey", requests, self.context())
-        return response
+        """ScoreSurvey's answer for the file's respondents, which the command has validated:
+        they are not encoded into chunks and decoded again, as a server must."""
+        context = self.context()
+        return answer_survey.score_responses(start, responses, context.survey())
 
     def survey_progress(
         self, request: survey.SurveyProgressRequest
@@ -316,8 +327,9 @@ class RemoteBackend:
         return response
 
     def score_survey(
-        self, requests: Iterable[survey.ScoreSurveyRequest]
+        self, start: survey.ScoreSurveyStart, responses: sv.Responses
     ) -> survey.ScoreSurveyResponse:
+        requests = uploaded(start, responses)
         response: survey.ScoreSurveyResponse = self.client.stream_in("ScoreSurvey", requests)
         return response
 
@@ -329,3 +341,17 @@ class RemoteBackend:
 
     def close(self) -> None:
         self.client.close()
+
+
+def uploaded(
+    start: survey.ScoreSurveyStart, responses: sv.Responses
+) -> Iterator[survey.ScoreSurveyRequest]:
+    """The ScoreSurvey upload (:func:`spi_engine.api.survey_messages.score_requests`: start, chunks of
+    CHUNK_ROWS respondents, end), with a progress bar on a terminal for large files."""
+    total = len(responses)
+    shown = None if total >= PROGRESS_FROM else False
+    with Progress("uploading respondents", total, enabled=shown) as bar:
+        for request in score_requests(start, responses, CHUNK_ROWS):
+            yield request
+            if request.HasField("chunk"):
+                bar.advance(len(request.chunk.respondent_ids))

@@ -22,14 +22,13 @@ import numpy as np
 
 import spi_engine.survey as sv
 from spi.v1 import survey_pb2 as pb
-from spi_engine.api.survey_messages import cell_counts, population_to_pb, score_requests
+from spi_engine.api.survey_messages import cell_counts, population_to_pb
 from spi_engine.errors import InvalidInputError, Violation
 from spi_engine.survey.files import TRUTH_NAMES
 
 from ..errors import SpiRpcError
 from . import survey_render as out
-from .backend import Backend
-from .progress import Progress
+from .backend import CHUNK_ROWS, Backend
 from .scoring_commands import usage
 from .whatif_commands import emit
 
@@ -100,10 +99,6 @@ def generated_text(data: sv.SyntheticSurvey, inst: sv.Instrument, paths: dict[st
 
 # score, progress, screen -----------------------------------------------------------------------
 
-CHUNK_ROWS = 65_536
-"""Respondents per uploaded RespondentChunk (the server accepts up to 100,000)."""
-PROGRESS_FROM = 100_000
-"""Respondents from which the upload shows a progress bar (on a terminal only)."""
 CHUNK_FIELD = re.compile(
     r"chunks\[(\d+)\]\.(?:answers\[item=(\w+)\]\.codes|(\w+?)(?:\.codes)?)\[(\d+)\]"
 )
@@ -123,20 +118,6 @@ def instrument_source(reference: str, inst: sv.Instrument) -> dict[str, Any]:
     if reference.endswith(INSTRUMENT_SUFFIXES) or "/" in reference:
         return {"instrument": inst.to_message()}
     return {"instrument_id": inst.id}
-
-
-def uploaded(
-    start: pb.ScoreSurveyStart, responses: sv.Responses
-) -> Iterator[pb.ScoreSurveyRequest]:
-    """The ScoreSurvey upload (:func:`spi_engine.api.survey_messages.score_requests`: start, chunks of
-    CHUNK_ROWS respondents, end), with a progress bar on a terminal for large files."""
-    total = len(responses)
-    shown = None if total >= PROGRESS_FROM else False
-    with Progress("uploading respondents", total, enabled=shown) as bar:
-        for request in score_requests(start, responses, CHUNK_ROWS):
-            yield request
-            if request.HasField("chunk"):
-                bar.advance(len(request.chunk.respondent_ids))
 
 
 def read_inputs(
@@ -177,7 +158,7 @@ def ask_scores(
         **instrument_source(args.instrument, inst),
     )
     with in_file(args.responses):
-        return backend.score_survey(uploaded(start, responses))
+        return backend.score_survey(start, responses)
 
 
 def score(args: argparse.Namespace, backend: Backend) -> int:

@@ -3,6 +3,7 @@ identical bytes, bad uploads get precise field paths, limits name themselves."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 from collections.abc import Iterator
@@ -19,7 +20,9 @@ from spi_engine import InvalidInputError, LimitExceededError, bundled
 from spi_engine.api.survey import (
     SurveyLimits,
     SurveySources,
+    SurveyUpload,
     bundled_instruments,
+    score_responses,
     score_survey,
     survey_progress,
 )
@@ -29,7 +32,7 @@ from spi_engine.api.survey_messages import (
     response_counts,
     score_requests,
 )
-from spi_engine.survey.instrument import UnknownInstrumentError
+from spi_engine.survey.instrument import UnknownInstrumentError, from_message
 
 
 @functools.cache
@@ -132,6 +135,50 @@ def test_screening_equals_the_library() -> None:
 def test_any_chunking_gives_identical_bytes(rows: int, screened: bool) -> None:
     mode = pb.SCREENING_MODE_EXCLUDE if screened else pb.SCREENING_MODE_OFF
     assert upload(rows, mode) == upload(1600, mode)
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    rows=st.integers(min_value=60, max_value=2000),
+    mode=st.sampled_from(
+        [pb.SCREENING_MODE_OFF, pb.SCREENING_MODE_EXCLUDE, pb.SCREENING_MODE_EXCLUDE_AND_CORRECT]
+    ),
+    as_bytes=st.booleans(),
+)
+def test_validated_respondents_score_as_their_upload_does(
+    rows: int, mode: pb.ScreeningMode, as_bytes: bool
+) -> None:
+    """In-process callers hand over validated respondents (ids as text or, from a file's reader,
+    UTF-8 bytes); the answer is the upload's, byte for byte, however the upload is chunked."""
+    responses, _, _ = data()
+    if as_bytes:
+        ids = np.char.encode(responses.respondent_ids.astype(str), "utf-8")
+        responses = dataclasses.replace(responses, respondent_ids=ids)
+    answer = score_responses(start(mode), responses, sources())
+    assert answer.SerializeToString(deterministic=True) == upload(rows, mode)
+
+
+def test_validated_respondents_are_checked_against_the_upload() -> None:
+    responses, _, _ = data()
+    with pytest.raises(InvalidInputError, match=r"^start: expected a start message first"):
+        SurveyUpload(sources()).add_responses(responses)
+    message = ipb.Instrument.FromString(responses.instrument.binary)
+    message.id = "other-survey"
+    other = dataclasses.replace(responses, instrument=from_message(message))
+    with pytest.raises(InvalidInputError, match=r"chunks\[0\]: expected respondents of instrument"):
+        score_responses(start(), other, sources())
+    with pytest.raises(LimitExceededError, match="respondents per upload"):
+        score_responses(start(), responses, sources(max_respondents=1000))
+    ended = SurveyUpload(sources())
+    ended.add(pb.ScoreSurveyRequest(start=start()))
+    ended.add(pb.ScoreSurveyRequest(end=pb.ScoreSurveyEnd()))
+    with pytest.raises(InvalidInputError, match=r"chunks\[0\]: expected nothing after the end"):
+        ended.add_responses(responses)
+    twice = SurveyUpload(sources())
+    twice.add(pb.ScoreSurveyRequest(start=start()))
+    twice.add_responses(responses)
+    with pytest.raises(InvalidInputError, match=r"chunks\[1\]\.respondent_ids\[0\]"):
+        twice.add_responses(responses)
 
 
 def unpack(column: ipb.AnswerColumn) -> None:
