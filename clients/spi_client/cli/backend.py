@@ -97,8 +97,10 @@ def local_catalog(directory: str) -> Catalog:
 class LocalBackend:
     """The engine in this process, with the bundled rulesets (and ruleset files by path).
 
-    Every request is answered through :func:`spi_engine.api.table.answer`, the table the
-    server's handlers dispatch through too.
+    Requests are answered through :func:`spi_engine.api.table.answer`, the table the server's
+    handlers dispatch through too; a survey file the command has read and validated goes
+    straight to ScoreSurvey's answer (:func:`spi_engine.api.survey.score_responses`), which a
+    server reaches after decoding the same respondents from their chunks.
     """
 
     def __init__(self, catalog: Catalog | None = None) -> None:
