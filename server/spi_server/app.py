@@ -32,7 +32,7 @@ from spi_engine.api.survey import SurveyLimits
 from spi_engine.api.whatif import Limits
 from spi_engine.datasets import Datasets, load_datasets
 
-from . import logs, loop, metrics, reflection
+from . import connections, logs, loop, metrics, reflection
 from .auth import load_tokens
 from .config import Config, ConfigError, split_address
 from .decisions import DecisionLog
@@ -50,6 +50,9 @@ HEALTH_NAMES = ("", SERVICE_NAME)
 HEALTH_SERVICE_NAME = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
 CUT_OFF_SECONDS = 5.0
 """how long the calls cut off at the end of the grace period get to write their decision lines"""
+LINGER_SECONDS = 2.0
+"""at most this long (within the grace period) a drain waits, once its calls have finished, for
+their clients to close their connections (:mod:`spi_server.connections`)"""
 
 
 def load_catalog(directory: str) -> Catalog:
@@ -245,6 +248,7 @@ class Server:
         self.stopped = True
         grace = self.config.grace if grace is None else grace
         deadline = time.monotonic() + grace
+        answering = self.gate.busy > 0
         loop.run(self.health.enter_graceful_shutdown())
         if self.door is not None:
             self.door.serving = False
@@ -257,6 +261,12 @@ class Server:
         loop.run(self.grpc_server.stop(max(0.0, deadline - time.monotonic())))
         if self.http is not None:
             loop.run(self.http.stop(max(0.0, deadline - time.monotonic())))
+        if answering:  # the last bytes of their answers reach the callers before the exit
+            ports = [p for p in (self.port, self.http_port) if p]
+            left = connections.wait_closed(
+                ports, min(LINGER_SECONDS, max(0.0, deadline - time.monotonic()))
+            )
+            logs.event("connections_closed", left=left)
         self.gate.wait_idle(CUT_OFF_SECONDS)
         if self.pipeline is not None:
             self.pipeline.close()

@@ -235,6 +235,9 @@ def test_sigterm_drains_a_call_in_flight_then_exits_0(
     assert {r.index for r in response.results} == {71.66}
     assert server.wait(60) == 0
     assert server.wait_for_log("stopped")["all_calls_finished"] is True
+    # it waited for the caller to close its connection (the end of a 200,000-unit answer was
+    # once lost to a reset when the process exited first)
+    assert server.wait_for_log("connections_closed")["left"] == 0
 
 
 def test_processes_share_the_port_reload_and_stop_together(
