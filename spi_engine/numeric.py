@@ -12,6 +12,7 @@ inputs can express.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -143,9 +144,6 @@ def half_up_text(value: float, decimals: int) -> str:
     """
     if value != value:
         return ""
-    if value in (INFINITY, -INFINITY):
+    if math.isinf(value):
         raise ValueError(f"expected a finite value to round; got {value}")
     return format_steps(round_half_up_step(value, decimals), decimals)
-
-
-INFINITY = float("inf")

@@ -165,19 +165,30 @@ def _check_new_ids(upload: _Upload, responses: Responses, index: int) -> None:
     upload.seen.add(ids)
 
 
-def _add_chunk(upload: _Upload, chunk: ipb.RespondentChunk, limits: SurveyLimits) -> None:
-    index, rows = upload.chunks, len(chunk.respondent_ids)
+def _check_room(upload: _Upload, rows: int, limits: SurveyLimits, what: str) -> None:
+    """Refuse ``rows`` more respondents (``what``: "a chunk", "respondents") after the end
+    message or beyond the upload's limit, before any work on them."""
     if upload.ended:
         raise InvalidInputError(
-            [Violation(f"chunks[{index}]", "expected nothing after the end message; got a chunk")]
-        )
-    if rows > limits.max_chunk_rows:
-        raise LimitExceededError(
-            f"chunks[{index}]: respondents per chunk", limits.max_chunk_rows, rows
+            [
+                Violation(
+                    f"chunks[{upload.chunks}]",
+                    f"expected nothing after the end message; got {what}",
+                )
+            ]
         )
     if upload.respondents + rows > limits.max_respondents:
         raise LimitExceededError(
             "respondents per upload", limits.max_respondents, upload.respondents + rows
+        )
+
+
+def _add_chunk(upload: _Upload, chunk: ipb.RespondentChunk, limits: SurveyLimits) -> None:
+    index, rows = upload.chunks, len(chunk.respondent_ids)
+    _check_room(upload, rows, limits, "a chunk")
+    if rows > limits.max_chunk_rows:
+        raise LimitExceededError(
+            f"chunks[{index}]: respondents per chunk", limits.max_chunk_rows, rows
         )
     _add_responses(upload, chunk_responses(upload.instrument, chunk, index))
 
@@ -316,15 +327,7 @@ class SurveyUpload:
         upload = self.upload
         if upload is None:
             raise _no_start("respondents")
-        if upload.ended:
-            raise InvalidInputError(
-                [
-                    Violation(
-                        f"chunks[{upload.chunks}]",
-                        "expected nothing after the end message; got respondents",
-                    )
-                ]
-            )
+        _check_room(upload, len(responses), self.sources.limits, "respondents")
         if responses.instrument.sha256 != upload.instrument.sha256:
             raise InvalidInputError(
                 [
@@ -335,11 +338,6 @@ class SurveyUpload:
                         f"({responses.instrument.sha256[:12]})",
                     )
                 ]
-            )
-        limit = self.sources.limits.max_respondents
-        if upload.respondents + len(responses) > limit:
-            raise LimitExceededError(
-                "respondents per upload", limit, upload.respondents + len(responses)
             )
         _add_responses(upload, responses)
 

@@ -343,7 +343,7 @@ def _list_excluded(
     # ids as text (a file's reader may give UTF-8 bytes); only the rows listed are decoded
     ids = as_strings(responses.respondent_ids[rows]).tolist()
     related_ids = as_strings(responses.respondent_ids[np.maximum(related_rows, 0)]).tolist()
-    units = as_strings(responses.units.values()[rows]).tolist()
+    units = responses.units.take(rows).values().tolist()
     for i, r in enumerate(rows.tolist()):
         bits = int(screening.reasons[r])
         summary.excluded_respondents.append(

@@ -38,10 +38,9 @@ def test_a_connection_counts_on_its_server_port_until_the_client_closes_it() -> 
 def test_waiting_stops_at_its_bound_and_says_how_many_are_left() -> None:
     with socket.create_server(("127.0.0.1", 0)) as listener:
         port = listener.getsockname()[1]
-        with socket.create_connection(("127.0.0.1", port)) as client:
+        with socket.create_connection(("127.0.0.1", port)):  # held open by the client
             accepted, _ = listener.accept()
             with accepted:
                 started = time.monotonic()
                 assert connections.wait_closed([port], 0.2) == 1
                 assert 0.2 <= time.monotonic() - started < 2.0
-                assert client.fileno() >= 0
