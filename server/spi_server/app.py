@@ -52,7 +52,7 @@ CUT_OFF_SECONDS = 5.0
 """how long the calls cut off at the end of the grace period get to write their decision lines"""
 LINGER_SECONDS = 2.0
 """at most this long (within the grace period) a drain waits, once its calls have finished, for
-their clients to close their connections (:mod:`spi_server.connections`)"""
+their callers to acknowledge the last bytes of their answers (:mod:`spi_server.connections`)"""
 
 
 def load_catalog(directory: str) -> Catalog:
@@ -248,25 +248,32 @@ class Server:
         self.stopped = True
         grace = self.config.grace if grace is None else grace
         deadline = time.monotonic() + grace
-        answering = self.gate.busy > 0
+
+        def remaining() -> float:
+            return max(0.0, deadline - time.monotonic())
+
         loop.run(self.health.enter_graceful_shutdown())
         if self.door is not None:
             self.door.serving = False
         self.gate.close()
-        finished = self.gate.wait_idle(grace)
+        finished = self.gate.wait_idle(grace) and self.gate.wait_sent(remaining())
+        # Answers written are not yet delivered: stopping closes the sockets, and a socket
+        # closed with unread input is reset, its unsent output lost (spi_server.connections).
+        ports = [p for p in (self.port, self.http_port) if p]
+        left = connections.wait_delivered(ports, min(LINGER_SECONDS, remaining()))
+        if left is not None:
+            logs.event(
+                "answers_delivered",
+                connections=left.connections,
+                unacknowledged_bytes=left.unacknowledged,
+            )
         if self.pipeline is not None:
             self.pipeline.cut_off = True
-        # Responses already returned by a handler may still be on their way: they get the rest
-        # of the grace period too; then the calls left are cancelled (health Watch streams too).
-        loop.run(self.grpc_server.stop(max(0.0, deadline - time.monotonic())))
+        # What is still running gets the rest of the grace period; then the calls left are
+        # cancelled (health Watch streams too).
+        loop.run(self.grpc_server.stop(remaining()))
         if self.http is not None:
-            loop.run(self.http.stop(max(0.0, deadline - time.monotonic())))
-        if answering:  # the last bytes of their answers reach the callers before the exit
-            ports = [p for p in (self.port, self.http_port) if p]
-            left = connections.wait_closed(
-                ports, min(LINGER_SECONDS, max(0.0, deadline - time.monotonic()))
-            )
-            logs.event("connections_closed", left=left)
+            loop.run(self.http.stop(remaining()))
         self.gate.wait_idle(CUT_OFF_SECONDS)
         if self.pipeline is not None:
             self.pipeline.close()

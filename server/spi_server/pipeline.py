@@ -247,6 +247,9 @@ class Gate:
         self._lock = threading.Lock()
         self._open = True
         self.busy = 0
+        self.sending = 0
+        """gRPC calls not done yet: a call's answer is still being written after its handler
+        has left the gate (:meth:`send_begins`, :meth:`send_ends`)"""
 
     def enter(self) -> None:
         with self._lock:
@@ -275,10 +278,28 @@ class Gate:
         with self._lock:
             self._open = False
 
+    def send_begins(self) -> None:
+        with self._lock:
+            self.sending += 1
+
+    def send_ends(self, _context: object = None) -> None:
+        """A gRPC call is done: its last batch (answer and status) is in the kernel's send
+        buffer, or the call was cancelled. A ``ServicerContext.add_done_callback`` callback."""
+        with self._lock:
+            self.sending -= 1
+
     def wait_idle(self, timeout: float) -> bool:
         """Wait until no call is in flight; False when ``timeout`` seconds pass first."""
+        return self._wait(lambda: self.busy, timeout)
+
+    def wait_sent(self, timeout: float) -> bool:
+        """Wait until every gRPC call is done, its answer written; False when ``timeout``
+        seconds pass first."""
+        return self._wait(lambda: self.sending, timeout)
+
+    def _wait(self, count: Callable[[], int], timeout: float) -> bool:
         deadline = time.monotonic() + timeout
-        while self.busy:
+        while count():
             if time.monotonic() >= deadline:
                 return False
             time.sleep(self.POLL_SECONDS)
@@ -497,7 +518,10 @@ class Pipeline:
         request: Any,
         body: Callable[[Call, bool], Awaitable[T]],
     ) -> T:
-        """One gRPC call through :meth:`run`; its error aborts the call with its status."""
+        """One gRPC call through :meth:`run`; its error aborts the call with its status. The
+        gate counts the call as sending until gRPC has written its answer."""
+        self.gate.send_begins()
+        context.add_done_callback(self.gate.send_ends)
         call, started = self.begin(method, context.time_remaining())
 
         def identify() -> None:
